@@ -1,0 +1,37 @@
+# Everything runs inside .venv, created on first use from pyproject.toml's `dev` extra, so a
+# fresh clone needs only Python 3.10+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SPEC := openapi/camb-tts.yaml
+GEN_CONFIG := openapi/generator-config.yaml
+GEN_DIR := generated/camb_api
+
+.PHONY: install regen test lint typecheck demo bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Regenerate the low-level client from the spec. The generator and ruff are pinned, so the
+# output is identical on every machine; never edit generated/ by hand.
+regen: $(STAMP)
+	$(BIN)/python scripts/regen.py --spec $(SPEC) --config $(GEN_CONFIG) --out $(GEN_DIR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check camb tests scripts
+	$(BIN)/ruff format --check camb tests scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov demo-output

@@ -1,0 +1,43 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .audio_format import AudioFormat
+from .audio_output_file_url_response import AudioOutputFileURLResponse
+from .bulk_tts_runs_results import BulkTTSRunsResults
+from .create_stream_tts_request import CreateStreamTTSRequest
+from .create_tts_request import CreateTTSRequest
+from .error_detail import ErrorDetail
+from .gender import Gender
+from .http_validation_error import HTTPValidationError
+from .inference_options import InferenceOptions
+from .output_configuration import OutputConfiguration
+from .output_type import OutputType
+from .run_i_ds_request_payload import RunIDsRequestPayload
+from .task_id import TaskID
+from .task_status import TaskStatus
+from .task_status_kind import TaskStatusKind
+from .task_status_message_type_1 import TaskStatusMessageType1
+from .validation_error import ValidationError
+from .voice import Voice
+from .voice_settings import VoiceSettings
+
+__all__ = (
+    "AudioFormat",
+    "AudioOutputFileURLResponse",
+    "BulkTTSRunsResults",
+    "CreateStreamTTSRequest",
+    "CreateTTSRequest",
+    "ErrorDetail",
+    "Gender",
+    "HTTPValidationError",
+    "InferenceOptions",
+    "OutputConfiguration",
+    "OutputType",
+    "RunIDsRequestPayload",
+    "TaskID",
+    "TaskStatus",
+    "TaskStatusKind",
+    "TaskStatusMessageType1",
+    "ValidationError",
+    "Voice",
+    "VoiceSettings",
+)
