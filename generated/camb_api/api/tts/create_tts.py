@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.create_tts_request import CreateTTSRequest
+from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.task_id import TaskID
 from ...types import Response
@@ -32,11 +33,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | TaskID | None:
+) -> ErrorDetail | HTTPValidationError | TaskID | None:
     if response.status_code == 200:
         response_200 = TaskID.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = ErrorDetail.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -51,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | TaskID]:
+) -> Response[ErrorDetail | HTTPValidationError | TaskID]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,7 +70,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateTTSRequest,
-) -> Response[HTTPValidationError | TaskID]:
+) -> Response[ErrorDetail | HTTPValidationError | TaskID]:
     """Create a text-to-speech task
 
      Starts an asynchronous synthesis and answers its task id. Deprecated upstream in favour of POST
@@ -78,7 +84,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | TaskID]
+        Response[ErrorDetail | HTTPValidationError | TaskID]
     """
 
     kwargs = _get_kwargs(
@@ -96,7 +102,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CreateTTSRequest,
-) -> HTTPValidationError | TaskID | None:
+) -> ErrorDetail | HTTPValidationError | TaskID | None:
     """Create a text-to-speech task
 
      Starts an asynchronous synthesis and answers its task id. Deprecated upstream in favour of POST
@@ -110,7 +116,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | TaskID
+        ErrorDetail | HTTPValidationError | TaskID
     """
 
     return sync_detailed(
@@ -123,7 +129,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateTTSRequest,
-) -> Response[HTTPValidationError | TaskID]:
+) -> Response[ErrorDetail | HTTPValidationError | TaskID]:
     """Create a text-to-speech task
 
      Starts an asynchronous synthesis and answers its task id. Deprecated upstream in favour of POST
@@ -137,7 +143,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | TaskID]
+        Response[ErrorDetail | HTTPValidationError | TaskID]
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +159,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CreateTTSRequest,
-) -> HTTPValidationError | TaskID | None:
+) -> ErrorDetail | HTTPValidationError | TaskID | None:
     """Create a text-to-speech task
 
      Starts an asynchronous synthesis and answers its task id. Deprecated upstream in favour of POST
@@ -167,7 +173,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | TaskID
+        ErrorDetail | HTTPValidationError | TaskID
     """
 
     return (

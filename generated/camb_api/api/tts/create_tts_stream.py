@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.create_stream_tts_request import CreateStreamTTSRequest
+from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import File, Response
 
@@ -32,11 +33,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> File | HTTPValidationError | None:
+) -> ErrorDetail | File | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = File(payload=BytesIO(response.content))
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = ErrorDetail.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -51,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[File | HTTPValidationError]:
+) -> Response[ErrorDetail | File | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,7 +70,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateStreamTTSRequest,
-) -> Response[File | HTTPValidationError]:
+) -> Response[ErrorDetail | File | HTTPValidationError]:
     """Stream speech
 
      Synthesises `text` and streams the audio back as raw bytes in the requested format (not JSON, not
@@ -78,7 +84,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[File | HTTPValidationError]
+        Response[ErrorDetail | File | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -96,7 +102,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CreateStreamTTSRequest,
-) -> File | HTTPValidationError | None:
+) -> ErrorDetail | File | HTTPValidationError | None:
     """Stream speech
 
      Synthesises `text` and streams the audio back as raw bytes in the requested format (not JSON, not
@@ -110,7 +116,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        File | HTTPValidationError
+        ErrorDetail | File | HTTPValidationError
     """
 
     return sync_detailed(
@@ -123,7 +129,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateStreamTTSRequest,
-) -> Response[File | HTTPValidationError]:
+) -> Response[ErrorDetail | File | HTTPValidationError]:
     """Stream speech
 
      Synthesises `text` and streams the audio back as raw bytes in the requested format (not JSON, not
@@ -137,7 +143,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[File | HTTPValidationError]
+        Response[ErrorDetail | File | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +159,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CreateStreamTTSRequest,
-) -> File | HTTPValidationError | None:
+) -> ErrorDetail | File | HTTPValidationError | None:
     """Stream speech
 
      Synthesises `text` and streams the audio back as raw bytes in the requested format (not JSON, not
@@ -167,7 +173,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        File | HTTPValidationError
+        ErrorDetail | File | HTTPValidationError
     """
 
     return (

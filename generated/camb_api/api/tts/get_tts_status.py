@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.task_status import TaskStatus
 from ...types import Response
@@ -27,11 +28,21 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | TaskStatus | None:
+) -> ErrorDetail | HTTPValidationError | TaskStatus | None:
     if response.status_code == 200:
         response_200 = TaskStatus.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = ErrorDetail.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = ErrorDetail.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -46,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | TaskStatus]:
+) -> Response[ErrorDetail | HTTPValidationError | TaskStatus]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -59,7 +70,7 @@ def sync_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[HTTPValidationError | TaskStatus]:
+) -> Response[ErrorDetail | HTTPValidationError | TaskStatus]:
     """Get the status of a text-to-speech task
 
     Args:
@@ -70,7 +81,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | TaskStatus]
+        Response[ErrorDetail | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -88,7 +99,7 @@ def sync(
     task_id: str,
     *,
     client: AuthenticatedClient,
-) -> HTTPValidationError | TaskStatus | None:
+) -> ErrorDetail | HTTPValidationError | TaskStatus | None:
     """Get the status of a text-to-speech task
 
     Args:
@@ -99,7 +110,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | TaskStatus
+        ErrorDetail | HTTPValidationError | TaskStatus
     """
 
     return sync_detailed(
@@ -112,7 +123,7 @@ async def asyncio_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[HTTPValidationError | TaskStatus]:
+) -> Response[ErrorDetail | HTTPValidationError | TaskStatus]:
     """Get the status of a text-to-speech task
 
     Args:
@@ -123,7 +134,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | TaskStatus]
+        Response[ErrorDetail | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -139,7 +150,7 @@ async def asyncio(
     task_id: str,
     *,
     client: AuthenticatedClient,
-) -> HTTPValidationError | TaskStatus | None:
+) -> ErrorDetail | HTTPValidationError | TaskStatus | None:
     """Get the status of a text-to-speech task
 
     Args:
@@ -150,7 +161,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | TaskStatus
+        ErrorDetail | HTTPValidationError | TaskStatus
     """
 
     return (
