@@ -2,7 +2,9 @@
 
 Used by `make regen` and by the drift test, which regenerates into a temporary folder and
 compares. The generator runs in a scratch folder so that a failed run never leaves a half-written
-package behind, and its caches are dropped so that the output is only source files.
+package behind. It writes a whole project there (`--meta uv`), because only then does it mark the
+package as typed with `py.typed`; we keep just the package, since pyproject.toml at the top
+level installs it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def generate(spec: Path, config: Path, out: Path) -> str:
     # The post-hooks call `ruff`: make sure it is the pinned one beside this interpreter.
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     with tempfile.TemporaryDirectory() as scratch:
-        target = Path(scratch) / out.name
+        project = Path(scratch) / "project"
         proc = subprocess.run(
             [
                 str(generator),
@@ -38,9 +40,9 @@ def generate(spec: Path, config: Path, out: Path) -> str:
                 "--config",
                 str(config),
                 "--meta",
-                "none",
+                "uv",
                 "--output-path",
-                str(target),
+                str(project),
             ],
             cwd=scratch,
             env=env,
@@ -48,6 +50,7 @@ def generate(spec: Path, config: Path, out: Path) -> str:
             text=True,
             check=False,
         )
+        target = project / out.name
         if proc.returncode != 0 or not target.is_dir():
             raise SystemExit(f"openapi-python-client failed:\n{proc.stdout}\n{proc.stderr}")
         for cache in target.rglob(".ruff_cache"):

@@ -20,9 +20,7 @@ class BulkTTSRunsResults:
 
     """
 
-    additional_properties: dict[str, AudioOutputFileURLResponse | str] = _attrs_field(
-        init=False, factory=dict
-    )
+    additional_properties: dict[str, AudioOutputFileURLResponse | str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.audio_output_file_url_response import AudioOutputFileURLResponse
@@ -46,15 +44,11 @@ class BulkTTSRunsResults:
         additional_properties = {}
         for prop_name, prop_dict in d.items():
 
-            def _parse_additional_property(
-                data: object,
-            ) -> AudioOutputFileURLResponse | str:
+            def _parse_additional_property(data: object) -> AudioOutputFileURLResponse | str:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    additional_property_type_0 = AudioOutputFileURLResponse.from_dict(
-                        data
-                    )
+                    additional_property_type_0 = AudioOutputFileURLResponse.from_dict(data)
 
                     return additional_property_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):

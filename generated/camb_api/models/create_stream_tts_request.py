@@ -83,9 +83,7 @@ class CreateStreamTTSRequest:
         if user_instructions is not UNSET:
             field_dict["user_instructions"] = user_instructions
         if enhance_named_entities_pronunciation is not UNSET:
-            field_dict["enhance_named_entities_pronunciation"] = (
-                enhance_named_entities_pronunciation
-            )
+            field_dict["enhance_named_entities_pronunciation"] = enhance_named_entities_pronunciation
         if output_configuration is not UNSET:
             field_dict["output_configuration"] = output_configuration
         if voice_settings is not UNSET:
@@ -112,9 +110,7 @@ class CreateStreamTTSRequest:
 
         user_instructions = d.pop("user_instructions", UNSET)
 
-        enhance_named_entities_pronunciation = d.pop(
-            "enhance_named_entities_pronunciation", UNSET
-        )
+        enhance_named_entities_pronunciation = d.pop("enhance_named_entities_pronunciation", UNSET)
 
         _output_configuration = d.pop("output_configuration", UNSET)
         output_configuration: OutputConfiguration | Unset

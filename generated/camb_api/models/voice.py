@@ -6,7 +6,6 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.gender import Gender
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Voice")
@@ -18,7 +17,7 @@ class Voice:
     Attributes:
         id (int):
         voice_name (str):
-        gender (Gender | Unset): 0 not known, 1 male, 2 female, 9 not applicable.
+        gender (int | Unset): Gender code; 0 not known, 1 male, 2 female, 9 not applicable.
         age (int | Unset):
         language (int | Unset):
         transcript (str | Unset):
@@ -28,7 +27,7 @@ class Voice:
 
     id: int
     voice_name: str
-    gender: Gender | Unset = UNSET
+    gender: int | Unset = UNSET
     age: int | Unset = UNSET
     language: int | Unset = UNSET
     transcript: str | Unset = UNSET
@@ -41,9 +40,7 @@ class Voice:
 
         voice_name = self.voice_name
 
-        gender: int | Unset = UNSET
-        if not isinstance(self.gender, Unset):
-            gender = self.gender.value
+        gender = self.gender
 
         age = self.age
 
@@ -85,12 +82,7 @@ class Voice:
 
         voice_name = d.pop("voice_name")
 
-        _gender = d.pop("gender", UNSET)
-        gender: Gender | Unset
-        if isinstance(_gender, Unset):
-            gender = UNSET
-        else:
-            gender = Gender(_gender)
+        gender = d.pop("gender", UNSET)
 
         age = d.pop("age", UNSET)
 

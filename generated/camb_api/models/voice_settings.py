@@ -40,9 +40,7 @@ class VoiceSettings:
         field_dict.update(self.additional_properties)
         field_dict.update({})
         if enhance_reference_audio_quality is not UNSET:
-            field_dict["enhance_reference_audio_quality"] = (
-                enhance_reference_audio_quality
-            )
+            field_dict["enhance_reference_audio_quality"] = enhance_reference_audio_quality
         if maintain_source_accent is not UNSET:
             field_dict["maintain_source_accent"] = maintain_source_accent
         if apply_ref_loudness_norm is not UNSET:
@@ -55,9 +53,7 @@ class VoiceSettings:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        enhance_reference_audio_quality = d.pop(
-            "enhance_reference_audio_quality", UNSET
-        )
+        enhance_reference_audio_quality = d.pop("enhance_reference_audio_quality", UNSET)
 
         maintain_source_accent = d.pop("maintain_source_accent", UNSET)
 

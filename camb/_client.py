@@ -1,0 +1,154 @@
+"""`Camb` and `AsyncCamb`: the clients. One place builds their httpx clients."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import httpx
+
+from ._base_client import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    AsyncAPIClient,
+    SyncAPIClient,
+    build_async_http_client,
+    build_http_client,
+)
+from ._exceptions import InvalidInputTypeError
+from ._resources import TTS, AsyncTTS, AsyncVoices, Voices
+from ._retry import BackoffPolicy
+from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
+
+
+class Camb(SyncAPIClient):
+    """The client for Camb.ai's text-to-speech API.
+
+    `api_key` defaults to $CAMB_API_KEY and `base_url` to $CAMB_BASE_URL, else the real API.
+    `timeout` (seconds or an `httpx.Timeout`) and `max_retries` apply to every call unless a
+    call says otherwise. Bring your own `httpx.Client` with `http_client` (it is then yours to
+    close). Plain `http://` is accepted only for loopback hosts unless
+    `allow_insecure_http=True`.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        allow_insecure_http: bool = False,
+        backoff: BackoffPolicy | None = None,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure_http=allow_insecure_http,
+            backoff=backoff,
+        )
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise InvalidInputTypeError("http_client", "must be an httpx.Client", http_client)
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else build_http_client(self.timeout)
+        self.tts = TTS(self)
+        self.voices = Voices(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Camb:
+        """A client with other defaults that shares this one's connections (and its lifetime)."""
+        return Camb(
+            api_key=self._api_key,
+            base_url=self.base_url,
+            timeout=self.timeout if timeout is NOT_GIVEN else timeout,
+            max_retries=self.max_retries if max_retries is NOT_GIVEN else max_retries,
+            http_client=self._http,
+            allow_insecure_http=self._allow_insecure_http,
+            backoff=self.backoff,
+        )
+
+    def close(self) -> None:
+        """Close the connections, unless the httpx client was brought by the caller."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Camb:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncCamb(AsyncAPIClient):
+    """The asyncio client: the same as `Camb`, with coroutines and an `httpx.AsyncClient`."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool = False,
+        backoff: BackoffPolicy | None = None,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure_http=allow_insecure_http,
+            backoff=backoff,
+        )
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise InvalidInputTypeError("http_client", "must be an httpx.AsyncClient", http_client)
+        self._owns_http = http_client is None
+        self._http = (
+            http_client if http_client is not None else build_async_http_client(self.timeout)
+        )
+        self.tts = AsyncTTS(self)
+        self.voices = AsyncVoices(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncCamb:
+        """See `Camb.with_options`."""
+        return AsyncCamb(
+            api_key=self._api_key,
+            base_url=self.base_url,
+            timeout=self.timeout if timeout is NOT_GIVEN else timeout,
+            max_retries=self.max_retries if max_retries is NOT_GIVEN else max_retries,
+            http_client=self._http,
+            allow_insecure_http=self._allow_insecure_http,
+            backoff=self.backoff,
+        )
+
+    async def close(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncCamb:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

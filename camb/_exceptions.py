@@ -1,0 +1,228 @@
+"""Every error this client raises.
+
+::
+
+    CambError
+    ├── InvalidInputError (ValueError)       bad arguments, raised before any network traffic
+    │   └── InvalidInputTypeError (TypeError)  ...of the wrong type
+    ├── APIError                             something went wrong talking to the API
+    │   ├── APIConnectionError               the request or the answer did not get through
+    │   │   └── APITimeoutError
+    │   ├── UnexpectedResponseError          a 2xx answer that is not what the spec says
+    │   └── APIStatusError                   a non-2xx answer (status_code, body, response)
+    │       ├── BadRequestError              400
+    │       ├── AuthenticationError          401, 403
+    │       ├── PaymentRequiredStatusError   402 (also a PaymentRequiredError)
+    │       ├── NotFoundError                404
+    │       ├── ConflictError                409
+    │       ├── ValidationError              422, with the server's `detail` entries
+    │       ├── RateLimitError               429
+    │       └── ServerError                  5xx
+    ├── TaskError                            a task ended without a result (task_id, status)
+    │   ├── TaskFailedError                  ERROR, with exception_reason and message
+    │   ├── TaskTimeoutError                 TIMEOUT on the server's side
+    │   ├── TaskPaymentRequiredError         PAYMENT_REQUIRED (also a PaymentRequiredError)
+    │   ├── UnexpectedTaskStatusError        a status this client does not know
+    │   └── WaitTimeoutError (TimeoutError)  our own deadline passed while waiting
+    ├── PaymentRequiredError                 the account needs credits (HTTP 402 or task status)
+    └── BulkResultsError                     some chunks of a bulk call failed; `.results` holds
+                                             everything that succeeded
+
+No message ever contains the API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from ._models import BulkResults, TaskStatus
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BulkResultsError",
+    "CambError",
+    "ConflictError",
+    "InvalidInputError",
+    "InvalidInputTypeError",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "PaymentRequiredStatusError",
+    "RateLimitError",
+    "ServerError",
+    "TaskError",
+    "TaskFailedError",
+    "TaskPaymentRequiredError",
+    "TaskTimeoutError",
+    "UnexpectedResponseError",
+    "UnexpectedTaskStatusError",
+    "ValidationError",
+    "WaitTimeoutError",
+]
+
+
+class CambError(Exception):
+    """The root of every error this client raises."""
+
+
+class InvalidInputError(CambError, ValueError):
+    """An argument breaks a rule; nothing was sent. `param` names it, `rule` says the rule."""
+
+    def __init__(self, param: str, rule: str, value: object = None, *, show_value: bool = True):
+        self.param = param
+        self.rule = rule
+        shown = f" (got {_short_repr(value)})" if show_value else ""
+        super().__init__(f"{param}: {rule}{shown}")
+
+
+class InvalidInputTypeError(InvalidInputError, TypeError):
+    """An argument has the wrong type; nothing was sent."""
+
+
+class APIError(CambError):
+    """Talking to the API failed. `request` is the request that failed, where there was one."""
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APIConnectionError(APIError):
+    """The request could not be sent, or the answer did not arrive whole."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class UnexpectedResponseError(APIError):
+    """The server answered 2xx, but not with what the spec describes."""
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object = None) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+
+
+class APIStatusError(APIError):
+    """The server answered with a non-2xx status.
+
+    `status_code` and `response` are the answer; `body` is its parsed JSON, or a short text
+    excerpt when it was not JSON (an HTML page from a proxy, say).
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+
+
+class BadRequestError(APIStatusError):
+    """400: the API refused the request, e.g. a run id that is not a text-to-speech run."""
+
+
+class AuthenticationError(APIStatusError):
+    """401 or 403: the key is missing, wrong, or not allowed to do this."""
+
+
+class PaymentRequiredError(CambError):
+    """The account needs more credits (an HTTP 402, or a task that ended PAYMENT_REQUIRED)."""
+
+
+class PaymentRequiredStatusError(APIStatusError, PaymentRequiredError):
+    """402 Payment Required."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such task, run or resource."""
+
+
+class ConflictError(APIStatusError):
+    """409."""
+
+
+class ValidationError(APIStatusError):
+    """422: the API rejected the request's content. `errors` are its `detail` entries."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object,
+        errors: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        super().__init__(message, response=response, body=body)
+        self.errors = list(errors)
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests."""
+
+
+class ServerError(APIStatusError):
+    """5xx: the API (or a proxy in front of it) failed."""
+
+
+class TaskError(CambError):
+    """A text-to-speech task ended without a result."""
+
+    def __init__(self, message: str, *, task_id: str, status: TaskStatus | None) -> None:
+        super().__init__(message)
+        self.task_id = task_id
+        self.status = status
+
+
+class TaskFailedError(TaskError):
+    """The task ended with status ERROR; `exception_reason` and `message` say why."""
+
+    @property
+    def exception_reason(self) -> str | None:
+        return self.status.exception_reason if self.status else None
+
+    @property
+    def reason_message(self) -> str | Mapping[str, Any] | None:
+        return self.status.message if self.status else None
+
+
+class TaskTimeoutError(TaskError):
+    """The server gave up on the task (status TIMEOUT); shorter text may help."""
+
+
+class TaskPaymentRequiredError(TaskError, PaymentRequiredError):
+    """The task ended with status PAYMENT_REQUIRED."""
+
+
+class UnexpectedTaskStatusError(TaskError):
+    """The task reported a status this client does not know, so waiting cannot go on safely."""
+
+
+class WaitTimeoutError(TaskError, TimeoutError):
+    """Our own deadline passed while the task was still running; `status` is the last one seen."""
+
+
+class BulkResultsError(CambError):
+    """Some chunks of a bulk call failed after retries.
+
+    `results` holds every id that succeeded, and says for every other id why it is missing.
+    """
+
+    def __init__(self, message: str, *, results: BulkResults) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+def _short_repr(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,167 @@
+"""The values this client hands back and takes in: small frozen attrs classes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal, get_args
+
+import attrs
+
+from ._exceptions import CambError
+
+__all__ = [
+    "AUDIO_FORMATS",
+    "DOCUMENTED_STATUSES",
+    "AudioFormat",
+    "BulkResults",
+    "InferenceOptions",
+    "TaskStatus",
+    "Voice",
+    "VoiceSettings",
+    "WaitResults",
+]
+
+AudioFormat = Literal[
+    "wav",
+    "flac",
+    "adts",
+    "mp3",
+    "pcm_s16le",
+    "pcm_s16be",
+    "pcm_s32le",
+    "pcm_s32be",
+    "pcm_f32le",
+    "pcm_f32be",
+]
+AUDIO_FORMATS: tuple[str, ...] = get_args(AudioFormat)
+OutputType = Literal["raw_bytes", "file_url"]
+OUTPUT_TYPES: tuple[str, ...] = get_args(OutputType)
+
+SUCCESS = "SUCCESS"
+PENDING = "PENDING"
+TIMEOUT = "TIMEOUT"
+ERROR = "ERROR"
+PAYMENT_REQUIRED = "PAYMENT_REQUIRED"
+DOCUMENTED_STATUSES = frozenset({SUCCESS, PENDING, TIMEOUT, ERROR, PAYMENT_REQUIRED})
+
+
+@attrs.frozen
+class TaskStatus:
+    """Where a text-to-speech task stands.
+
+    `status` is kept exactly as the server sent it, also when it is not one of the documented
+    values (`is_documented` tells).
+    """
+
+    task_id: str
+    status: str
+    run_id: int | None = None
+    exception_reason: str | None = None
+    message: str | Mapping[str, Any] | None = None
+
+    @property
+    def is_success(self) -> bool:
+        return self.status == SUCCESS
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == PENDING
+
+    @property
+    def is_documented(self) -> bool:
+        return self.status in DOCUMENTED_STATUSES
+
+
+@attrs.frozen
+class Voice:
+    """A voice from `GET /list-voices`. Gender codes: 0 not known, 1 male, 2 female, 9 n/a."""
+
+    id: int
+    voice_name: str
+    gender: int | None = None
+    age: int | None = None
+    language: int | None = None
+    transcript: str | None = None
+    description: str | None = None
+    is_published: bool | None = None
+
+
+@attrs.frozen
+class VoiceSettings:
+    """Optional voice settings for `tts.stream`."""
+
+    enhance_reference_audio_quality: bool | None = None
+    maintain_source_accent: bool | None = None
+    apply_ref_loudness_norm: bool | None = None
+    speaking_rate: float | None = None
+
+
+@attrs.frozen
+class InferenceOptions:
+    """Optional inference options for `tts.stream`; the ranges are checked before sending."""
+
+    stability: float | None = None
+    temperature: float | None = None
+    inference_steps: int | None = None
+    speaker_similarity: float | None = None
+    localize_speaker_weight: float | None = None
+    acoustic_quality_boost: bool | None = None
+
+
+@attrs.frozen
+class BulkResults(Mapping[int, str]):
+    """The answer to `tts.results`: a mapping run id -> presigned output URL.
+
+    Every id asked for is accounted for exactly once: it is a key here (it succeeded), or in
+    `unavailable` (the API left it out of its answer: unknown or not finished), or in `failed`
+    (its request failed after retries; the value is the error).
+    """
+
+    urls: Mapping[int, str]
+    unavailable: Mapping[int, str] = attrs.field(factory=dict)
+    failed: Mapping[int, CambError] = attrs.field(factory=dict)
+    requests_sent: int = 0
+
+    def __getitem__(self, run_id: int) -> str:
+        return self.urls[run_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.urls)
+
+    def __len__(self) -> int:
+        return len(self.urls)
+
+    @property
+    def ok(self) -> bool:
+        """True when every id asked for came back with a URL."""
+        return not self.unavailable and not self.failed
+
+    def missing(self) -> dict[int, str]:
+        """Every id without a URL, with the reason."""
+        reasons = dict(self.unavailable)
+        reasons.update({run_id: str(error) for run_id, error in self.failed.items()})
+        return reasons
+
+
+@attrs.frozen
+class WaitResults(Mapping[str, int]):
+    """The answer to `tts.wait_many`: a mapping task id -> run id for the tasks that succeeded.
+
+    `failed` holds the error for every other task (failed, timed out, our deadline, ...).
+    """
+
+    run_ids: Mapping[str, int]
+    failed: Mapping[str, CambError] = attrs.field(factory=dict)
+
+    def __getitem__(self, task_id: str) -> int:
+        return self.run_ids[task_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.run_ids)
+
+    def __len__(self) -> int:
+        return len(self.run_ids)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

@@ -1,0 +1,220 @@
+"""Checked arguments -> request descriptions, through the generated client. Plain functions.
+
+The generated modules' `_get_kwargs` turn arguments into method, path (percent-encoded), query
+and JSON body exactly as the spec says; the facade sends them itself (see `_base_client`),
+because the generated `sync_detailed` can take neither per-call timeouts nor retries, and reads
+every body into memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import attrs
+from camb_api.api.tts import (
+    create_tts,
+    create_tts_stream,
+    get_tts_result,
+    get_tts_results,
+    get_tts_status,
+)
+from camb_api.api.voices import list_voices
+from camb_api.models import AudioFormat as GeneratedAudioFormat
+from camb_api.models import (
+    CreateStreamTTSRequest,
+    CreateTTSRequest,
+    Gender,
+    OutputConfiguration,
+    OutputType,
+    RunIDsRequestPayload,
+)
+from camb_api.models import InferenceOptions as GeneratedInferenceOptions
+from camb_api.models import VoiceSettings as GeneratedVoiceSettings
+from camb_api.types import UNSET
+
+from . import _validation as check
+from ._exceptions import InvalidInputError, InvalidInputTypeError
+from ._models import AUDIO_FORMATS, OUTPUT_TYPES, InferenceOptions, VoiceSettings
+
+Spec = dict[str, Any]
+OptionsT = TypeVar("OptionsT", VoiceSettings, InferenceOptions)
+
+
+def _unset(value: object) -> Any:
+    return UNSET if value is None else value
+
+
+def _options(
+    param: str, value: OptionsT | Mapping[str, Any] | None, cls: type[OptionsT]
+) -> OptionsT | None:
+    if value is None or isinstance(value, cls):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return cls(**value)
+        except TypeError:
+            fields = ", ".join(f.name for f in attrs.fields(cls))
+            raise InvalidInputTypeError(
+                param, f"accepts only the keys {fields}", dict(value)
+            ) from None
+    raise InvalidInputTypeError(param, f"must be a {cls.__name__} or a mapping", value)
+
+
+def stream_request(
+    text: object,
+    voice_id: object,
+    language: object,
+    *,
+    speech_model: object = None,
+    format: object = None,
+    sample_rate: object = None,
+    duration: object = None,
+    apply_enhancement: object = None,
+    user_instructions: object = None,
+    enhance_named_entities_pronunciation: object = None,
+    voice_settings: VoiceSettings | Mapping[str, Any] | None = None,
+    inference_options: InferenceOptions | Mapping[str, Any] | None = None,
+) -> Spec:
+    body = CreateStreamTTSRequest(
+        text=check.text("text", text, min_len=check.STREAM_TEXT_MIN, max_len=check.STREAM_TEXT_MAX),
+        language=check.locale("language", language),
+        voice_id=check.positive_int("voice_id", voice_id),
+        speech_model=_unset(check.optional_text("speech_model", speech_model)),
+        user_instructions=_unset(check.optional_text("user_instructions", user_instructions)),
+        enhance_named_entities_pronunciation=_unset(
+            check.optional_bool(
+                "enhance_named_entities_pronunciation", enhance_named_entities_pronunciation
+            )
+        ),
+    )
+    if any(v is not None for v in (format, sample_rate, duration, apply_enhancement)):
+        body.output_configuration = OutputConfiguration(
+            format_=UNSET
+            if format is None
+            else GeneratedAudioFormat(check.choice("format", format, AUDIO_FORMATS)),
+            sample_rate=_unset(check.optional_int("sample_rate", sample_rate, minimum=1)),
+            duration=_unset(check.number_in_range("duration", duration, exclusive_minimum=0)),
+            apply_enhancement=_unset(check.optional_bool("apply_enhancement", apply_enhancement)),
+        )
+    settings = _options("voice_settings", voice_settings, VoiceSettings)
+    if settings is not None:
+        body.voice_settings = GeneratedVoiceSettings(
+            enhance_reference_audio_quality=_unset(
+                check.optional_bool(
+                    "voice_settings.enhance_reference_audio_quality",
+                    settings.enhance_reference_audio_quality,
+                )
+            ),
+            maintain_source_accent=_unset(
+                check.optional_bool(
+                    "voice_settings.maintain_source_accent", settings.maintain_source_accent
+                )
+            ),
+            apply_ref_loudness_norm=_unset(
+                check.optional_bool(
+                    "voice_settings.apply_ref_loudness_norm", settings.apply_ref_loudness_norm
+                )
+            ),
+            speaking_rate=_unset(
+                check.number_in_range(
+                    "voice_settings.speaking_rate", settings.speaking_rate, exclusive_minimum=0
+                )
+            ),
+        )
+    inference = _options("inference_options", inference_options, InferenceOptions)
+    if inference is not None:
+        body.inference_options = GeneratedInferenceOptions(
+            stability=_unset(
+                check.number_in_range(
+                    "inference_options.stability", inference.stability, minimum=0, maximum=1
+                )
+            ),
+            temperature=_unset(
+                check.number_in_range(
+                    "inference_options.temperature", inference.temperature, minimum=0.01, maximum=4
+                )
+            ),
+            inference_steps=_unset(
+                _int_in_range(
+                    "inference_options.inference_steps", inference.inference_steps, 1, 1000
+                )
+            ),
+            speaker_similarity=_unset(
+                check.number_in_range(
+                    "inference_options.speaker_similarity",
+                    inference.speaker_similarity,
+                    minimum=0,
+                    maximum=1,
+                )
+            ),
+            localize_speaker_weight=_unset(
+                check.number_in_range(
+                    "inference_options.localize_speaker_weight", inference.localize_speaker_weight
+                )
+            ),
+            acoustic_quality_boost=_unset(
+                check.optional_bool(
+                    "inference_options.acoustic_quality_boost", inference.acoustic_quality_boost
+                )
+            ),
+        )
+    return create_tts_stream._get_kwargs(body=body)
+
+
+def _int_in_range(param: str, value: object, low: int, high: int) -> int | None:
+    checked = check.optional_int(param, value, minimum=low)
+    if checked is not None:
+        check.number_in_range(param, checked, minimum=low, maximum=high)
+    return checked
+
+
+def create_request(
+    text: object,
+    voice_id: object,
+    language: object,
+    *,
+    project_name: object = None,
+    project_description: object = None,
+    folder_id: object = None,
+    gender: object = None,
+    age: object = None,
+) -> Spec:
+    body = CreateTTSRequest(
+        text=check.text("text", text),
+        voice_id=check.positive_int("voice_id", voice_id),
+        language=check.positive_int("language", language),
+        project_name=_unset(check.optional_text("project_name", project_name)),
+        project_description=_unset(check.optional_text("project_description", project_description)),
+        folder_id=_unset(None if folder_id is None else check.positive_int("folder_id", folder_id)),
+        gender=UNSET if gender is None else Gender(check.choice("gender", gender, check.GENDERS)),
+        age=_unset(check.optional_int("age", age, minimum=0)),
+    )
+    return create_tts._get_kwargs(body=body)
+
+
+def status_request(task_id: object) -> Spec:
+    return get_tts_status._get_kwargs(check.task_id("task_id", task_id))
+
+
+def result_request(run_id: object, output_type: object) -> Spec:
+    checked = check.choice("output_type", output_type, OUTPUT_TYPES)
+    return get_tts_result._get_kwargs(
+        check.positive_int("run_id", run_id), output_type=OutputType(checked)
+    )
+
+
+def bulk_request(chunk: Sequence[int]) -> Spec:
+    return get_tts_results._get_kwargs(body=RunIDsRequestPayload(run_ids=list(chunk)))
+
+
+def voices_request() -> Spec:
+    return list_voices._get_kwargs()
+
+
+def download_request(url: object) -> Spec:
+    if not isinstance(url, str):
+        raise InvalidInputTypeError("url", "must be a str URL", url)
+    if not url.startswith(("https://", "http://")):
+        raise InvalidInputError("url", "must be an absolute http(s) URL", url)
+    return {"method": "get", "url": url}

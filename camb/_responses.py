@@ -1,0 +1,272 @@
+"""Turning answers into values or typed errors. Plain functions; no I/O.
+
+Bodies are parsed with the generated models, then checked: the generated `from_dict` trusts
+types (it casts), so a wrong type would otherwise surface much later as an AttributeError in
+the caller's code. Anything that is not what the spec says becomes `UnexpectedResponseError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+from camb_api.models import (
+    AudioOutputFileURLResponse,
+    BulkTTSRunsResults,
+    TaskID,
+)
+from camb_api.models import (
+    TaskStatus as GeneratedTaskStatus,
+)
+from camb_api.models import (
+    Voice as GeneratedVoice,
+)
+from camb_api.models.task_status_kind import TaskStatusKind
+from camb_api.models.task_status_message_type_1 import TaskStatusMessageType1
+from camb_api.types import Unset
+
+from ._exceptions import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    CambError,
+    ConflictError,
+    NotFoundError,
+    PaymentRequiredStatusError,
+    RateLimitError,
+    ServerError,
+    UnexpectedResponseError,
+    ValidationError,
+)
+from ._models import TaskStatus, Voice
+
+EXCERPT_CHARS = 200
+_TAG_RE = re.compile(r"<[^>]*>")
+_SPACE_RE = re.compile(r"\s+")
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: PaymentRequiredStatusError,
+    403: AuthenticationError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def excerpt(content: bytes, limit: int = EXCERPT_CHARS) -> str:
+    """A short, single-line, tag-free excerpt of a body that is not JSON (an HTML page, say)."""
+    text = content[: limit * 20].decode("utf-8", errors="replace")
+    text = _SPACE_RE.sub(" ", _TAG_RE.sub(" ", text)).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def decode_json(content: bytes) -> Any:
+    """Parsed JSON, or raises ValueError (also for bytes that are not UTF-8)."""
+    return json.loads(content.decode("utf-8"))
+
+
+def _describe_validation_errors(detail: Sequence[Any]) -> tuple[list[Mapping[str, Any]], str]:
+    entries: list[Mapping[str, Any]] = []
+    parts: list[str] = []
+    for item in detail:
+        if isinstance(item, Mapping):
+            entries.append(item)
+            loc = item.get("loc")
+            where = ".".join(str(p) for p in loc) if isinstance(loc, list) else "?"
+            parts.append(f"{where}: {item.get('msg', '')} ({item.get('type', '')})")
+        else:
+            parts.append(str(item))
+    return entries, "; ".join(parts)
+
+
+def error_from_response(
+    response: httpx.Response, content: bytes, *, hint: str = ""
+) -> APIStatusError:
+    """The typed error for a non-2xx answer, whatever its body looks like."""
+    status = response.status_code
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Unknown"
+    body: object
+    entries: list[Mapping[str, Any]] = []
+    try:
+        body = decode_json(content)
+    except ValueError:
+        body = excerpt(content)
+        detail_text = str(body)
+    else:
+        detail = body.get("detail") if isinstance(body, dict) else None
+        if isinstance(detail, list):
+            entries, detail_text = _describe_validation_errors(detail)
+        elif detail is not None:
+            detail_text = detail if isinstance(detail, str) else json.dumps(detail)
+        else:
+            detail_text = json.dumps(body)[:EXCERPT_CHARS]
+    request = response.request
+    message = f"{request.method} {request.url.path} -> {status} {reason}"
+    if detail_text:
+        message += f": {detail_text}"
+    if hint:
+        message += f" ({hint})"
+    cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else APIStatusError)
+    if cls is ValidationError:
+        return ValidationError(message, response=response, body=body, errors=entries)
+    return cls(message, response=response, body=body)
+
+
+# --- successful answers -------------------------------------------------------------------------
+
+
+def _unexpected(
+    response: httpx.Response, what: str, body: object = None
+) -> UnexpectedResponseError:
+    request = response.request
+    return UnexpectedResponseError(
+        f"{request.method} {request.url.path} -> {response.status_code}: {what}",
+        response=response,
+        body=body,
+    )
+
+
+def json_object(response: httpx.Response) -> Any:
+    try:
+        return decode_json(response.content)
+    except ValueError:
+        raise _unexpected(
+            response, f"expected JSON, got {excerpt(response.content)!r}", excerpt(response.content)
+        ) from None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _optional(value: object) -> object:
+    return None if isinstance(value, Unset) else value
+
+
+def parse_task_id(response: httpx.Response) -> str:
+    body = json_object(response)
+    try:
+        task_id = TaskID.from_dict(body).task_id
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _unexpected(response, "expected an object with a task_id", body) from None
+    if not isinstance(task_id, str) or not task_id:
+        raise _unexpected(response, "task_id is not a non-empty string", body)
+    return task_id
+
+
+def parse_task_status(response: httpx.Response, task_id: str) -> TaskStatus:
+    body = json_object(response)
+    try:
+        parsed = GeneratedTaskStatus.from_dict(body)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _unexpected(response, "expected an object with a status", body) from None
+    status = parsed.status.value if isinstance(parsed.status, TaskStatusKind) else parsed.status
+    run_id = _optional(parsed.run_id)
+    reason = _optional(parsed.exception_reason)
+    message: object = _optional(parsed.message)
+    if isinstance(message, TaskStatusMessageType1):
+        message = message.to_dict()
+    if not isinstance(status, str):
+        raise _unexpected(response, f"status is not a string: {status!r}", body)
+    if run_id is not None and not (isinstance(run_id, int) and _is_int(run_id) and run_id > 0):
+        raise _unexpected(response, f"run_id is not a positive integer: {run_id!r}", body)
+    if reason is not None and not isinstance(reason, str):
+        raise _unexpected(response, f"exception_reason is not a string: {reason!r}", body)
+    if message is not None and not isinstance(message, (str, dict)):
+        raise _unexpected(response, f"message is neither text nor an object: {message!r}", body)
+    return TaskStatus(
+        task_id=task_id, status=status, run_id=run_id, exception_reason=reason, message=message
+    )
+
+
+def _url_of(value: object) -> str | None:
+    """The URL in either shape the bulk answer uses: {"output_url": ...} or a bare string."""
+    if isinstance(value, AudioOutputFileURLResponse):
+        value = _optional(value.output_url)
+    return value if isinstance(value, str) and value else None
+
+
+def parse_output_url(response: httpx.Response) -> str:
+    body = json_object(response)
+    try:
+        url = _url_of(AudioOutputFileURLResponse.from_dict(body))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        url = None
+    if url is None:
+        raise _unexpected(response, "expected an object with an output_url", body)
+    return url
+
+
+def parse_bulk_results(
+    response: httpx.Response, chunk: Sequence[int]
+) -> tuple[dict[int, str], dict[int, CambError]]:
+    """The URLs in a bulk answer for the ids of `chunk`, and an error for each id whose value
+    was malformed. Ids absent from the answer are in neither: the API leaves out runs that
+    are unknown or unfinished. Keys that were not asked for are ignored."""
+    body = json_object(response)
+    if not isinstance(body, dict):
+        raise _unexpected(response, "expected an object keyed by run id", body)
+    parsed = BulkTTSRunsResults.from_dict(body)
+    asked = set(chunk)
+    urls: dict[int, str] = {}
+    bad: dict[int, CambError] = {}
+    for key, value in parsed.additional_properties.items():
+        try:
+            run_id = int(key)
+        except ValueError:
+            continue
+        if run_id not in asked:
+            continue
+        url = _url_of(value)
+        if url is None:
+            bad[run_id] = _unexpected(response, f"no URL for run {run_id}: {body[key]!r}", body)
+        else:
+            urls[run_id] = url
+    return urls, bad
+
+
+def parse_voices(response: httpx.Response) -> list[Voice]:
+    body = json_object(response)
+    if not isinstance(body, list):
+        raise _unexpected(response, "expected a list of voices", body)
+    voices: list[Voice] = []
+    for index, item in enumerate(body):
+        try:
+            raw = GeneratedVoice.from_dict(item)
+            voice = Voice(
+                id=raw.id,
+                voice_name=raw.voice_name,
+                gender=_optional(raw.gender),  # type: ignore[arg-type]
+                age=_optional(raw.age),  # type: ignore[arg-type]
+                language=_optional(raw.language),  # type: ignore[arg-type]
+                transcript=_optional(raw.transcript),  # type: ignore[arg-type]
+                description=_optional(raw.description),  # type: ignore[arg-type]
+                is_published=_optional(raw.is_published),  # type: ignore[arg-type]
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise _unexpected(response, f"voice {index} is not a voice object", body) from None
+        ints = (voice.id, voice.gender, voice.age, voice.language)
+        texts = (voice.transcript, voice.description)
+        if (
+            not _is_int(voice.id)
+            or not isinstance(voice.voice_name, str)
+            or any(v is not None and not _is_int(v) for v in ints)
+            or any(v is not None and not isinstance(v, str) for v in texts)
+            or (voice.is_published is not None and not isinstance(voice.is_published, bool))
+        ):
+            raise _unexpected(response, f"voice {index} has a field of the wrong type", body)
+        voices.append(voice)
+    return voices

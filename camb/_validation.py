@@ -1,0 +1,224 @@
+"""Argument checks, run before any network traffic. Each failure names the parameter and rule."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+
+from ._exceptions import InvalidInputError, InvalidInputTypeError
+
+LOCALE_RE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
+# Task ids are opaque tokens (UUIDs in practice). Refusing separators and dot-segments keeps a
+# task id from ever addressing another path, even before percent-encoding.
+TASK_ID_RE = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+STREAM_TEXT_MIN, STREAM_TEXT_MAX = 3, 3000
+GENDERS = (0, 1, 2, 9)
+
+
+def positive_int(param: str, value: object) -> int:
+    """An int > 0; `True` and `1.0` are refused (bool is an int in Python, but not an id)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputTypeError(param, "must be a positive int", value)
+    if value <= 0:
+        raise InvalidInputError(param, "must be a positive int", value)
+    return value
+
+
+def optional_int(param: str, value: object, *, minimum: int | None = None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputTypeError(param, "must be an int", value)
+    if minimum is not None and value < minimum:
+        raise InvalidInputError(param, f"must be >= {minimum}", value)
+    return value
+
+
+def number_in_range(
+    param: str,
+    value: object,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    exclusive_minimum: float | None = None,
+) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputTypeError(param, "must be a number", value)
+    if not math.isfinite(value):
+        raise InvalidInputError(param, "must be a finite number", value)
+    if minimum is not None and value < minimum:
+        raise InvalidInputError(param, _range_rule(minimum, maximum), value)
+    if maximum is not None and value > maximum:
+        raise InvalidInputError(param, _range_rule(minimum, maximum), value)
+    if exclusive_minimum is not None and value <= exclusive_minimum:
+        raise InvalidInputError(param, f"must be > {exclusive_minimum}", value)
+    return value
+
+
+def _range_rule(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"must be between {minimum} and {maximum}"
+    if minimum is not None:
+        return f"must be >= {minimum}"
+    return f"must be <= {maximum}"
+
+
+def optional_bool(param: str, value: object) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise InvalidInputTypeError(param, "must be a bool", value)
+    return value
+
+
+def text(param: str, value: object, *, min_len: int = 1, max_len: int | None = None) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputTypeError(param, "must be a str", value)
+    if len(value) < min_len or (max_len is not None and len(value) > max_len):
+        rule = (
+            f"must be {min_len} to {max_len} characters long"
+            if max_len is not None
+            else f"must be at least {min_len} characters long"
+        )
+        raise InvalidInputError(param, f"{rule}, not {len(value)}", show_value=False)
+    return value
+
+
+def optional_text(param: str, value: object) -> str | None:
+    return None if value is None else text(param, value)
+
+
+def locale(param: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputTypeError(param, "must be a str locale such as 'en-us'", value)
+    if not LOCALE_RE.fullmatch(value):
+        raise InvalidInputError(param, "must be a lower-case BCP-47 locale such as 'en-us'", value)
+    return value
+
+
+def choice(param: str, value: object, allowed: Iterable[object]) -> Any:
+    options = tuple(allowed)
+    # bool is refused outright: True == 1 would otherwise pass for an int choice.
+    if isinstance(value, bool) or value not in options:
+        shown = ", ".join(repr(o) for o in options)
+        raise InvalidInputError(param, f"must be one of {shown}", value)
+    return value
+
+
+def task_id(param: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputTypeError(param, "must be a str task id", value)
+    if not TASK_ID_RE.fullmatch(value):
+        raise InvalidInputError(
+            param,
+            "must be a non-empty task id of letters, digits and '-', '_', '.', '~' "
+            "(no spaces or slashes)",
+            value,
+        )
+    return value
+
+
+def run_ids(param: str, values: object) -> list[int]:
+    """Any iterable of positive ints -> the unique ids, in first-seen order."""
+    if isinstance(values, (str, bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidInputTypeError(param, "must be an iterable of positive ints", values)
+    seen: dict[int, None] = {}
+    for index, value in enumerate(values):
+        seen[positive_int(f"{param}[{index}]", value)] = None
+    return list(seen)
+
+
+def task_ids(param: str, values: object) -> list[str]:
+    if isinstance(values, (str, bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidInputTypeError(param, "must be an iterable of task ids", values)
+    seen: dict[str, None] = {}
+    for index, value in enumerate(values):
+        seen[task_id(f"{param}[{index}]", value)] = None
+    return list(seen)
+
+
+def timeout_seconds(param: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputTypeError(param, "must be a number of seconds", value)
+    if not value > 0 or not math.isfinite(value):
+        raise InvalidInputError(param, "must be a finite number of seconds > 0", value)
+    return float(value)
+
+
+def http_timeout(param: str, value: object) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        for name in ("connect", "read", "write", "pool"):
+            part = getattr(value, name)
+            if part is not None:
+                timeout_seconds(f"{param}.{name}", part)
+        return value
+    return httpx.Timeout(timeout_seconds(param, value))
+
+
+def max_retries(param: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputTypeError(param, "must be an int >= 0", value)
+    if value < 0:
+        raise InvalidInputError(param, "must be an int >= 0", value)
+    return value
+
+
+def concurrency(param: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputTypeError(param, "must be an int >= 1", value)
+    if value < 1:
+        raise InvalidInputError(param, "must be an int >= 1", value)
+    return value
+
+
+def api_key(value: object) -> str:
+    if value is None or value == "":
+        raise InvalidInputError(
+            "api_key",
+            "is required: pass api_key=... or set the CAMB_API_KEY environment variable",
+            show_value=False,
+        )
+    if not isinstance(value, str):
+        raise InvalidInputTypeError("api_key", "must be a str", type(value).__name__)
+    if value != value.strip() or any(ord(c) < 0x21 or ord(c) > 0x7E for c in value):
+        # Never echo the key back, not even part of it.
+        raise InvalidInputError(
+            "api_key", "must be printable ASCII without spaces", show_value=False
+        )
+    return value
+
+
+def base_url(value: object, *, allow_insecure_http: bool) -> str:
+    """An https URL, or http on a loopback host (or anywhere, when explicitly allowed)."""
+    if not isinstance(value, str):
+        raise InvalidInputTypeError("base_url", "must be a str URL", value)
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise InvalidInputError("base_url", "must be an absolute http(s) URL", value) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidInputError("base_url", "must be an absolute http(s) URL", value)
+    if url.query or url.fragment:
+        raise InvalidInputError("base_url", "must not have a query or fragment", value)
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
+        raise InvalidInputError(
+            "base_url",
+            "must use https unless the host is loopback (pass allow_insecure_http=True to "
+            "send the API key in clear text anyway)",
+            value,
+        )
+    return value.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
