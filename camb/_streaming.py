@@ -27,11 +27,12 @@ class AtomicFile:
     def __init__(self, path: StrPath) -> None:
         self.path = Path(path)
         self._tmp: IO[bytes] | None = None
+        self._tmp_path = ""
         self.size = 0
 
     def __enter__(self) -> AtomicFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, _ = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
+        fd, self._tmp_path = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
         self._tmp = os.fdopen(fd, "wb")
         return self
 
@@ -47,12 +48,13 @@ class AtomicFile:
         tb: TracebackType | None,
     ) -> None:
         assert self._tmp is not None
-        tmp_name = self._tmp.name
-        self._tmp.close()
-        if exc_type is None:
-            os.replace(tmp_name, self.path)
-        else:
-            os.unlink(tmp_name)
+        try:
+            self._tmp.close()
+        finally:
+            if exc_type is None:
+                os.replace(self._tmp_path, self.path)
+            else:
+                os.unlink(self._tmp_path)
 
 
 def _content_type(response: httpx.Response) -> str | None:
