@@ -32,7 +32,9 @@ class AtomicFile:
 
     def __enter__(self) -> AtomicFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp_path = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
+        fd, self._tmp_path = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part"
+        )
         self._tmp = os.fdopen(fd, "wb")
         return self
 

@@ -1,0 +1,117 @@
+"""Fixtures for facade tests: clients over httpx.MockTransport, sync and async alike."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+import camb
+
+KEY = "sk-live-SECRET-0123456789"
+BASE = "https://client.camb.ai/apis"
+FAST = camb.BackoffPolicy(initial_delay=0.001, max_delay=0.002, jitter=0.0)
+
+Handler = Callable[[httpx.Request], httpx.Response]
+# Captured now: tests that record the client's sleeps patch asyncio.sleep itself.
+_sleep = asyncio.sleep
+
+
+class Recorder:
+    """Wraps a handler; keeps every request and the most requests ever in flight at once."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[httpx.Request] = []
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.requests.append(request)
+        return self.handler(request)
+
+    async def async_call(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.requests.append(request)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await _sleep(0.001)
+            return self.handler(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def paths(self) -> list[str]:
+        return [r.url.path for r in self.requests]
+
+    def bodies(self) -> list[Any]:
+        return [json.loads(r.content) if r.content else None for r in self.requests]
+
+
+class Api:
+    """One client, sync or async, and a way to call it the same from either test."""
+
+    def __init__(self, mode: str, handler: Handler, **kwargs: Any) -> None:
+        self.mode = mode
+        self.recorder = Recorder(handler)
+        kwargs.setdefault("api_key", KEY)
+        kwargs.setdefault("backoff", FAST)
+        if mode == "sync":
+            http = httpx.Client(transport=httpx.MockTransport(self.recorder))
+            self.client: Any = camb.Camb(http_client=http, **kwargs)
+            self.loop = None
+        else:
+            http_async = httpx.AsyncClient(transport=httpx.MockTransport(self.recorder.async_call))
+            self.client = camb.AsyncCamb(http_client=http_async, **kwargs)
+            self.loop = asyncio.new_event_loop()
+
+    def __call__(self, fn: Callable[[Any], Any]) -> Any:
+        result = fn(self.client)
+        if inspect.isawaitable(result):
+            assert self.loop is not None
+            return self.loop.run_until_complete(result)
+        return result
+
+    @property
+    def requests(self) -> list[httpx.Request]:
+        return self.recorder.requests
+
+    def close(self) -> None:
+        if self.loop is not None:
+            self.loop.run_until_complete(self.client._http.aclose())
+            self.loop.close()
+        else:
+            self.client._http.close()
+
+
+@pytest.fixture(params=["sync", "async"])
+def make_api(request: pytest.FixtureRequest) -> Iterator[Callable[..., Api]]:
+    made: list[Api] = []
+
+    def make(handler: Handler, **kwargs: Any) -> Api:
+        api = Api(request.param, handler, **kwargs)
+        made.append(api)
+        return api
+
+    yield make
+    for api in made:
+        api.close()
+
+
+def json_response(status: int, body: Any, **headers: str) -> httpx.Response:
+    return httpx.Response(status, json=body, headers=headers)
+
+
+@pytest.fixture(autouse=True)
+def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAMB_API_KEY", raising=False)
+    monkeypatch.delenv("CAMB_BASE_URL", raising=False)
