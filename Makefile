@@ -26,6 +26,14 @@ regen: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The README's first command: the whole flow against a local sandbox, through the CLI.
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
+
+# Benchmarks against the sandbox and raw httpx; rewrites docs/benchmarks.md and its plots.
+bench: $(STAMP)
+	$(BIN)/python scripts/bench/run.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check camb tests scripts
 	$(BIN)/ruff format --check camb tests scripts

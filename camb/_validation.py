@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 
@@ -17,6 +17,7 @@ LOCALE_RE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
 # task id from ever addressing another path, even before percent-encoding.
 TASK_ID_RE = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
 STREAM_TEXT_MIN, STREAM_TEXT_MAX = 3, 3000
+T = TypeVar("T", bound=Hashable)
 GENDERS = (0, 1, 2, 9)
 
 
@@ -123,23 +124,27 @@ def task_id(param: str, value: object) -> str:
     return value
 
 
-def run_ids(param: str, values: object) -> list[int]:
-    """Any iterable of positive ints -> the unique ids, in first-seen order."""
+def _unique_items(
+    param: str, values: object, item: Callable[[str, object], T], what: str
+) -> list[T]:
+    """Each item of an iterable checked by `item`, duplicates dropped, first-seen order kept.
+
+    A str, bytes or mapping is refused although it iterates: `"1,2"` is a mistake, not ids.
+    """
     if isinstance(values, (str, bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
-        raise InvalidInputTypeError(param, "must be an iterable of positive ints", values)
-    seen: dict[int, None] = {}
+        raise InvalidInputTypeError(param, f"must be an iterable of {what}", values)
+    seen: dict[T, None] = {}
     for index, value in enumerate(values):
-        seen[positive_int(f"{param}[{index}]", value)] = None
+        seen[item(f"{param}[{index}]", value)] = None
     return list(seen)
+
+
+def run_ids(param: str, values: object) -> list[int]:
+    return _unique_items(param, values, positive_int, "positive ints")
 
 
 def task_ids(param: str, values: object) -> list[str]:
-    if isinstance(values, (str, bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
-        raise InvalidInputTypeError(param, "must be an iterable of task ids", values)
-    seen: dict[str, None] = {}
-    for index, value in enumerate(values):
-        seen[task_id(f"{param}[{index}]", value)] = None
-    return list(seen)
+    return _unique_items(param, values, task_id, "task ids")
 
 
 def timeout_seconds(param: str, value: object) -> float:
