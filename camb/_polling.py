@@ -35,8 +35,8 @@ class PollSchedule:
     """
 
     initial: float = 0.25
-    ramp: float = 0.25
-    fast_cap: float = 1.5
+    ramp: float = 0.15
+    fast_cap: float = 1.2
     fast_period: float = 30.0
     slow_ramp: float = 0.1
     max_interval: float = 4.0
