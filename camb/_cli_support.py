@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -28,6 +29,14 @@ def is_tty(stream: TextIO | None) -> bool:
         return False
 
 
+def _terminal_size(stream: TextIO) -> tuple[int, int]:
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, ValueError, OSError):
+        return (0, 0)
+    return (size.columns, size.lines)
+
+
 class Console:
     """Where the command line writes: results on stdout, one-line errors on stderr.
 
@@ -46,8 +55,9 @@ class Console:
         print(text, file=sys.stdout, flush=True)
 
     @staticmethod
-    def emit_json(value: object) -> None:
-        print(json.dumps(value, indent=2, ensure_ascii=False), file=sys.stdout, flush=True)
+    def emit_json(value: object, *, one_line: bool = False) -> None:
+        text = json.dumps(value, indent=None if one_line else 2, ensure_ascii=False)
+        print(text, file=sys.stdout, flush=True)
 
     def error(self, message: object) -> None:
         """One line `camb: error: ...` on stderr."""
@@ -102,8 +112,17 @@ class Progress:
             tqdm_module: Any = importlib.import_module("tqdm")
         except ImportError:
             return
+        # A terminal that does not know its size (0 x 0, as under `script`) would get no bar.
+        known = _terminal_size(sys.stderr) != (0, 0)
         self._bar = tqdm_module.tqdm(
-            total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=True
+            total=total,
+            desc=desc,
+            unit=unit,
+            file=sys.stderr,
+            leave=True,
+            dynamic_ncols=known,
+            ncols=None if known else 80,
+            nrows=None if known else 24,
         )
 
     @property

@@ -120,7 +120,6 @@ class BulkResults(Mapping[int, str]):
     urls: Mapping[int, str]
     unavailable: Mapping[int, str] = attrs.field(factory=dict)
     failed: Mapping[int, CambError] = attrs.field(factory=dict)
-    requests_sent: int = 0
 
     def __getitem__(self, run_id: int) -> str:
         return self.urls[run_id]

@@ -7,11 +7,12 @@ raises before any traffic), sends it with the client, and parses the answer with
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import httpx
 
@@ -48,6 +49,8 @@ DEFAULT_WAIT_CONCURRENCY = 16
 EXPIRED_URL_HINT = "presigned URLs expire: fetch a fresh one with result_url()"
 
 OnStatus = Callable[[TaskStatus], object]
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
 
 
 def _wait_args(timeout: object, poll_interval: object) -> tuple[float, float | None]:
@@ -177,7 +180,17 @@ class TTS:
         """
         check.task_id("task_id", task_id)
         deadline, interval = _wait_args(timeout, poll_interval)
-        waiter = Waiter(task_id, timeout=deadline, poll_interval=interval, on_status=on_status)
+        return self._wait(task_id, deadline, interval, on_status, time.sleep)
+
+    def _wait(
+        self,
+        task_id: str,
+        timeout: float,
+        poll_interval: float | None,
+        on_status: OnStatus | None,
+        sleep: Callable[[float], object],
+    ) -> int:
+        waiter = Waiter(task_id, timeout=timeout, poll_interval=poll_interval, on_status=on_status)
         while True:
             try:
                 status = self.status(task_id)
@@ -187,7 +200,7 @@ class TTS:
                 run_id = waiter.observe(status)
                 if run_id is not None:
                     return run_id
-            time.sleep(waiter.next_sleep())
+            sleep(waiter.next_sleep())
 
     def wait_many(
         self,
@@ -201,20 +214,22 @@ class TTS:
         """Wait on many tasks, `concurrency` at a time (one thread each); never raises for a
         single task: its error is in `.failed`."""
         ids = check.task_ids("task_ids", task_ids)
-        _wait_args(timeout, poll_interval)
+        deadline, interval = _wait_args(timeout, poll_interval)
         workers = check.concurrency("concurrency", concurrency)
+        stop = threading.Event()
+
+        def sleep(delay: float) -> None:
+            if stop.wait(delay):
+                raise _Stopped
 
         def one(task_id: str) -> int | CambError:
             try:
-                return self.wait(
-                    task_id, timeout=timeout, poll_interval=poll_interval, on_status=on_status
-                )
+                return self._wait(task_id, deadline, interval, on_status, sleep)
             except CambError as error:
                 return error
 
-        with ThreadPoolExecutor(max_workers=min(workers, max(1, len(ids)))) as pool:
-            outcomes = dict(zip(ids, pool.map(one, ids), strict=True))
-        return _wait_results(outcomes)
+        outcomes = _in_threads(one, ids, workers, stop)
+        return _wait_results(dict(zip(ids, outcomes, strict=True)))
 
     def create_and_wait(
         self,
@@ -351,8 +366,10 @@ class TTS:
                 collector.answered(unique, {unique[0]: url}, {})
             return collector.finish(raise_on_error=raise_on_error)
 
+        stop = threading.Event()
+
         def send(chunk: list[int]) -> None:
-            if collector.stopped:
+            if collector.stopped or stop.is_set():
                 return
             try:
                 response = self._client._send(
@@ -365,13 +382,34 @@ class TTS:
             except CambError as error:
                 collector.failed(chunk, error)
 
-        if workers == 1 or len(chunks) == 1:
-            for chunk in chunks:
-                send(chunk)
-        else:
-            with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-                list(pool.map(send, chunks))
+        _in_threads(send, chunks, workers, stop)
         return collector.finish(raise_on_error=raise_on_error)
+
+
+class _Stopped(Exception):
+    """Tells a worker thread to give up: its caller was interrupted (Ctrl-C, say)."""
+
+
+def _in_threads(
+    fn: Callable[[ItemT], ResultT], items: Sequence[ItemT], workers: int, stop: threading.Event
+) -> list[ResultT]:
+    """`fn` over `items`, `workers` at a time, results in order.
+
+    If the caller is interrupted while it waits, `stop` is set and queued work is cancelled,
+    so the call returns at once instead of waiting for every worker to finish its polling.
+    """
+    if workers == 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(items)))
+    try:
+        futures = [pool.submit(fn, item) for item in items]
+        results = [future.result() for future in futures]
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
 
 
 def _wait_results(outcomes: Mapping[str, int | CambError]) -> WaitResults:

@@ -15,6 +15,10 @@ from ._base_client import transport_error
 from ._types import StrPath
 
 CHUNK_SIZE = 64 * 1024
+# mkstemp creates files readable by their owner only; a downloaded file should get the same
+# mode as any other new file. The umask can only be read by setting it, so read it once.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 class AtomicFile:
@@ -35,6 +39,7 @@ class AtomicFile:
         fd, self._tmp_path = tempfile.mkstemp(
             dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part"
         )
+        os.fchmod(fd, 0o666 & ~_UMASK)
         self._tmp = os.fdopen(fd, "wb")
         return self
 

@@ -14,6 +14,8 @@ import pytest
 
 import camb
 
+from ..contract.spec_transport import AsyncSpecValidatingTransport, SpecValidatingTransport
+
 KEY = "sk-live-SECRET-0123456789"
 BASE = "https://client.camb.ai/apis"
 FAST = camb.BackoffPolicy(initial_delay=0.001, max_delay=0.002, jitter=0.0)
@@ -58,19 +60,31 @@ class Recorder:
 
 
 class Api:
-    """One client, sync or async, and a way to call it the same from either test."""
+    """One client, sync or async, and a way to call it the same from either test.
+
+    Its MockTransport is wrapped in a spec-validating transport: every request to the API's
+    origin is held against openapi/camb-tts.yaml, and one that breaks it fails the test.
+    """
 
     def __init__(self, mode: str, handler: Handler, **kwargs: Any) -> None:
         self.mode = mode
         self.recorder = Recorder(handler)
         kwargs.setdefault("api_key", KEY)
         kwargs.setdefault("backoff", FAST)
+        base = kwargs.get("base_url") or BASE
+        key = kwargs["api_key"] if isinstance(kwargs["api_key"], str) else None
         if mode == "sync":
-            http = httpx.Client(transport=httpx.MockTransport(self.recorder))
+            transport = SpecValidatingTransport(
+                httpx.MockTransport(self.recorder), api_base=base, api_key=key
+            )
+            http = httpx.Client(transport=transport)
             self.client: Any = camb.Camb(http_client=http, **kwargs)
             self.loop = None
         else:
-            http_async = httpx.AsyncClient(transport=httpx.MockTransport(self.recorder.async_call))
+            async_transport = AsyncSpecValidatingTransport(
+                httpx.MockTransport(self.recorder.async_call), api_base=base, api_key=key
+            )
+            http_async = httpx.AsyncClient(transport=async_transport)
             self.client = camb.AsyncCamb(http_client=http_async, **kwargs)
             self.loop = asyncio.new_event_loop()
 

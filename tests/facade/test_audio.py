@@ -292,3 +292,14 @@ def test_asyncio_is_not_blocked_while_waiting(tmp_path: Path) -> None:
 
     api(lambda c: run())
     api.close()
+
+
+def test_saved_files_get_the_usual_mode(tmp_path: Path) -> None:
+    import os
+
+    api = sync_api(audio_handler())
+    path = api.client.tts.stream("Hello world", 7, "en-us").save(tmp_path / "a.wav")
+    api.close()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -200,3 +200,30 @@ def test_create_and_wait(make_api: Callable[..., Api]) -> None:
 
     api = make_api(handler)
     assert api(lambda c: c.tts.create_and_wait("Hi there", 1, 1)) == 8
+
+
+def test_threaded_work_stops_promptly_when_the_caller_is_interrupted() -> None:
+    import threading
+    import time
+
+    from camb._resources import _in_threads
+
+    stop = threading.Event()
+    stopped_workers: list[int] = []
+
+    def work(item: int) -> int:
+        if item == 0:
+            time.sleep(0.05)
+            raise KeyboardInterrupt
+        if stop.wait(10):
+            stopped_workers.append(item)
+        return item
+
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        _in_threads(work, list(range(20)), 4, stop)
+    assert time.perf_counter() - started < 2
+    assert stop.is_set()
+    time.sleep(0.1)
+    # Only the workers already running saw the stop; the queued items were cancelled.
+    assert 1 <= len(stopped_workers) <= 4

@@ -1,0 +1,448 @@
+"""`camb`: Camb.ai text-to-speech from the command line, and the offline sandbox.
+
+Usage (the global options go before or after the command)::
+
+    camb [--api-key KEY] [--base-url URL] [--json] [--debug] [--max-retries N] [--timeout S]
+         COMMAND ...
+
+    camb speak TEXT -o FILE [--voice-id N] [--language en-us] [--format F] [--speech-model M]
+    camb create TEXT... --voice-id N --language ID [--project-name NAME]
+    camb status [TASK_ID...]
+    camb wait [TASK_ID...] [--timeout S] [--poll-interval S]
+    camb result RUN_ID [-o FILE | --url]
+    camb results [RUN_ID...] [--file F] [--download DIR] [--concurrency N]
+    camb voices
+    camb sandbox [--port 8080] [--files-port 0] [--task-duration S] [--api-key K] [faults...]
+
+Ids not given as arguments are read from stdin when it is not a terminal, so commands chain:
+`camb create "One." "Two." --voice-id 1 --language 1 | camb wait | camb results`.
+
+The key comes from --api-key or $CAMB_API_KEY, the API's address from --base-url or
+$CAMB_BASE_URL (else the real API). `--json` makes every command print JSON on stdout.
+Results go to stdout; errors are one line on stderr (`camb: error: ...`), with no traceback
+unless --debug, and never show the key. Progress bars (with the `cli` extra) appear on stderr
+only when it is a terminal.
+
+Exit status:
+    0    success
+    1    the API or a task failed: any CambError that is not an input error, including a wait
+         or a bulk call where only some of the ids failed (also a local failure such as a file
+         that cannot be written)
+    2    usage error: bad arguments, or input refused before anything is sent (no API key, a
+         run id of 0, ...)
+    130  interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, NoReturn
+
+from camb import AUDIO_FORMATS, AsyncCamb, CambError, InvalidInputError, __version__
+
+from . import _cli_commands as commands
+from ._cli_support import PROG, Console, UsageError
+
+EXIT_OK = commands.EXIT_OK
+EXIT_FAILED = commands.EXIT_FAILED
+EXIT_USAGE = commands.EXIT_USAGE
+EXIT_INTERRUPTED = 130
+
+EPILOG = """\
+exit status:
+  0    success
+  1    the API or a task failed (also when only some ids of a wait or bulk call failed)
+  2    usage error: bad arguments, or input refused before sending (no API key, run id 0, ...)
+  130  interrupted (Ctrl-C)
+
+The key comes from --api-key or $CAMB_API_KEY; the address from --base-url or $CAMB_BASE_URL.
+Try it offline: `camb sandbox --port 0` prints the two variables to set.
+"""
+
+ApiCommand = Callable[[AsyncCamb, argparse.Namespace, Console], Awaitable[int]]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line: `camb: error: ... (see 'camb X --help')`."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _global_options(
+    parser: argparse.ArgumentParser, *, top: bool, skip: Sequence[str] = ()
+) -> None:
+    """The options every command takes. On the commands themselves their default is SUPPRESS,
+    so that a value given before the command is not reset by the command's parser."""
+
+    def default(value: object) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    group = parser.add_argument_group("global options")
+    if "--api-key" not in skip:
+        group.add_argument(
+            "--api-key",
+            default=default(None),
+            metavar="KEY",
+            help="the API key (default: $CAMB_API_KEY)",
+        )
+    group.add_argument(
+        "--base-url",
+        default=default(None),
+        metavar="URL",
+        help="the API's base URL (default: $CAMB_BASE_URL, else https://client.camb.ai/apis)",
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print machine-readable JSON on stdout",
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="log requests to stderr and show tracebacks",
+    )
+    group.add_argument(
+        "--max-retries",
+        type=int,
+        default=default(None),
+        metavar="N",
+        help="retries of a failed request (default 2)",
+    )
+    if "--timeout" not in skip:
+        group.add_argument(
+            "--timeout",
+            type=float,
+            default=default(None),
+            metavar="S",
+            help="seconds before a single HTTP request times out (default 60)",
+        )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, not {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port between 0 and 65535, not {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Camb.ai text-to-speech from the command line.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _global_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str, *, skip: Sequence[str] = ()) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _global_options(cmd, top=False, skip=skip)
+        return cmd
+
+    speak = command("speak", "stream speech to an audio file (the recommended flow)")
+    speak.add_argument("text", help="what to say (3 to 3000 characters)")
+    speak.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="the audio file; its extension (.wav .flac .mp3 .aac .pcm) sets "
+        "the format unless --format is given",
+    )
+    speak.add_argument(
+        "--voice-id",
+        type=_positive_int,
+        metavar="N",
+        help="the voice (default: the first from `camb voices`)",
+    )
+    speak.add_argument(
+        "--language",
+        default="en-us",
+        metavar="LOCALE",
+        help="a lower-case locale such as en-us (default en-us)",
+    )
+    speak.add_argument(
+        "--format",
+        choices=AUDIO_FORMATS,
+        metavar="FORMAT",
+        help=f"the audio format: {', '.join(AUDIO_FORMATS)}",
+    )
+    speak.add_argument("--speech-model", metavar="MODEL", help="e.g. mars-flash, mars-pro")
+    speak.set_defaults(api_command=commands.speak)
+
+    create = command("create", "start one task per text (the deprecated task flow)")
+    create.add_argument("texts", nargs="+", metavar="TEXT", help="one task per text")
+    create.add_argument("--voice-id", type=_positive_int, required=True, metavar="N")
+    create.add_argument(
+        "--language",
+        type=_positive_int,
+        required=True,
+        metavar="ID",
+        help="a numeric language id (speak takes a locale instead)",
+    )
+    create.add_argument("--project-name", metavar="NAME")
+    create.add_argument("--project-description", metavar="TEXT")
+    create.add_argument("--folder-id", type=_positive_int, metavar="N")
+    create.add_argument(
+        "--gender",
+        type=int,
+        choices=(0, 1, 2, 9),
+        help="0 not known, 1 male, 2 female, 9 not applicable",
+    )
+    create.add_argument("--age", type=int, metavar="N")
+    create.set_defaults(api_command=commands.create)
+
+    status = command("status", "print the status of tasks")
+    status.add_argument(
+        "task_ids", nargs="*", metavar="TASK_ID", help="task ids (default: read from stdin)"
+    )
+    status.set_defaults(api_command=commands.status)
+
+    wait = command("wait", "wait for tasks; print task id and run id per line", skip=["--timeout"])
+    wait.add_argument(
+        "task_ids",
+        nargs="*",
+        metavar="TASK_ID",
+        help="task ids (default: read from stdin, e.g. from `camb create`)",
+    )
+    wait.add_argument(
+        "--timeout",
+        dest="wait_timeout",
+        type=_positive_float,
+        default=600.0,
+        metavar="S",
+        help="give up on a task after S seconds (default 600)",
+    )
+    wait.add_argument(
+        "--poll-interval",
+        type=_positive_float,
+        metavar="S",
+        help="seconds between polls (default: from 0.25 s backing off to 4 s)",
+    )
+    wait.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=16,
+        metavar="N",
+        help="polls in flight at once (default 16)",
+    )
+    wait.set_defaults(api_command=commands.wait)
+
+    result = command("result", "download one run's FLAC, or print its presigned URL")
+    result.add_argument("run_id", type=_positive_int, metavar="RUN_ID")
+    where = result.add_mutually_exclusive_group()
+    where.add_argument(
+        "-o", "--output", metavar="FILE", help="where to save the FLAC (default <RUN_ID>.flac)"
+    )
+    where.add_argument(
+        "--url", action="store_true", help="print a presigned URL instead (it expires soon)"
+    )
+    result.set_defaults(api_command=commands.result)
+
+    results = command(
+        "results",
+        "presigned URLs for many runs in the fewest bulk requests (a JSON map), or download "
+        "them all",
+    )
+    results.add_argument(
+        "run_ids",
+        nargs="*",
+        type=_positive_int,
+        metavar="RUN_ID",
+        help="run ids (default: --file, else stdin)",
+    )
+    results.add_argument(
+        "--file",
+        metavar="F",
+        help="read run ids from F ('-' for stdin): ints, `camb wait` output or JSON",
+    )
+    results.add_argument(
+        "--download", metavar="DIR", help="download every file into DIR as <RUN_ID>.flac"
+    )
+    results.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=4,
+        metavar="N",
+        help="downloads at once (default 4)",
+    )
+    results.add_argument(
+        "--bulk-concurrency",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="bulk URL requests at once (default 1: one after another, as the API advises)",
+    )
+    results.set_defaults(api_command=commands.results)
+
+    voices = command("voices", "list the voices this key can use")
+    voices.set_defaults(api_command=commands.voices)
+
+    sandbox = command(
+        "sandbox",
+        "run the offline sandbox API in the foreground (needs the 'sandbox' extra); prints "
+        "CAMB_BASE_URL=... CAMB_API_KEY=... on stdout once it listens",
+        skip=["--api-key", "--timeout"],
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sandbox.add_argument(
+        "--port", type=_port, default=8080, help="the API's port (default 8080; 0 picks a free one)"
+    )
+    sandbox.add_argument(
+        "--files-port", type=_port, default=0, help="the file host's port (default 0: a free one)"
+    )
+    sandbox.add_argument(
+        "--api-key",
+        dest="sandbox_api_key",
+        metavar="KEY",
+        help="the key the sandbox accepts (default sandbox-key)",
+    )
+    for flag, field, kind, help_text in commands.SANDBOX_SETTINGS:
+        sandbox.add_argument(flag, dest=field, type=kind, help=help_text)
+    sandbox.add_argument("--access-log", action="store_true", help="log every request")
+    sandbox.set_defaults(local_command=commands.sandbox)
+    return parser
+
+
+def _exit_status(code: object) -> int:
+    if code is None:
+        return EXIT_OK
+    return code if isinstance(code, int) else EXIT_USAGE
+
+
+def _enable_debug_logging() -> Callable[[], None]:
+    """Log the `camb` logger at DEBUG to stderr; answers the function that undoes it."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("camb")
+    previous_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+
+    return undo
+
+
+async def _run_api_command(command: ApiCommand, args: argparse.Namespace, console: Console) -> int:
+    async with commands.build_client(args) as client:
+        return await command(client, args, console)
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    local = getattr(args, "local_command", None)
+    if local is not None:
+        status: int = local(args, console)
+        return status
+    return asyncio.run(_run_api_command(args.api_command, args, console))
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, InvalidInputError) and error.param == "api_key":
+        if "required" in error.rule:
+            return "no API key: pass --api-key or set CAMB_API_KEY"
+        return f"the API key {error.rule}"
+    return str(error) or type(error).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `camb` with `argv` (default: the process's arguments) and return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return _exit_status(exit_.code)
+    console = Console(
+        json_mode=args.json, secret=args.api_key or os.environ.get("CAMB_API_KEY") or None
+    )
+    undo_logging = _enable_debug_logging() if args.debug else None
+    try:
+        return _run(args, console)
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        return EXIT_INTERRUPTED
+    except (UsageError, InvalidInputError) as error:
+        _report(console, error, args.debug)
+        return EXIT_USAGE
+    except CambError as error:
+        _report(console, error, args.debug)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # stdout was closed early (`camb voices | head -1`): stop quietly.
+        _silence_stdout()
+        return EXIT_FAILED
+    except OSError as error:
+        _report(console, error, args.debug)
+        return EXIT_FAILED
+    except Exception as error:
+        if args.debug:
+            traceback.print_exc()
+        console.error(
+            f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)"
+        )
+        return EXIT_FAILED
+    finally:
+        if undo_logging is not None:
+            undo_logging()
+
+
+def _report(console: Console, error: BaseException, debug: bool) -> None:
+    if debug:
+        console.note("traceback follows")
+        sys.stderr.write(console.redact("".join(traceback.format_exception(error))))
+    console.error(_describe(error))
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,342 @@
+"""`make demo`: the whole text-to-speech flow through the `camb` command line, offline.
+
+Starts the sandbox API (`camb sandbox --port 0`) as a child process, then runs the command
+line against it like a user would in a shell:
+
+    camb voices
+    camb speak "..." -o demo-output/hello.wav
+    camb create TEXT x12 --voice-id N --language 1 | camb wait | camb results --download DIR
+
+and prints every file with its size and audio duration, and the requests the sandbox saw
+(the 12 run ids' URLs take 3 bulk requests, and no request is refused with a 422). The sandbox
+is stopped at the end, also when a step fails. Exits non-zero if any step fails.
+
+    python scripts/demo.py [--output-dir demo-output]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import queue
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import soundfile
+
+TASK_COUNT = 12
+BULK_MAX_IDS = 5
+TASK_DURATION = "1"  # seconds each sandbox task stays PENDING
+READY_TIMEOUT = 30.0
+STEP_TIMEOUT = 60.0
+HELLO_TEXT = "Hello from Camb! This sentence was streamed straight to a file."
+TEXTS = [
+    f"Sentence number {i + 1} of the demo, {'with a few more words ' * (i % 4)}spoken by a task."
+    for i in range(TASK_COUNT)
+]
+
+
+class DemoError(Exception):
+    """A step failed; the message says which and why."""
+
+
+def camb_command() -> list[str]:
+    """The `camb` console script next to this Python, else the module itself."""
+    script = Path(sys.executable).with_name("camb")
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "camb._cli"]
+
+
+def shown(args: Sequence[str], limit: int = 110) -> str:
+    text = "camb " + shlex.join(args)
+    return text if len(text) <= limit else text[: limit - 5] + " ..."
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# --- the sandbox ----------------------------------------------------------------------------------
+
+
+class SandboxProcess:
+    """`camb sandbox --port 0` in a child process, stopped (and reaped) by `stop()`."""
+
+    def __init__(self, camb: list[str], log: IO[bytes]) -> None:
+        self._stderr = log
+        self.process = subprocess.Popen(
+            [
+                *camb,
+                "--json",
+                "sandbox",
+                "--port",
+                "0",
+                "--task-duration",
+                TASK_DURATION,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            # Its own process group: a Ctrl-C in the terminal reaches the demo, which then
+            # stops the sandbox itself in order.
+            start_new_session=True,
+        )
+
+    def ready(self) -> dict[str, Any]:
+        """The ready line ({"base_url", "files_url", "api_key"}), once the sandbox listens."""
+        assert self.process.stdout is not None
+        lines: queue.Queue[str] = queue.Queue()
+        stdout: IO[str] = self.process.stdout
+        threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+        try:
+            line = lines.get(timeout=READY_TIMEOUT)
+        except queue.Empty:
+            raise DemoError(f"the sandbox did not start within {READY_TIMEOUT:g}s") from None
+        if not line:
+            self.process.wait(5)
+            raise DemoError(
+                f"the sandbox exited with status {self.process.returncode}: {self.stderr()}"
+            )
+        ready: dict[str, Any] = json.loads(line)
+        return ready
+
+    def stderr(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace").strip()
+
+    def stop(self) -> int | None:
+        """SIGINT (a clean shutdown), then SIGTERM, then SIGKILL; always reaps the child."""
+        process = self.process
+        try:
+            for signum, grace in (
+                (signal.SIGINT, 10.0),
+                (signal.SIGTERM, 5.0),
+                (signal.SIGKILL, 5.0),
+            ):
+                if process.poll() is not None:
+                    break
+                process.send_signal(signum)
+                try:
+                    process.wait(grace)
+                except subprocess.TimeoutExpired:
+                    continue
+        finally:
+            if process.stdout is not None:
+                process.stdout.close()
+        return process.returncode
+
+
+# --- running the command line ---------------------------------------------------------------------
+
+
+def run_camb(
+    camb: list[str],
+    args: list[str],
+    env: dict[str, str],
+    *,
+    stdin: str | None = None,
+    show_stderr: bool = False,
+) -> str:
+    """Run `camb ARGS`; answer its stdout. With `show_stderr` its stderr is this terminal's, so
+    progress bars show when the demo runs in a terminal (and stay quiet in a pipe)."""
+    try:
+        completed = subprocess.run(
+            [*camb, *args],
+            input=stdin,
+            stdout=subprocess.PIPE,
+            stderr=None if show_stderr else subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=STEP_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise DemoError(f"`{shown(args)}` did not finish in {STEP_TIMEOUT:g}s") from None
+    if completed.returncode != 0:
+        detail = (completed.stderr or "").strip() or "(its error is above)"
+        raise DemoError(f"`{shown(args)}` exited with status {completed.returncode}: {detail}")
+    return completed.stdout
+
+
+def step(number: int, title: str, command: str) -> float:
+    say()
+    say(f"[{number}] {title}")
+    say(f"    $ {command}")
+    return time.perf_counter()
+
+
+def done(started: float, text: str) -> None:
+    say(f"    {text} ({time.perf_counter() - started:.2f}s)")
+
+
+def fetch_stats(base_url: str) -> dict[str, Any]:
+    # Loopback only, never through a proxy from the environment.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{base_url}/_sandbox/stats", timeout=10) as answer:
+        stats: dict[str, Any] = json.load(answer)
+    return stats
+
+
+def audio_seconds(path: Path) -> float:
+    info = soundfile.info(str(path))
+    return float(info.frames) / float(info.samplerate)
+
+
+# --- the flow -------------------------------------------------------------------------------------
+
+
+def flow(camb: list[str], base_url: str, api_key: str, out: Path) -> None:
+    env = dict(os.environ)
+    env.update(CAMB_BASE_URL=base_url, CAMB_API_KEY=api_key)
+    env["NO_PROXY"] = ",".join(p for p in (env.get("NO_PROXY"), "127.0.0.1", "localhost") if p)
+    tasks_dir = out / "tasks"
+
+    started = step(1, "List the voices", "camb voices")
+    voices = json.loads(run_camb(camb, ["--json", "voices"], env))
+    if not voices:
+        raise DemoError("the sandbox offers no voices")
+    for voice in voices[:4]:
+        say(f"      {voice['id']:>8}  {voice['voice_name']}")
+    voice_id = int(voices[0]["id"])
+    done(started, f"{len(voices)} voices; using {voices[0]['voice_name']} ({voice_id})")
+
+    hello = out / "hello.wav"
+    speak_args = ["speak", HELLO_TEXT, "-o", str(hello), "--voice-id", str(voice_id)]
+    started = step(2, "Stream a sentence to a file", shown(speak_args))
+    spoken = json.loads(run_camb(camb, ["--json", *speak_args], env))
+    done(started, f"{spoken['path']}: {spoken['bytes']:,} bytes, {spoken['content_type']}")
+
+    create_args = ["create", *TEXTS, "--voice-id", str(voice_id), "--language", "1"]
+    started = step(3, f"Create {TASK_COUNT} tasks (the deprecated task flow)", shown(create_args))
+    task_ids = run_camb(camb, create_args, env)
+    count = len(task_ids.split())
+    if count != TASK_COUNT:
+        raise DemoError(f"expected {TASK_COUNT} task ids, got {count}")
+    done(started, f"{count} task ids")
+
+    started = step(4, "Wait for all of them (task ids on stdin)", "... | camb wait")
+    waited = run_camb(camb, ["wait"], env, stdin=task_ids, show_stderr=True)
+    run_ids = [line.split()[-1] for line in waited.splitlines() if line.strip()]
+    if len(run_ids) != TASK_COUNT:
+        raise DemoError(f"expected {TASK_COUNT} run ids, got {len(run_ids)}")
+    done(started, f"{len(run_ids)} run ids: {', '.join(run_ids)}")
+
+    results_args = ["results", "--download", str(tasks_dir)]
+    started = step(
+        5, "Fetch their URLs in bulk and download the files", f"... | {shown(results_args)}"
+    )
+    fetched = json.loads(
+        run_camb(camb, ["--json", *results_args], env, stdin=waited, show_stderr=True)
+    )
+    files = {run_id: Path(entry["path"]) for run_id, entry in fetched["files"].items()}
+    if len(files) != TASK_COUNT or fetched["unavailable"] or fetched["failed"]:
+        raise DemoError(f"expected {TASK_COUNT} files, got: {json.dumps(fetched)}")
+    done(started, f"{len(files)} files in {tasks_dir}")
+
+    summary(hello, files, fetch_stats(base_url))
+
+
+def summary(hello: Path, files: dict[str, Path], stats: dict[str, Any]) -> None:
+    say()
+    say("Summary")
+    paths = [hello, *files.values()]
+    width = max(len(str(path)) for path in paths)
+    say(f"    {'file':<{width}} {'bytes':>9} {'seconds':>8}")
+    total_bytes = 0
+    total_seconds = 0.0
+    for path in paths:
+        size = path.stat().st_size
+        seconds = audio_seconds(path)
+        say(f"    {path!s:<{width}} {size:>9,} {seconds:>8.2f}")
+        if path != hello:
+            total_bytes += size
+            total_seconds += seconds
+    say(
+        f"    {len(files)} files from the task flow: {total_bytes:,} bytes, "
+        f"{total_seconds:.2f} s of audio (plus {hello.name})"
+    )
+
+    by_operation: dict[str, dict[str, int]] = stats.get("by_operation", {})
+    say()
+    say(f"Requests the sandbox saw: {stats.get('requests', '?')}")
+    for operation, statuses in sorted(by_operation.items()):
+        counts = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items())) or "none"
+        say(f"    {operation:<18} {counts}")
+    say(
+        f"    file downloads     {stats.get('file_requests', '?')} "
+        f"(with an API key: {stats.get('file_requests_with_api_key', '?')})"
+    )
+
+    bulk = sum(by_operation.get("get_tts_results", {}).values())
+    refused = sum(statuses.get("422", 0) for statuses in by_operation.values())
+    expected = math.ceil(len(files) / BULK_MAX_IDS)
+    say(
+        f"    {len(files)} run ids -> {bulk} bulk requests (POST /tts-results, "
+        f"at most {BULK_MAX_IDS} ids each); 422 answers: {refused}"
+    )
+    if bulk != expected:
+        raise DemoError(f"expected {expected} bulk requests for {len(files)} run ids, saw {bulk}")
+    if refused:
+        raise DemoError(f"the sandbox refused {refused} requests with 422")
+    if stats.get("file_requests_with_api_key"):
+        raise DemoError("the API key was sent to the file host")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--output-dir",
+        default="demo-output",
+        type=Path,
+        help="where the audio goes (default demo-output)",
+    )
+    options = parser.parse_args(argv)
+    out: Path = options.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    camb = camb_command()
+    started = time.perf_counter()
+
+    say(f"Starting the sandbox: camb sandbox --port 0 --task-duration {TASK_DURATION}")
+    with tempfile.TemporaryFile() as sandbox_log:
+        return run_demo(camb, out, sandbox_log, started)
+
+
+def run_demo(camb: list[str], out: Path, sandbox_log: IO[bytes], started: float) -> int:
+    sandbox = SandboxProcess(camb, sandbox_log)
+    try:
+        ready = sandbox.ready()
+        say(
+            f"    CAMB_BASE_URL={ready['base_url']} CAMB_API_KEY={ready['api_key']} "
+            f"(sandbox pid {sandbox.process.pid})"
+        )
+        flow(camb, ready["base_url"], ready["api_key"], out)
+    except DemoError as error:
+        say()
+        print(f"demo: FAILED: {error}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("demo: interrupted", file=sys.stderr, flush=True)
+        return 130
+    finally:
+        status = sandbox.stop()
+        say()
+        say(f"Sandbox stopped (exit status {status}).")
+    say(f"Demo finished in {time.perf_counter() - started:.1f}s; the audio is in {out}/")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
