@@ -1,0 +1,59 @@
+"""An offline stand-in for Camb.ai's text-to-speech API, for tests, demos and benchmarks.
+
+    from camb.sandbox import running
+
+    with running(task_duration=0.1) as sandbox:
+        ...  # a client with base URL sandbox.url and API key sandbox.api_key
+
+The sandbox serves the operations of ``openapi/camb-tts.yaml`` at the root of ``sandbox.url``
+(where the real API has ``https://client.camb.ai/apis``), checks ``x-api-key`` (401) and every
+request schema (FastAPI-shaped 422s), and answers as the spec documents:
+
+- ``POST /tts-stream`` streams real audio (wav, flac, mp3, raw pcm; adts is silence) in chunks,
+  with ``X-Credits-Required``; any integer ``voice_id`` is accepted; ``language`` must be one
+  of a few locales (en-us, en-gb, hi-in, pt-br, zh-cn, es-es, fr-fr, de-de, ja-jp, ar-sa).
+- ``POST /tts`` tasks stay PENDING for ``task_duration`` s, then SUCCESS with a run id (from
+  1000 up). Triggers in the text: ``[error]``, ``[harmful]``, ``[timeout]``, ``[payment]`` choose
+  the outcome, ``[duration=2.5]`` the pending time.
+- ``GET /tts-result/{run_id}`` answers FLAC (``raw_bytes``) or a presigned URL (``file_url``) on
+  a second origin, ``sandbox.files_url``, which wants no key and refuses expired URLs (403).
+- ``POST /tts-results`` answers presigned URLs for 2 to 5 runs (404 if none is available).
+- Faults on demand: latency, 429 with Retry-After, 500/503 (JSON or a proxy's HTML), dropped
+  connections, truncated audio bodies; reproducible with ``seed``. See ``SandboxConfig``.
+- ``GET /_sandbox/stats`` (no key) counts requests, answers, faults and key leaks.
+
+Also: ``serve()`` (foreground, the ``camb sandbox`` command) and the ``camb_sandbox`` pytest
+fixture (``camb.sandbox.pytest_plugin``). Needs the ``sandbox`` extra (starlette, uvicorn,
+numpy, soundfile), imported on first use of ``running``, ``serve`` or ``Sandbox``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._config import SandboxConfig
+    from ._runner import Sandbox, running, serve
+
+__all__ = ["Sandbox", "SandboxConfig", "running", "serve"]
+
+_HOMES = {
+    "SandboxConfig": "._config",
+    "Sandbox": "._runner",
+    "running": "._runner",
+    "serve": "._runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,224 @@
+"""The API origin: the spec's six operations plus the sandbox's stats endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ._audio import AudioStream, stream_audio
+from ._codecs import padded_flac
+from ._faults import FaultDecision, format_retry_after
+from ._responses import (
+    AudioResponse,
+    DropConnection,
+    detail_response,
+    json_response,
+    server_error_response,
+    validation_response,
+)
+from ._sources import iter_source
+from ._state import SandboxState
+from ._tasks import task_status
+from ._validation import (
+    ErrorItem,
+    RequestInvalid,
+    parse_output_type,
+    parse_run_id,
+    parse_run_ids,
+    parse_stream_request,
+    parse_task_request,
+)
+
+logger = logging.getLogger("camb.sandbox")
+
+# Voice ids here are examples only: POST /tts-stream and POST /tts accept any integer voice_id.
+VOICES: list[dict[str, Any]] = [
+    {
+        "id": 147320,
+        "voice_name": "Alice",
+        "gender": 2,
+        "age": 30,
+        "language": 1,
+        "description": "Warm, clear narrator.",
+        "is_published": True,
+    },
+    {
+        "id": 147321,
+        "voice_name": "Bruno",
+        "gender": 1,
+        "age": 45,
+        "language": 1,
+        "transcript": "The quick brown fox jumps over the lazy dog.",
+        "is_published": True,
+    },
+    {"id": 147322, "voice_name": "Chandra", "gender": 2, "age": 27, "language": 81},
+    {"id": 147323, "voice_name": "Diego", "gender": 1, "age": 38, "language": 54},
+    {"id": 147324, "voice_name": "Emi", "gender": 0, "language": 88, "is_published": False},
+    {"id": 147325, "voice_name": "Robot", "gender": 9, "description": "Neutral test voice."},
+]
+
+Handler = Callable[[SandboxState, Request, FaultDecision], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def credits_for(text: str) -> str:
+    """The X-Credits-Required of a stream: one credit per character."""
+    return str(len(text))
+
+
+async def create_tts_stream(
+    state: SandboxState, request: Request, fault: FaultDecision
+) -> Response:
+    req = parse_stream_request(await request.body())
+    audio = stream_audio(
+        req.text,
+        req.format,
+        sample_rate=req.sample_rate,
+        duration=req.duration,
+        speaking_rate=req.speaking_rate,
+    )
+    headers = {"X-Credits-Required": credits_for(req.text)}
+    return AudioResponse(audio, headers=headers, truncate=fault.truncate)
+
+
+async def create_tts(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
+    req = parse_task_request(await request.body())
+    task = state.tasks.create(req.text)
+    return json_response(200, {"task_id": task.task_id})
+
+
+async def get_tts_status(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
+    task = state.tasks.get(request.path_params["task_id"])
+    if task is None:
+        return detail_response(404, "Task not found.")
+    return json_response(200, task_status(task, state.tasks.now()))
+
+
+async def get_tts_result(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
+    errors: list[ErrorItem] = []
+    run_id: int | None = None
+    output_type: str | None = None
+    try:
+        run_id = parse_run_id(request.path_params["run_id"])
+    except RequestInvalid as exc:
+        errors.extend(exc.errors)
+    try:
+        output_type = parse_output_type(request.query_params.get("output_type"))
+    except RequestInvalid as exc:
+        errors.extend(exc.errors)
+    if errors or run_id is None:
+        raise RequestInvalid(errors)
+    task = state.tasks.run(run_id)
+    if task is None:
+        return detail_response(400, f"Run {run_id} is not a text-to-speech run.")
+    if state.tasks.finished_run(run_id) is None:
+        return detail_response(400, f"Run {run_id} has not finished yet.")
+    if output_type == "file_url":
+        return json_response(200, {"output_url": state.presign(run_id)})
+    source = padded_flac(await state.results.flac(task), state.config.result_bytes)
+    audio = AudioStream("audio/flac", source.remaining, iter_source(source), blocking=False)
+    return AudioResponse(audio, truncate=fault.truncate)
+
+
+async def get_tts_results(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
+    run_ids = parse_run_ids(await request.body())
+    shape = state.config.bulk_value_shape
+    answer: dict[str, Any] = {}
+    for run_id in run_ids:
+        if state.tasks.finished_run(run_id) is None:
+            continue  # unknown or unfinished runs are left out
+        url = state.presign(run_id)
+        as_object = shape == "object" or (shape == "mixed" and len(answer) % 2 == 0)
+        answer[str(run_id)] = {"output_url": url} if as_object else url
+    if not answer:
+        return detail_response(404, "None of the requested runs is available.")
+    return json_response(200, answer)
+
+
+async def list_voices(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
+    return json_response(200, VOICES)
+
+
+def _operation(state: SandboxState, name: str, handler: Handler) -> Endpoint:
+    """The endpoint of one operation: faults, then the key check, then the handler."""
+    config = state.config
+
+    async def endpoint(request: Request) -> Response:
+        state.stats.request(name)
+        fault = state.faults.for_request()
+        if config.latency:
+            await asyncio.sleep(config.latency)
+        if fault.drop:
+            state.stats.fault("drop")
+            return DropConnection()
+        key = request.headers.get("x-api-key")
+        if fault.status == 429:
+            state.stats.fault("429")
+            retry_after = {"Retry-After": format_retry_after(config.retry_after)}
+            response = detail_response(429, "Too many requests, slow down.", retry_after)
+        elif fault.status is not None:
+            state.stats.fault("5xx")
+            response = server_error_response(fault.status, fault.html)
+        elif key is None:
+            response = detail_response(401, "Missing API key: send it in the x-api-key header.")
+        elif key != config.api_key:
+            response = detail_response(401, "Invalid API key.")
+        else:
+            try:
+                response = await handler(state, request, fault)
+            except RequestInvalid as exc:
+                response = validation_response(exc.errors)
+            except Exception:
+                logger.exception("sandbox operation %s failed", name)
+                response = detail_response(500, "The sandbox failed to answer.")
+        if isinstance(response, AudioResponse) and response.truncate:
+            state.stats.fault("truncate")
+        state.stats.answered(name, response.status_code)
+        return response
+
+    return endpoint
+
+
+async def _stats(request: Request) -> Response:
+    state: SandboxState = request.app.state.sandbox
+    return json_response(200, state.stats.snapshot())
+
+
+async def _reset_stats(request: Request) -> Response:
+    state: SandboxState = request.app.state.sandbox
+    state.stats.reset()
+    return json_response(200, state.stats.snapshot())
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors (404, 405) as FastAPI shapes them: ``{"detail": "..."}``."""
+    if not isinstance(exc, HTTPException):
+        return detail_response(500, "Internal Server Error")
+    return detail_response(exc.status_code, exc.detail, exc.headers)
+
+
+def api_app(state: SandboxState) -> Starlette:
+    def op(name: str, handler: Handler) -> Endpoint:
+        return _operation(state, name, handler)
+
+    routes = [
+        Route("/tts-stream", op("create_tts_stream", create_tts_stream), methods=["POST"]),
+        Route("/tts", op("create_tts", create_tts), methods=["POST"]),
+        Route("/tts/{task_id}", op("get_tts_status", get_tts_status), methods=["GET"]),
+        Route("/tts-result/{run_id}", op("get_tts_result", get_tts_result), methods=["GET"]),
+        Route("/tts-results", op("get_tts_results", get_tts_results), methods=["POST"]),
+        Route("/list-voices", op("list_voices", list_voices), methods=["GET"]),
+        Route("/_sandbox/stats", _stats, methods=["GET"]),
+        Route("/_sandbox/reset-stats", _reset_stats, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app.state.sandbox = state
+    return app
