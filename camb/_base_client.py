@@ -151,7 +151,10 @@ class _BaseClient:
     def _redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
         """The request a redirect asks for, with the key re-scoped to the new origin."""
         location = response.headers["location"]
-        url = request.url.join(location)
+        try:
+            url = request.url.join(location)
+        except httpx.InvalidURL as exc:
+            raise APIError(f"redirect to an invalid URL: {exc}", request=request) from None
         if url.scheme not in ("http", "https"):
             raise APIError(f"redirect to an unsupported URL scheme {url.scheme!r}", request=request)
         if (
@@ -286,7 +289,11 @@ class SyncAPIClient(_BaseClient):
     def _send_following_redirects(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
         for _ in range(MAX_REDIRECTS + 1):
             started = time.perf_counter()
-            response = self._http.send(request, stream=stream, follow_redirects=False)
+            try:
+                response = self._http.send(request, stream=stream, follow_redirects=False)
+            except httpx.InvalidURL as exc:
+                # httpx parses a redirect's Location even when it does not follow it.
+                raise APIError(f"redirect to an invalid URL: {exc}", request=request) from None
             self._log_response(request, response, started)
             if not (response.is_redirect and "location" in response.headers):
                 return response
@@ -349,7 +356,10 @@ class AsyncAPIClient(_BaseClient):
     ) -> httpx.Response:
         for _ in range(MAX_REDIRECTS + 1):
             started = time.perf_counter()
-            response = await self._http.send(request, stream=stream, follow_redirects=False)
+            try:
+                response = await self._http.send(request, stream=stream, follow_redirects=False)
+            except httpx.InvalidURL as exc:
+                raise APIError(f"redirect to an invalid URL: {exc}", request=request) from None
             self._log_response(request, response, started)
             if not (response.is_redirect and "location" in response.headers):
                 return response

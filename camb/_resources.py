@@ -21,7 +21,7 @@ from . import _responses as parse
 from . import _validation as check
 from ._bulk import BulkCollector
 from ._chunking import plan_chunks
-from ._exceptions import CambError
+from ._exceptions import CambError, InvalidInputTypeError
 from ._models import (
     AudioFormat,
     BulkResults,
@@ -53,7 +53,13 @@ ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
 
 
-def _wait_args(timeout: object, poll_interval: object) -> tuple[float, float | None]:
+def _wait_args(
+    timeout: object, poll_interval: object, on_status: object = None
+) -> tuple[float, float | None]:
+    if on_status is not None and not callable(on_status):
+        raise InvalidInputTypeError(
+            "on_status", "must be a callable taking a TaskStatus", on_status
+        )
     checked_timeout = check.timeout_seconds("timeout", timeout)
     interval = (
         None if poll_interval is None else check.timeout_seconds("poll_interval", poll_interval)
@@ -179,7 +185,7 @@ class TTS:
         (connection errors, 429, 5xx) are polled again until the deadline.
         """
         check.task_id("task_id", task_id)
-        deadline, interval = _wait_args(timeout, poll_interval)
+        deadline, interval = _wait_args(timeout, poll_interval, on_status)
         return self._wait(task_id, deadline, interval, on_status, time.sleep)
 
     def _wait(
@@ -214,7 +220,7 @@ class TTS:
         """Wait on many tasks, `concurrency` at a time (one thread each); never raises for a
         single task: its error is in `.failed`."""
         ids = check.task_ids("task_ids", task_ids)
-        deadline, interval = _wait_args(timeout, poll_interval)
+        deadline, interval = _wait_args(timeout, poll_interval, on_status)
         workers = check.concurrency("concurrency", concurrency)
         stop = threading.Event()
 
@@ -297,6 +303,7 @@ class TTS:
     ) -> Path:
         """Stream the run's FLAC audio to `path` without holding it in memory; all or nothing."""
         spec = ops.result_request(run_id, "raw_bytes")
+        check.file_path("path", path)
         return self._save(spec, path, timeout=timeout, max_retries=max_retries, hint="")
 
     def download_url(
@@ -310,6 +317,7 @@ class TTS:
         """Stream a presigned URL (e.g. from `results()`) to `path`. The API key is never sent
         to that host; all or nothing."""
         spec = ops.download_request(url)
+        check.file_path("path", path)
         return self._save(
             spec, path, timeout=timeout, max_retries=max_retries, hint=EXPIRED_URL_HINT
         )
@@ -521,7 +529,7 @@ class AsyncTTS:
     ) -> int:
         """See `TTS.wait`."""
         check.task_id("task_id", task_id)
-        deadline, interval = _wait_args(timeout, poll_interval)
+        deadline, interval = _wait_args(timeout, poll_interval, on_status)
         return await self._wait(task_id, deadline, interval, on_status, None)
 
     async def _wait(
@@ -560,7 +568,7 @@ class AsyncTTS:
         """Wait on every task at once, with at most `concurrency` polls in flight (so at most
         that many connections); never raises for a single task: its error is in `.failed`."""
         ids = check.task_ids("task_ids", task_ids)
-        deadline, interval = _wait_args(timeout, poll_interval)
+        deadline, interval = _wait_args(timeout, poll_interval, on_status)
         limiter = asyncio.Semaphore(check.concurrency("concurrency", concurrency))
 
         async def one(task_id: str) -> int | CambError:
@@ -642,6 +650,7 @@ class AsyncTTS:
     ) -> Path:
         """See `TTS.download`."""
         spec = ops.result_request(run_id, "raw_bytes")
+        check.file_path("path", path)
         return await self._save(spec, path, timeout=timeout, max_retries=max_retries, hint="")
 
     async def download_url(
@@ -654,6 +663,7 @@ class AsyncTTS:
     ) -> Path:
         """See `TTS.download_url`."""
         spec = ops.download_request(url)
+        check.file_path("path", path)
         return await self._save(
             spec, path, timeout=timeout, max_retries=max_retries, hint=EXPIRED_URL_HINT
         )

@@ -43,6 +43,7 @@ from ._exceptions import (
     ValidationError,
 )
 from ._models import TaskStatus, Voice
+from ._validation import TASK_ID_RE
 
 EXCERPT_CHARS = 200
 _TAG_RE = re.compile(r"<[^>]*>")
@@ -71,8 +72,12 @@ def excerpt(content: bytes, limit: int = EXCERPT_CHARS) -> str:
 
 
 def decode_json(content: bytes) -> Any:
-    """Parsed JSON, or raises ValueError (also for bytes that are not UTF-8)."""
-    return json.loads(content.decode("utf-8"))
+    """Parsed JSON, or raises ValueError (also for bytes that are not UTF-8, and for nesting
+    too deep to parse)."""
+    try:
+        return json.loads(content.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def _describe_validation_errors(detail: Sequence[Any]) -> tuple[list[Mapping[str, Any]], str]:
@@ -139,13 +144,22 @@ def _unexpected(
     )
 
 
-def json_object(response: httpx.Response) -> Any:
+def json_body(response: httpx.Response) -> Any:
     try:
         return decode_json(response.content)
     except ValueError:
         raise _unexpected(
             response, f"expected JSON, got {excerpt(response.content)!r}", excerpt(response.content)
         ) from None
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The body as a JSON object. Checked here because the generated `from_dict` calls
+    `dict()` on whatever it gets, which would read `[["status", "SUCCESS"]]` as an object."""
+    body = json_body(response)
+    if not isinstance(body, dict):
+        raise _unexpected(response, f"expected a JSON object, got {type(body).__name__}", body)
+    return body
 
 
 def _is_int(value: object) -> bool:
@@ -162,8 +176,12 @@ def parse_task_id(response: httpx.Response) -> str:
         task_id = TaskID.from_dict(body).task_id
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _unexpected(response, "expected an object with a task_id", body) from None
-    if not isinstance(task_id, str) or not task_id:
-        raise _unexpected(response, "task_id is not a non-empty string", body)
+    if not isinstance(task_id, str) or not TASK_ID_RE.fullmatch(task_id):
+        # status() and wait() refuse such an id as input; better to say so here, where the
+        # server handed it out, than to blame the caller later.
+        raise _unexpected(
+            response, f"task_id is not a task id this client can address: {task_id!r}", body
+        )
     return task_id
 
 
@@ -217,17 +235,15 @@ def parse_bulk_results(
     was malformed. Ids absent from the answer are in neither: the API leaves out runs that
     are unknown or unfinished. Keys that were not asked for are ignored."""
     body = json_object(response)
-    if not isinstance(body, dict):
-        raise _unexpected(response, "expected an object keyed by run id", body)
     parsed = BulkTTSRunsResults.from_dict(body)
     asked = set(chunk)
     urls: dict[int, str] = {}
     bad: dict[int, CambError] = {}
     for key, value in parsed.additional_properties.items():
-        try:
-            run_id = int(key)
-        except ValueError:
+        # Only the canonical spelling: int() would also read "+13", " 12" or "1_1".
+        if not (key.isascii() and key.isdigit() and str(int(key)) == key):
             continue
+        run_id = int(key)
         if run_id not in asked:
             continue
         url = _url_of(value)
@@ -239,11 +255,13 @@ def parse_bulk_results(
 
 
 def parse_voices(response: httpx.Response) -> list[Voice]:
-    body = json_object(response)
+    body = json_body(response)
     if not isinstance(body, list):
         raise _unexpected(response, "expected a list of voices", body)
     voices: list[Voice] = []
     for index, item in enumerate(body):
+        if not isinstance(item, dict):
+            raise _unexpected(response, f"voice {index} is not an object", body)
         try:
             raw = GeneratedVoice.from_dict(item)
             voice = Voice(

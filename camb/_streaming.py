@@ -13,6 +13,7 @@ import httpx
 
 from ._base_client import transport_error
 from ._types import StrPath
+from ._validation import file_path
 
 CHUNK_SIZE = 64 * 1024
 # mkstemp creates files readable by their owner only; a downloaded file should get the same
@@ -125,7 +126,7 @@ class SpeechStream:
 
     def save(self, path: StrPath) -> Path:
         """Stream the audio to `path` without holding it in memory; all or nothing."""
-        with AtomicFile(path) as out:
+        with AtomicFile(file_path("path", path)) as out:
             for chunk in self.iter_bytes():
                 out.write(chunk)
         return out.path
@@ -187,7 +188,7 @@ class AsyncSpeechStream:
     async def save(self, path: StrPath) -> Path:
         # Writes are small and sequential; they run on the event loop rather than pay a thread
         # hand-off per chunk.
-        with AtomicFile(path) as out:
+        with AtomicFile(file_path("path", path)) as out:
             async for chunk in self.iter_bytes():
                 out.write(chunk)
         return out.path

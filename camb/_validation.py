@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -145,6 +147,16 @@ def run_ids(param: str, values: object) -> list[int]:
 
 def task_ids(param: str, values: object) -> list[str]:
     return _unique_items(param, values, task_id, "task ids")
+
+
+def file_path(param: str, value: object) -> Path:
+    """A destination for a file: a str or path-like, naming a file rather than a folder."""
+    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
+        raise InvalidInputTypeError(param, "must be a str or os.PathLike file path", value)
+    path = Path(value)
+    if str(value) == "" or path.is_dir():
+        raise InvalidInputError(param, "must name a file, not a folder", value)
+    return path
 
 
 def timeout_seconds(param: str, value: object) -> float:
