@@ -94,7 +94,7 @@ def stream_request(
             if format is None
             else GeneratedAudioFormat(check.choice("format", format, AUDIO_FORMATS)),
             sample_rate=_unset(check.optional_int("sample_rate", sample_rate, minimum=1)),
-            duration=_unset(check.number_in_range("duration", duration, exclusive_minimum=0)),
+            duration=_unset(check.number_in_range("duration", duration, above=0)),
             apply_enhancement=_unset(check.optional_bool("apply_enhancement", apply_enhancement)),
         )
     settings = _options("voice_settings", voice_settings, VoiceSettings)
@@ -118,7 +118,7 @@ def stream_request(
             ),
             speaking_rate=_unset(
                 check.number_in_range(
-                    "voice_settings.speaking_rate", settings.speaking_rate, exclusive_minimum=0
+                    "voice_settings.speaking_rate", settings.speaking_rate, above=0
                 )
             ),
         )
@@ -127,12 +127,12 @@ def stream_request(
         body.inference_options = GeneratedInferenceOptions(
             stability=_unset(
                 check.number_in_range(
-                    "inference_options.stability", inference.stability, minimum=0, maximum=1
+                    "inference_options.stability", inference.stability, between=(0, 1)
                 )
             ),
             temperature=_unset(
                 check.number_in_range(
-                    "inference_options.temperature", inference.temperature, minimum=0.01, maximum=4
+                    "inference_options.temperature", inference.temperature, between=(0.01, 4)
                 )
             ),
             inference_steps=_unset(
@@ -144,8 +144,7 @@ def stream_request(
                 check.number_in_range(
                     "inference_options.speaker_similarity",
                     inference.speaker_similarity,
-                    minimum=0,
-                    maximum=1,
+                    between=(0, 1),
                 )
             ),
             localize_speaker_weight=_unset(
@@ -165,7 +164,7 @@ def stream_request(
 def _int_in_range(param: str, value: object, low: int, high: int) -> int | None:
     checked = check.optional_int(param, value, minimum=low)
     if checked is not None:
-        check.number_in_range(param, checked, minimum=low, maximum=high)
+        check.number_in_range(param, checked, between=(low, high))
     return checked
 
 

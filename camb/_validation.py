@@ -46,31 +46,21 @@ def number_in_range(
     param: str,
     value: object,
     *,
-    minimum: float | None = None,
-    maximum: float | None = None,
-    exclusive_minimum: float | None = None,
+    between: tuple[float, float] | None = None,
+    above: float | None = None,
 ) -> float | None:
+    """None, or a finite number within `between` (inclusive) and greater than `above`."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInputTypeError(param, "must be a number", value)
     if not math.isfinite(value):
         raise InvalidInputError(param, "must be a finite number", value)
-    if minimum is not None and value < minimum:
-        raise InvalidInputError(param, _range_rule(minimum, maximum), value)
-    if maximum is not None and value > maximum:
-        raise InvalidInputError(param, _range_rule(minimum, maximum), value)
-    if exclusive_minimum is not None and value <= exclusive_minimum:
-        raise InvalidInputError(param, f"must be > {exclusive_minimum}", value)
+    if between is not None and not between[0] <= value <= between[1]:
+        raise InvalidInputError(param, f"must be between {between[0]} and {between[1]}", value)
+    if above is not None and value <= above:
+        raise InvalidInputError(param, f"must be > {above}", value)
     return value
-
-
-def _range_rule(minimum: float | None, maximum: float | None) -> str:
-    if minimum is not None and maximum is not None:
-        return f"must be between {minimum} and {maximum}"
-    if minimum is not None:
-        return f"must be >= {minimum}"
-    return f"must be <= {maximum}"
 
 
 def optional_bool(param: str, value: object) -> bool | None:
