@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import random
+import threading
 import time
 from typing import Any
 
@@ -34,7 +35,12 @@ log = logging.getLogger("camb")
 DEFAULT_BASE_URL = "https://client.camb.ai/apis"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
-DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+# Idle connections are dropped after 4 s: servers commonly close them after 5 s (uvicorn does),
+# and a request sent on a connection the server is closing fails in a way that a POST, which
+# costs credits, cannot safely retry.
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=64, max_keepalive_connections=32, keepalive_expiry=4.0
+)
 API_KEY_HEADER = "x-api-key"
 MAX_REDIRECTS = 5
 USER_AGENT = f"camb-python/{__version__}"
@@ -248,7 +254,20 @@ def transport_error(exc: Exception, request: httpx.Request | None) -> APIConnect
 class SyncAPIClient(_BaseClient):
     """The blocking send loop."""
 
-    _http: httpx.Client
+    _http_client: httpx.Client | None
+    _http_lock: threading.Lock
+
+    @property
+    def _http(self) -> httpx.Client:
+        # Built on first use: creating it loads the TLS trust store, which would otherwise
+        # double the cost of constructing a client that may never send anything.
+        http = self._http_client
+        if http is None:
+            with self._http_lock:
+                if self._http_client is None:
+                    self._http_client = build_http_client(self.timeout)
+                http = self._http_client
+        return http
 
     def _send(
         self,
@@ -314,7 +333,19 @@ class SyncAPIClient(_BaseClient):
 class AsyncAPIClient(_BaseClient):
     """The asyncio send loop; the same steps as `SyncAPIClient._send`."""
 
-    _http: httpx.AsyncClient
+    _http_client: httpx.AsyncClient | None
+    _http_lock: threading.Lock
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """See `SyncAPIClient._http`."""
+        http = self._http_client
+        if http is None:
+            with self._http_lock:
+                if self._http_client is None:
+                    self._http_client = build_async_http_client(self.timeout)
+                http = self._http_client
+        return http
 
     async def _send(
         self,

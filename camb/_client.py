@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 import httpx
@@ -11,8 +12,6 @@ from ._base_client import (
     DEFAULT_TIMEOUT,
     AsyncAPIClient,
     SyncAPIClient,
-    build_async_http_client,
-    build_http_client,
 )
 from ._exceptions import InvalidInputTypeError
 from ._resources import TTS, AsyncTTS, AsyncVoices, Voices
@@ -52,7 +51,8 @@ class Camb(SyncAPIClient):
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise InvalidInputTypeError("http_client", "must be an httpx.Client", http_client)
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else build_http_client(self.timeout)
+        self._http_client = http_client
+        self._http_lock = threading.Lock()
         self.tts = TTS(self)
         self.voices = Voices(self)
 
@@ -75,8 +75,8 @@ class Camb(SyncAPIClient):
 
     def close(self) -> None:
         """Close the connections, unless the httpx client was brought by the caller."""
-        if self._owns_http:
-            self._http.close()
+        if self._owns_http and self._http_client is not None:
+            self._http_client.close()
 
     def __enter__(self) -> Camb:
         return self
@@ -115,9 +115,8 @@ class AsyncCamb(AsyncAPIClient):
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidInputTypeError("http_client", "must be an httpx.AsyncClient", http_client)
         self._owns_http = http_client is None
-        self._http = (
-            http_client if http_client is not None else build_async_http_client(self.timeout)
-        )
+        self._http_client = http_client
+        self._http_lock = threading.Lock()
         self.tts = AsyncTTS(self)
         self.voices = AsyncVoices(self)
 
@@ -139,8 +138,8 @@ class AsyncCamb(AsyncAPIClient):
         )
 
     async def close(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        if self._owns_http and self._http_client is not None:
+            await self._http_client.aclose()
 
     async def __aenter__(self) -> AsyncCamb:
         return self

@@ -15,7 +15,6 @@ from ._base_client import transport_error
 from ._types import StrPath
 from ._validation import file_path
 
-CHUNK_SIZE = 64 * 1024
 # mkstemp creates files readable by their owner only; a downloaded file should get the same
 # mode as any other new file. The umask can only be read by setting it, so read it once.
 _UMASK = os.umask(0o022)
@@ -107,8 +106,11 @@ class SpeechStream:
         """The `X-Credits-Required` header: credits this synthesis costs."""
         return _credits(self.response)
 
-    def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-        """The audio bytes as they arrive; the stream is closed at the end."""
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The audio bytes as they arrive (or re-cut to `chunk_size`); closed at the end.
+
+        Re-cutting copies every byte again, so writing to disk keeps the pieces as they come.
+        """
         response = self.response
         try:
             yield from response.iter_bytes(chunk_size)
@@ -169,7 +171,8 @@ class AsyncSpeechStream:
     def credits_required(self) -> float | None:
         return _credits(self.response)
 
-    async def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """See `SpeechStream.iter_bytes`."""
         response = await self.open()
         try:
             async for chunk in response.aiter_bytes(chunk_size):

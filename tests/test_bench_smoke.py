@@ -1,0 +1,50 @@
+"""The benchmarks still run: `scripts/bench/run.py --smoke` end to end, in a subprocess.
+
+Benchmarks are measured and reported by `make bench`, never asserted here: this only checks
+that every benchmark completes at tiny sizes and writes its section, table and plots.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RUN = REPO / "scripts" / "bench" / "run.py"
+SECTIONS = (
+    "Bulk URLs",
+    "Waiting",
+    "Per-call overhead",
+    "Start-up",
+    "Streaming",
+    "Concurrency",
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_smoke_run_writes_every_section(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("uvicorn")
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--smoke", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    report = (tmp_path / "benchmarks.md").read_text()
+    assert "## Summary" in report
+    assert "(failed)" not in report
+    for title in SECTIONS:
+        assert f". {title}" in report, title
+    for plot in ("bulk.png", "wait.png"):
+        assert (tmp_path / "img" / plot).stat().st_size > 0
+        assert f"(img/{plot})" in report
+    # The summary went to stdout too, with a row per benchmark.
+    for name in ("bulk", "wait", "overhead", "startup", "streaming", "concurrency"):
+        assert f"\n{name} " in proc.stdout, name
