@@ -33,7 +33,7 @@ AudioFormat = Literal[
     "pcm_f32le",
     "pcm_f32be",
 ]
-AUDIO_FORMATS: tuple[str, ...] = get_args(AudioFormat)
+AUDIO_FORMATS: tuple[AudioFormat, ...] = get_args(AudioFormat)
 OutputType = Literal["raw_bytes", "file_url"]
 OUTPUT_TYPES: tuple[str, ...] = get_args(OutputType)
 

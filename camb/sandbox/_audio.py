@@ -14,6 +14,8 @@ from typing import Literal
 import attrs
 import numpy as np
 
+from camb._models import AudioFormat
+
 from ._codecs import (
     ADTS_FRAME_SAMPLES,
     ADTS_SAMPLE_RATES,
@@ -31,30 +33,6 @@ from ._synth import (
     text_pieces,
 )
 
-AudioFormat = Literal[
-    "wav",
-    "flac",
-    "adts",
-    "mp3",
-    "pcm_s16le",
-    "pcm_s16be",
-    "pcm_s32le",
-    "pcm_s32be",
-    "pcm_f32le",
-    "pcm_f32be",
-]
-AUDIO_FORMATS: tuple[AudioFormat, ...] = (
-    "wav",
-    "flac",
-    "adts",
-    "mp3",
-    "pcm_s16le",
-    "pcm_s16be",
-    "pcm_s32le",
-    "pcm_s32be",
-    "pcm_f32le",
-    "pcm_f32be",
-)
 MEDIA_TYPES: dict[AudioFormat, str] = {
     "wav": "audio/wav",
     "flac": "audio/flac",

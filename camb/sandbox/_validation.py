@@ -15,7 +15,9 @@ from typing import Any, Literal
 
 import attrs
 
-from ._audio import AUDIO_FORMATS, AudioFormat, sample_rate_problem
+from camb._models import AUDIO_FORMATS, AudioFormat
+
+from ._audio import sample_rate_problem
 
 Loc = tuple[str | int, ...]
 ErrorItem = dict[str, Any]
