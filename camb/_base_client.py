@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from . import _validation as check
-from ._exceptions import APIConnectionError, APIError, APITimeoutError
+from ._exceptions import APIConnectionError, APIError, APITimeoutError, InvalidInputTypeError
 from ._responses import error_from_response
 from ._retry import (
     DEFAULT_BACKOFF,
@@ -113,6 +113,19 @@ class _BaseClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
     # --- per-call options --------------------------------------------------------------------
+
+    def _copy_args(
+        self, timeout: TimeoutTypes | NotGiven, max_retries: int | NotGiven
+    ) -> dict[str, Any]:
+        """The constructor arguments of a client like this one, with other defaults."""
+        return {
+            "api_key": self._api_key,
+            "base_url": self.base_url,
+            "timeout": self.timeout if timeout is NOT_GIVEN else timeout,
+            "max_retries": self.max_retries if max_retries is NOT_GIVEN else max_retries,
+            "allow_insecure_http": self._allow_insecure_http,
+            "backoff": self.backoff,
+        }
 
     def _timeout_for(self, timeout: TimeoutTypes | NotGiven) -> httpx.Timeout:
         return self.timeout if timeout is NOT_GIVEN else check.http_timeout("timeout", timeout)
@@ -257,6 +270,13 @@ class SyncAPIClient(_BaseClient):
     _http_client: httpx.Client | None
     _http_lock: threading.Lock
 
+    def _adopt_http(self, http_client: httpx.Client | None) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise InvalidInputTypeError("http_client", "must be an httpx.Client", http_client)
+        self._owns_http = http_client is None
+        self._http_client = http_client
+        self._http_lock = threading.Lock()
+
     @property
     def _http(self) -> httpx.Client:
         # Built on first use: creating it loads the TLS trust store, which would otherwise
@@ -335,6 +355,13 @@ class AsyncAPIClient(_BaseClient):
 
     _http_client: httpx.AsyncClient | None
     _http_lock: threading.Lock
+
+    def _adopt_http(self, http_client: httpx.AsyncClient | None) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise InvalidInputTypeError("http_client", "must be an httpx.AsyncClient", http_client)
+        self._owns_http = http_client is None
+        self._http_client = http_client
+        self._http_lock = threading.Lock()
 
     @property
     def _http(self) -> httpx.AsyncClient:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from types import TracebackType
 
 import httpx
@@ -13,7 +12,6 @@ from ._base_client import (
     AsyncAPIClient,
     SyncAPIClient,
 )
-from ._exceptions import InvalidInputTypeError
 from ._resources import TTS, AsyncTTS, AsyncVoices, Voices
 from ._retry import BackoffPolicy
 from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
@@ -48,11 +46,7 @@ class Camb(SyncAPIClient):
             allow_insecure_http=allow_insecure_http,
             backoff=backoff,
         )
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise InvalidInputTypeError("http_client", "must be an httpx.Client", http_client)
-        self._owns_http = http_client is None
-        self._http_client = http_client
-        self._http_lock = threading.Lock()
+        self._adopt_http(http_client)
         self.tts = TTS(self)
         self.voices = Voices(self)
 
@@ -63,15 +57,7 @@ class Camb(SyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Camb:
         """A client with other defaults that shares this one's connections (and its lifetime)."""
-        return Camb(
-            api_key=self._api_key,
-            base_url=self.base_url,
-            timeout=self.timeout if timeout is NOT_GIVEN else timeout,
-            max_retries=self.max_retries if max_retries is NOT_GIVEN else max_retries,
-            http_client=self._http,
-            allow_insecure_http=self._allow_insecure_http,
-            backoff=self.backoff,
-        )
+        return Camb(**self._copy_args(timeout, max_retries), http_client=self._http)
 
     def close(self) -> None:
         """Close the connections, unless the httpx client was brought by the caller."""
@@ -112,11 +98,7 @@ class AsyncCamb(AsyncAPIClient):
             allow_insecure_http=allow_insecure_http,
             backoff=backoff,
         )
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise InvalidInputTypeError("http_client", "must be an httpx.AsyncClient", http_client)
-        self._owns_http = http_client is None
-        self._http_client = http_client
-        self._http_lock = threading.Lock()
+        self._adopt_http(http_client)
         self.tts = AsyncTTS(self)
         self.voices = AsyncVoices(self)
 
@@ -127,15 +109,7 @@ class AsyncCamb(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncCamb:
         """See `Camb.with_options`."""
-        return AsyncCamb(
-            api_key=self._api_key,
-            base_url=self.base_url,
-            timeout=self.timeout if timeout is NOT_GIVEN else timeout,
-            max_retries=self.max_retries if max_retries is NOT_GIVEN else max_retries,
-            http_client=self._http,
-            allow_insecure_http=self._allow_insecure_http,
-            backoff=self.backoff,
-        )
+        return AsyncCamb(**self._copy_args(timeout, max_retries), http_client=self._http)
 
     async def close(self) -> None:
         if self._owns_http and self._http_client is not None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import enum
 import os
-from typing import Final, Literal, TypeVar, Union
+from typing import Final, Literal, Union
 
 import httpx
-
-T = TypeVar("T")
 
 
 class NotGiven(enum.Enum):
