@@ -8,7 +8,7 @@ SPEC := openapi/camb-tts.yaml
 GEN_CONFIG := openapi/generator-config.yaml
 GEN_DIR := generated/camb_api
 
-.PHONY: install regen test lint typecheck demo bench clean
+.PHONY: install regen unasync test lint typecheck demo bench clean
 
 install: $(STAMP)
 
@@ -23,13 +23,19 @@ $(STAMP): pyproject.toml
 regen: $(STAMP)
 	$(BIN)/python scripts/regen.py --spec $(SPEC) --config $(GEN_CONFIG) --out $(GEN_DIR)
 
+# The blocking client is generated from the asyncio one (camb/_async -> camb/_sync).
+unasync: $(STAMP)
+	$(BIN)/python scripts/unasync.py
+
 # Line coverage of camb/ must stay at or above 95%. pytest's own exit code (including 5 for
-# "no tests collected") fails the target before the report runs.
+# "no tests collected") fails the target before the report runs. Lint and types are part of
+# the test: CI runs this target.
 test: $(STAMP)
 	rm -f .coverage .coverage.*
 	$(BIN)/python -m coverage run -m pytest
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report --fail-under=95
+	$(MAKE) --no-print-directory lint typecheck
 
 # The README's first command: the whole flow against a local sandbox, through the CLI.
 demo: $(STAMP)

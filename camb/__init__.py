@@ -6,7 +6,9 @@ with Camb() as client:                      # key from $CAMB_API_KEY
     client.tts.stream("Hello!", voice_id=147320, language="en-us").save("hello.wav")
 """
 
-from ._client import AsyncCamb, Camb
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -16,6 +18,7 @@ from ._exceptions import (
     BadRequestError,
     BulkResultsError,
     CambError,
+    ClientStateError,
     ConflictError,
     InvalidInputError,
     InvalidInputTypeError,
@@ -45,9 +48,31 @@ from ._models import (
 )
 from ._polling import PollSchedule
 from ._retry import BackoffPolicy
-from ._streaming import AsyncSpeechStream, SpeechStream
+from ._sync._client import Camb
+from ._sync._streaming import SpeechStream
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._async._client import AsyncCamb
+    from ._async._streaming import AsyncSpeechStream
+
+# The asyncio client is imported on first use: a script using only `Camb` does not pay for
+# asyncio at start-up.
+_LAZY = {
+    "AsyncCamb": "._async._client",
+    "AsyncSpeechStream": "._async._streaming",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'camb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AUDIO_FORMATS",
@@ -66,6 +91,7 @@ __all__ = [
     "BulkResultsError",
     "Camb",
     "CambError",
+    "ClientStateError",
     "ConflictError",
     "InferenceOptions",
     "InvalidInputError",

@@ -1,26 +1,34 @@
-"""Sending requests: the API key's scope, redirects, retries, logging. Sync and async.
+"""Every decision about sending that needs no I/O: the key's scope, redirects, retries, logging.
 
-Everything that decides (which origin gets the key, where a redirect goes, whether and when to
-retry) is in `_BaseClient` and `_retry`; `SyncAPIClient` and `AsyncAPIClient` only do the I/O.
+`_BaseClient` holds the configuration shared by `Camb` and `AsyncCamb`; the send loops that do
+the I/O are `camb/_async/_api_client.py` and its generated twin in `camb/_sync/`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import random
-import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from . import _options
 from . import _validation as check
-from ._exceptions import APIConnectionError, APIError, APITimeoutError, InvalidInputTypeError
-from ._responses import error_from_response
-from ._retry import (
+from ._constants import (
+    API_KEY_ENV,
+    API_KEY_HEADER,
+    BASE_URL_ENV,
     DEFAULT_BACKOFF,
+    DEFAULT_BASE_URL,
+    DEFAULT_LIMITS,
+    USER_AGENT,
+)
+from ._exceptions import APIConnectionError, APIError, APITimeoutError, InvalidInputError
+from ._options import RequestOptions
+from ._retry import (
     BackoffPolicy,
     is_retryable_exception,
     is_retryable_status,
@@ -28,22 +36,11 @@ from ._retry import (
     retry_delay,
 )
 from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
-from ._version import __version__
 
 log = logging.getLogger("camb")
 
-DEFAULT_BASE_URL = "https://client.camb.ai/apis"
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-DEFAULT_MAX_RETRIES = 2
-# Idle connections are dropped after 4 s: servers commonly close them after 5 s (uvicorn does),
-# and a request sent on a connection the server is closing fails in a way that a POST, which
-# costs credits, cannot safely retry.
-DEFAULT_LIMITS = httpx.Limits(
-    max_connections=64, max_keepalive_connections=32, keepalive_expiry=4.0
-)
-API_KEY_HEADER = "x-api-key"
-MAX_REDIRECTS = 5
-USER_AGENT = f"camb-python/{__version__}"
+RequestArgs = dict[str, Any]
+"""An operation's request as the generated builders describe it: httpx.request's keywords."""
 
 
 def origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -57,26 +54,16 @@ def loggable_url(url: httpx.URL) -> str:
     return str(url.copy_with(query=None, fragment=None))
 
 
-def build_http_client(timeout: httpx.Timeout) -> httpx.Client:
-    """The httpx client `Camb` uses unless it is given one."""
+def http_client_args(timeout: httpx.Timeout) -> dict[str, Any]:
+    """The arguments of the httpx client `Camb` or `AsyncCamb` builds unless it is given one."""
     # Redirects are followed by our own send loop, so that the key never follows one to
     # another origin (see `_BaseClient._redirect_request`).
-    return httpx.Client(
-        timeout=timeout,
-        limits=DEFAULT_LIMITS,
-        follow_redirects=False,
-        headers={"user-agent": USER_AGENT},
-    )
-
-
-def build_async_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """The httpx client `AsyncCamb` uses unless it is given one."""
-    return httpx.AsyncClient(
-        timeout=timeout,
-        limits=DEFAULT_LIMITS,
-        follow_redirects=False,
-        headers={"user-agent": USER_AGENT},
-    )
+    return {
+        "timeout": timeout,
+        "limits": DEFAULT_LIMITS,
+        "follow_redirects": False,
+        "headers": {"user-agent": USER_AGENT},
+    }
 
 
 class _BaseClient:
@@ -91,21 +78,21 @@ class _BaseClient:
         max_retries: int,
         allow_insecure_http: bool,
         backoff: BackoffPolicy | None,
+        default_headers: Mapping[str, str] | None,
     ) -> None:
         self._api_key = check.api_key(
-            api_key if api_key is not None else os.environ.get("CAMB_API_KEY")
+            api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         )
         chosen = (
-            base_url
-            if base_url is not None
-            else os.environ.get("CAMB_BASE_URL") or DEFAULT_BASE_URL
+            base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         )
         self.base_url = check.base_url(chosen, allow_insecure_http=allow_insecure_http)
         self._allow_insecure_http = allow_insecure_http
         self._base_origin = origin(httpx.URL(self.base_url))
         self.timeout = check.http_timeout("timeout", timeout)
         self.max_retries = check.max_retries("max_retries", max_retries)
-        self.backoff = backoff or DEFAULT_BACKOFF
+        self.backoff = check.backoff("backoff", backoff) if backoff is not None else DEFAULT_BACKOFF
+        self.default_headers = _options.headers("default_headers", default_headers)
         self._random = random.Random()
 
     def __repr__(self) -> str:
@@ -125,37 +112,65 @@ class _BaseClient:
             "max_retries": self.max_retries if max_retries is NOT_GIVEN else max_retries,
             "allow_insecure_http": self._allow_insecure_http,
             "backoff": self.backoff,
+            "default_headers": self.default_headers,
         }
 
-    def _timeout_for(self, timeout: TimeoutTypes | NotGiven) -> httpx.Timeout:
-        return self.timeout if timeout is NOT_GIVEN else check.http_timeout("timeout", timeout)
-
-    def _retries_for(self, max_retries: int | NotGiven) -> int:
-        return (
-            self.max_retries
-            if max_retries is NOT_GIVEN
-            else check.max_retries("max_retries", max_retries)
+    def _options(
+        self,
+        *,
+        timeout: object = NOT_GIVEN,
+        max_retries: object = NOT_GIVEN,
+        extra_headers: object = None,
+        extra_query: object = None,
+        extra_body: object = None,
+    ) -> RequestOptions:
+        """One call's options, checked once; what it leaves out comes from this client."""
+        return _options.request_options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            default_timeout=self.timeout,
+            default_max_retries=self.max_retries,
         )
 
     # --- building requests -------------------------------------------------------------------
 
     def _build_request(
-        self, http: httpx.Client | httpx.AsyncClient, spec: dict[str, Any], timeout: httpx.Timeout
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        request_args: RequestArgs,
+        options: RequestOptions,
     ) -> httpx.Request:
-        """An httpx request from the generated client's request description (`_get_kwargs`).
+        """An httpx request from a generated request builder's arguments and the call's options.
 
         Relative URLs are the API's; absolute ones (presigned downloads) are taken as they are.
+        The caller's extra headers, query and body are merged in before the key is scoped, so
+        none of them can send the key to another origin.
         """
-        url = spec["url"]
+        url = request_args["url"]
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
+        body = request_args.get("json")
+        if options.extra_body:
+            if not isinstance(body, dict):
+                raise InvalidInputError(
+                    "extra_body", "this call sends no JSON body to add to", show_value=False
+                )
+            body = {**body, **options.extra_body}
+        params = request_args.get("params") or {}
+        if options.extra_query:
+            params = {**params, **options.extra_query}
+        headers = {**self.default_headers, **(request_args.get("headers") or {})}
+        headers.update(options.extra_headers)
         request = http.build_request(
-            spec["method"],
+            request_args["method"],
             url,
-            params=spec.get("params"),
-            json=spec.get("json"),
-            headers=spec.get("headers"),
-            timeout=timeout,
+            params=params or None,
+            json=body,
+            headers=headers,
+            timeout=options.timeout,
         )
         return self._scope_key(request)
 
@@ -232,7 +247,7 @@ class _BaseClient:
 
     @staticmethod
     def _log_retry(
-        request: httpx.Request, why: str, delay: float, retry: int, max_retries: int
+        request: httpx.Request, why: str, delay: float, retry: int, options: RequestOptions
     ) -> None:
         log.debug(
             "retrying %s %s in %.2fs (retry %d of %d) after %s",
@@ -240,7 +255,7 @@ class _BaseClient:
             loggable_url(request.url),
             delay,
             retry,
-            max_retries,
+            options.max_retries,
             why,
         )
 
@@ -262,174 +277,3 @@ def transport_error(exc: Exception, request: httpx.Request | None) -> APIConnect
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"{where} timed out ({type(exc).__name__})", request=request)
     return APIConnectionError(f"{where} failed: {type(exc).__name__}: {exc}", request=request)
-
-
-class SyncAPIClient(_BaseClient):
-    """The blocking send loop."""
-
-    _http_client: httpx.Client | None
-    _http_lock: threading.Lock
-
-    def _adopt_http(self, http_client: httpx.Client | None) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise InvalidInputTypeError("http_client", "must be an httpx.Client", http_client)
-        self._owns_http = http_client is None
-        self._http_client = http_client
-        self._http_lock = threading.Lock()
-
-    @property
-    def _http(self) -> httpx.Client:
-        # Built on first use: creating it loads the TLS trust store, which would otherwise
-        # double the cost of constructing a client that may never send anything.
-        http = self._http_client
-        if http is None:
-            with self._http_lock:
-                if self._http_client is None:
-                    self._http_client = build_http_client(self.timeout)
-                http = self._http_client
-        return http
-
-    def _send(
-        self,
-        spec: dict[str, Any],
-        *,
-        idempotent: bool,
-        stream: bool = False,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        error_hint: str = "",
-    ) -> httpx.Response:
-        """Send with retries; answer a 2xx response (still open when `stream`) or raise."""
-        http_timeout = self._timeout_for(timeout)
-        retries = self._retries_for(max_retries)
-        retries_done = 0
-        while True:
-            request = self._build_request(self._http, spec, http_timeout)
-            try:
-                response = self._send_following_redirects(request, stream=stream)
-            except httpx.TransportError as exc:
-                delay = self._delay_after_error(exc, retries_done, retries, idempotent)
-                if delay is None:
-                    raise transport_error(exc, request) from exc
-                retries_done += 1
-                self._log_retry(request, type(exc).__name__, delay, retries_done, retries)
-                time.sleep(delay)
-                continue
-            if response.is_success:
-                return response
-            content = self._read_and_close(response)
-            delay = self._delay_after_status(response, retries_done, retries, idempotent)
-            if delay is None:
-                raise error_from_response(response, content, hint=error_hint)
-            retries_done += 1
-            self._log_retry(request, str(response.status_code), delay, retries_done, retries)
-            time.sleep(delay)
-
-    def _send_following_redirects(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        for _ in range(MAX_REDIRECTS + 1):
-            started = time.perf_counter()
-            try:
-                response = self._http.send(request, stream=stream, follow_redirects=False)
-            except httpx.InvalidURL as exc:
-                # httpx parses a redirect's Location even when it does not follow it.
-                raise APIError(f"redirect to an invalid URL: {exc}", request=request) from None
-            self._log_response(request, response, started)
-            if not (response.is_redirect and "location" in response.headers):
-                return response
-            response.close()
-            request = self._redirect_request(request, response)
-        raise APIError(f"more than {MAX_REDIRECTS} redirects", request=request)
-
-    @staticmethod
-    def _read_and_close(response: httpx.Response) -> bytes:
-        try:
-            return response.read()
-        except httpx.TransportError:
-            return b""
-        finally:
-            response.close()
-
-
-class AsyncAPIClient(_BaseClient):
-    """The asyncio send loop; the same steps as `SyncAPIClient._send`."""
-
-    _http_client: httpx.AsyncClient | None
-    _http_lock: threading.Lock
-
-    def _adopt_http(self, http_client: httpx.AsyncClient | None) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise InvalidInputTypeError("http_client", "must be an httpx.AsyncClient", http_client)
-        self._owns_http = http_client is None
-        self._http_client = http_client
-        self._http_lock = threading.Lock()
-
-    @property
-    def _http(self) -> httpx.AsyncClient:
-        """See `SyncAPIClient._http`."""
-        http = self._http_client
-        if http is None:
-            with self._http_lock:
-                if self._http_client is None:
-                    self._http_client = build_async_http_client(self.timeout)
-                http = self._http_client
-        return http
-
-    async def _send(
-        self,
-        spec: dict[str, Any],
-        *,
-        idempotent: bool,
-        stream: bool = False,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        error_hint: str = "",
-    ) -> httpx.Response:
-        http_timeout = self._timeout_for(timeout)
-        retries = self._retries_for(max_retries)
-        retries_done = 0
-        while True:
-            request = self._build_request(self._http, spec, http_timeout)
-            try:
-                response = await self._send_following_redirects(request, stream=stream)
-            except httpx.TransportError as exc:
-                delay = self._delay_after_error(exc, retries_done, retries, idempotent)
-                if delay is None:
-                    raise transport_error(exc, request) from exc
-                retries_done += 1
-                self._log_retry(request, type(exc).__name__, delay, retries_done, retries)
-                await asyncio.sleep(delay)
-                continue
-            if response.is_success:
-                return response
-            content = await self._read_and_close(response)
-            delay = self._delay_after_status(response, retries_done, retries, idempotent)
-            if delay is None:
-                raise error_from_response(response, content, hint=error_hint)
-            retries_done += 1
-            self._log_retry(request, str(response.status_code), delay, retries_done, retries)
-            await asyncio.sleep(delay)
-
-    async def _send_following_redirects(
-        self, request: httpx.Request, *, stream: bool
-    ) -> httpx.Response:
-        for _ in range(MAX_REDIRECTS + 1):
-            started = time.perf_counter()
-            try:
-                response = await self._http.send(request, stream=stream, follow_redirects=False)
-            except httpx.InvalidURL as exc:
-                raise APIError(f"redirect to an invalid URL: {exc}", request=request) from None
-            self._log_response(request, response, started)
-            if not (response.is_redirect and "location" in response.headers):
-                return response
-            await response.aclose()
-            request = self._redirect_request(request, response)
-        raise APIError(f"more than {MAX_REDIRECTS} redirects", request=request)
-
-    @staticmethod
-    async def _read_and_close(response: httpx.Response) -> bytes:
-        try:
-            return await response.aread()
-        except httpx.TransportError:
-            return b""
-        finally:
-            await response.aclose()

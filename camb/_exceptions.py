@@ -24,6 +24,7 @@
     │   ├── TaskPaymentRequiredError         PAYMENT_REQUIRED (also a PaymentRequiredError)
     │   ├── UnexpectedTaskStatusError        a status this client does not know
     │   └── WaitTimeoutError (TimeoutError)  our own deadline passed while waiting
+    ├── ClientStateError (RuntimeError)      a client or stream used in a state that forbids it
     ├── PaymentRequiredError                 the account needs credits (HTTP 402 or task status)
     └── BulkResultsError                     some chunks of a bulk call failed; `.results` holds
                                              everything that succeeded
@@ -50,6 +51,7 @@ __all__ = [
     "BadRequestError",
     "BulkResultsError",
     "CambError",
+    "ClientStateError",
     "ConflictError",
     "InvalidInputError",
     "InvalidInputTypeError",
@@ -85,6 +87,10 @@ class InvalidInputError(CambError, ValueError):
 
 class InvalidInputTypeError(InvalidInputError, TypeError):
     """An argument has the wrong type; nothing was sent."""
+
+
+class ClientStateError(CambError, RuntimeError):
+    """A client or stream was used in a state that does not allow it (closed, not opened)."""
 
 
 class APIError(CambError):

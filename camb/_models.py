@@ -152,6 +152,14 @@ class WaitResults(Mapping[str, int]):
     run_ids: Mapping[str, int]
     failed: Mapping[str, CambError] = attrs.field(factory=dict)
 
+    @classmethod
+    def from_outcomes(cls, outcomes: Mapping[str, int | CambError]) -> WaitResults:
+        """Sorts each task's outcome, a run id or an error, into `run_ids` or `failed`."""
+        return cls(
+            run_ids={t: o for t, o in outcomes.items() if isinstance(o, int)},
+            failed={t: o for t, o in outcomes.items() if isinstance(o, CambError)},
+        )
+
     def __getitem__(self, task_id: str) -> int:
         return self.run_ids[task_id]
 

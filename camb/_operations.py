@@ -1,9 +1,13 @@
-"""Checked arguments -> request descriptions, through the generated client. Plain functions.
+"""Checked arguments -> request arguments, through the generated request builders. No I/O.
 
-The generated modules' `_get_kwargs` turn arguments into method, path (percent-encoded), query
-and JSON body exactly as the spec says; the facade sends them itself (see `_base_client`),
-because the generated `sync_detailed` can take neither per-call timeouts nor retries, and reads
-every body into memory.
+The generated `build_<operation>_request` functions (rendered by the custom template
+openapi/templates/endpoint_init.py.jinja) turn arguments into method, path (percent-encoded),
+query and JSON body exactly as the spec says; the facade sends them itself (see the send loop
+in `_async/_api_client.py`), because the generated `sync_detailed` can take neither per-call
+timeouts nor retries, and reads every body into memory.
+
+The generated package is imported on first use, not at `import camb`: its models cost start-up
+time that a script that only constructs a client should not pay.
 """
 
 from __future__ import annotations
@@ -12,36 +16,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
-from camb_api.api.tts import (
-    create_tts,
-    create_tts_stream,
-    get_tts_result,
-    get_tts_results,
-    get_tts_status,
-)
-from camb_api.api.voices import list_voices
-from camb_api.models import AudioFormat as GeneratedAudioFormat
-from camb_api.models import (
-    CreateStreamTTSRequest,
-    CreateTTSRequest,
-    Gender,
-    OutputConfiguration,
-    OutputType,
-    RunIDsRequestPayload,
-)
-from camb_api.models import InferenceOptions as GeneratedInferenceOptions
-from camb_api.models import VoiceSettings as GeneratedVoiceSettings
-from camb_api.types import UNSET
 
 from . import _validation as check
 from ._exceptions import InvalidInputError, InvalidInputTypeError
 from ._models import AUDIO_FORMATS, OUTPUT_TYPES, InferenceOptions, VoiceSettings
 
-Spec = dict[str, Any]
+RequestArgs = dict[str, Any]
 OptionsT = TypeVar("OptionsT", VoiceSettings, InferenceOptions)
 
 
 def _unset(value: object) -> Any:
+    from camb_api.types import UNSET
+
     return UNSET if value is None else value
 
 
@@ -75,7 +61,14 @@ def stream_request(
     enhance_named_entities_pronunciation: object = None,
     voice_settings: VoiceSettings | Mapping[str, Any] | None = None,
     inference_options: InferenceOptions | Mapping[str, Any] | None = None,
-) -> Spec:
+) -> RequestArgs:
+    from camb_api.api.tts import build_create_tts_stream_request
+    from camb_api.models import AudioFormat as GeneratedAudioFormat
+    from camb_api.models import CreateStreamTTSRequest, OutputConfiguration
+    from camb_api.models import InferenceOptions as GeneratedInferenceOptions
+    from camb_api.models import VoiceSettings as GeneratedVoiceSettings
+    from camb_api.types import UNSET
+
     body = CreateStreamTTSRequest(
         text=check.text("text", text, min_len=check.STREAM_TEXT_MIN, max_len=check.STREAM_TEXT_MAX),
         language=check.locale("language", language),
@@ -158,7 +151,7 @@ def stream_request(
                 )
             ),
         )
-    return create_tts_stream._get_kwargs(body=body)
+    return build_create_tts_stream_request(body=body)
 
 
 def _int_in_range(param: str, value: object, low: int, high: int) -> int | None:
@@ -178,7 +171,11 @@ def create_request(
     folder_id: object = None,
     gender: object = None,
     age: object = None,
-) -> Spec:
+) -> RequestArgs:
+    from camb_api.api.tts import build_create_tts_request
+    from camb_api.models import CreateTTSRequest, Gender
+    from camb_api.types import UNSET
+
     body = CreateTTSRequest(
         text=check.text("text", text),
         voice_id=check.positive_int("voice_id", voice_id),
@@ -189,29 +186,39 @@ def create_request(
         gender=UNSET if gender is None else Gender(check.choice("gender", gender, check.GENDERS)),
         age=_unset(check.optional_int("age", age, minimum=0)),
     )
-    return create_tts._get_kwargs(body=body)
+    return build_create_tts_request(body=body)
 
 
-def status_request(task_id: object) -> Spec:
-    return get_tts_status._get_kwargs(check.task_id("task_id", task_id))
+def status_request(task_id: object) -> RequestArgs:
+    from camb_api.api.tts import build_get_tts_status_request
+
+    return build_get_tts_status_request(check.task_id("task_id", task_id))
 
 
-def result_request(run_id: object, output_type: object) -> Spec:
+def result_request(run_id: object, output_type: object) -> RequestArgs:
+    from camb_api.api.tts import build_get_tts_result_request
+    from camb_api.models import OutputType
+
     checked = check.choice("output_type", output_type, OUTPUT_TYPES)
-    return get_tts_result._get_kwargs(
+    return build_get_tts_result_request(
         check.positive_int("run_id", run_id), output_type=OutputType(checked)
     )
 
 
-def bulk_request(chunk: Sequence[int]) -> Spec:
-    return get_tts_results._get_kwargs(body=RunIDsRequestPayload(run_ids=list(chunk)))
+def bulk_request(chunk: Sequence[int]) -> RequestArgs:
+    from camb_api.api.tts import build_get_tts_results_request
+    from camb_api.models import RunIDsRequestPayload
+
+    return build_get_tts_results_request(body=RunIDsRequestPayload(run_ids=list(chunk)))
 
 
-def voices_request() -> Spec:
-    return list_voices._get_kwargs()
+def voices_request() -> RequestArgs:
+    from camb_api.api.voices import build_list_voices_request
+
+    return build_list_voices_request()
 
 
-def download_request(url: object) -> Spec:
+def download_request(url: object) -> RequestArgs:
     if not isinstance(url, str):
         raise InvalidInputTypeError("url", "must be a str URL", url)
     if not url.startswith(("https://", "http://")):

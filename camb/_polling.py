@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 import attrs
 
+from . import _validation as check
 from ._exceptions import (
     APIConnectionError,
     CambError,
+    InvalidInputTypeError,
     RateLimitError,
     ServerError,
     TaskFailedError,
@@ -22,6 +24,8 @@ from ._exceptions import (
 from ._models import ERROR, PAYMENT_REQUIRED, PENDING, SUCCESS, TIMEOUT, TaskStatus
 
 log = logging.getLogger("camb")
+
+OnStatus = Callable[[TaskStatus], object]
 
 
 @attrs.frozen
@@ -49,7 +53,19 @@ class PollSchedule:
         return min(self.max_interval, slow)
 
 
-DEFAULT_POLL_SCHEDULE = PollSchedule()
+def wait_args(
+    timeout: object, poll_interval: object, on_status: object = None
+) -> tuple[float, float | None]:
+    """A wait's checked deadline (seconds) and fixed poll interval (or None: the schedule)."""
+    if on_status is not None and not callable(on_status):
+        raise InvalidInputTypeError(
+            "on_status", "must be a callable taking a TaskStatus", on_status
+        )
+    checked_timeout = check.timeout_seconds("timeout", timeout)
+    interval = (
+        None if poll_interval is None else check.timeout_seconds("poll_interval", poll_interval)
+    )
+    return checked_timeout, interval
 
 
 def poll_delay(elapsed: float, poll_interval: float | None, schedule: PollSchedule) -> float:
@@ -115,14 +131,14 @@ class Waiter:
         timeout: float,
         poll_interval: float | None,
         on_status: Callable[[TaskStatus], object] | None,
-        schedule: PollSchedule = DEFAULT_POLL_SCHEDULE,
+        schedule: PollSchedule | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.task_id = task_id
         self.timeout = timeout
         self.poll_interval = poll_interval
         self.on_status = on_status
-        self.schedule = schedule
+        self.schedule = schedule or PollSchedule()
         self.clock = clock
         self.started = clock()
         self.last_status: TaskStatus | None = None

@@ -3,6 +3,7 @@
 Bodies are parsed with the generated models, then checked: the generated `from_dict` trusts
 types (it casts), so a wrong type would otherwise surface much later as an AttributeError in
 the caller's code. Anything that is not what the spec says becomes `UnexpectedResponseError`.
+The generated models are imported on first use (see `_operations`).
 """
 
 from __future__ import annotations
@@ -14,20 +15,6 @@ from http import HTTPStatus
 from typing import Any
 
 import httpx
-from camb_api.models import (
-    AudioOutputFileURLResponse,
-    BulkTTSRunsResults,
-    TaskID,
-)
-from camb_api.models import (
-    TaskStatus as GeneratedTaskStatus,
-)
-from camb_api.models import (
-    Voice as GeneratedVoice,
-)
-from camb_api.models.task_status_kind import TaskStatusKind
-from camb_api.models.task_status_message_type_1 import TaskStatusMessageType1
-from camb_api.types import Unset
 
 from ._exceptions import (
     APIStatusError,
@@ -130,6 +117,15 @@ def error_from_response(
     return cls(message, response=response, body=body)
 
 
+def credits_required(response: httpx.Response) -> float | None:
+    """The `X-Credits-Required` header as a number, or None when absent or not a number."""
+    value = response.headers.get("x-credits-required")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
 # --- successful answers -------------------------------------------------------------------------
 
 
@@ -167,10 +163,14 @@ def _is_int(value: object) -> bool:
 
 
 def _optional(value: object) -> object:
+    from camb_api.types import Unset
+
     return None if isinstance(value, Unset) else value
 
 
 def parse_task_id(response: httpx.Response) -> str:
+    from camb_api.models import TaskID
+
     body = json_object(response)
     try:
         task_id = TaskID.from_dict(body).task_id
@@ -186,6 +186,10 @@ def parse_task_id(response: httpx.Response) -> str:
 
 
 def parse_task_status(response: httpx.Response, task_id: str) -> TaskStatus:
+    from camb_api.models import TaskStatus as GeneratedTaskStatus
+    from camb_api.models.task_status_kind import TaskStatusKind
+    from camb_api.models.task_status_message_type_1 import TaskStatusMessageType1
+
     body = json_object(response)
     try:
         parsed = GeneratedTaskStatus.from_dict(body)
@@ -212,12 +216,16 @@ def parse_task_status(response: httpx.Response, task_id: str) -> TaskStatus:
 
 def _url_of(value: object) -> str | None:
     """The URL in either shape the bulk answer uses: {"output_url": ...} or a bare string."""
+    from camb_api.models import AudioOutputFileURLResponse
+
     if isinstance(value, AudioOutputFileURLResponse):
         value = _optional(value.output_url)
     return value if isinstance(value, str) and value else None
 
 
 def parse_output_url(response: httpx.Response) -> str:
+    from camb_api.models import AudioOutputFileURLResponse
+
     body = json_object(response)
     try:
         url = _url_of(AudioOutputFileURLResponse.from_dict(body))
@@ -228,12 +236,19 @@ def parse_output_url(response: httpx.Response) -> str:
     return url
 
 
+def result_of(response: httpx.Response, output_type: str) -> bytes | str:
+    """The answer of `GET /tts-result`: audio bytes, or the presigned URL of `file_url`."""
+    return response.content if output_type == "raw_bytes" else parse_output_url(response)
+
+
 def parse_bulk_results(
     response: httpx.Response, chunk: Sequence[int]
 ) -> tuple[dict[int, str], dict[int, CambError]]:
     """The URLs in a bulk answer for the ids of `chunk`, and an error for each id whose value
     was malformed. Ids absent from the answer are in neither: the API leaves out runs that
     are unknown or unfinished. Keys that were not asked for are ignored."""
+    from camb_api.models import BulkTTSRunsResults
+
     body = json_object(response)
     parsed = BulkTTSRunsResults.from_dict(body)
     asked = set(chunk)
@@ -255,6 +270,8 @@ def parse_bulk_results(
 
 
 def parse_voices(response: httpx.Response) -> list[Voice]:
+    from camb_api.models import Voice as GeneratedVoice
+
     body = json_body(response)
     if not isinstance(body, list):
         raise _unexpected(response, "expected a list of voices", body)

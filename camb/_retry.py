@@ -8,6 +8,8 @@ import math
 import attrs
 import httpx
 
+from ._exceptions import InvalidInputError
+
 # 408 Request Timeout, 409 Conflict (lock contention) and 429 Too Many Requests are transient, as
 # is every 5xx.
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
@@ -16,6 +18,23 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # These may have happened after the server received the request.
 _MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def _seconds(instance: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise InvalidInputError(
+            f"backoff.{attribute.name}", "must be a finite number of seconds >= 0", value
+        )
+
+
+def _share(instance: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InvalidInputError(f"backoff.{attribute.name}", "must be a number from 0 to 1", value)
 
 
 @attrs.frozen
@@ -27,13 +46,10 @@ class BackoffPolicy:
     wins when it is between 0 and `max_retry_after` seconds.
     """
 
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-    jitter: float = 0.25
-    max_retry_after: float = 60.0
-
-
-DEFAULT_BACKOFF = BackoffPolicy()
+    initial_delay: float = attrs.field(default=0.5, validator=_seconds)
+    max_delay: float = attrs.field(default=8.0, validator=_seconds)
+    jitter: float = attrs.field(default=0.25, validator=_share)
+    max_retry_after: float = attrs.field(default=60.0, validator=_seconds)
 
 
 def is_retryable_status(status_code: int) -> bool:

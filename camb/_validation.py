@@ -183,6 +183,15 @@ def concurrency(param: str, value: object) -> int:
     return value
 
 
+def backoff(param: str, value: object) -> Any:
+    """A `BackoffPolicy` (its own fields are checked when it is made)."""
+    from ._retry import BackoffPolicy
+
+    if not isinstance(value, BackoffPolicy):
+        raise InvalidInputTypeError(param, "must be a camb.BackoffPolicy", value)
+    return value
+
+
 def api_key(value: object) -> str:
     if value is None or value == "":
         raise InvalidInputError(

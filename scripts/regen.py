@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT / "openapi" / "camb-tts.yaml"
 DEFAULT_CONFIG = ROOT / "openapi" / "generator-config.yaml"
 DEFAULT_OUT = ROOT / "generated" / "camb_api"
+# Custom templates: only endpoint_init.py.jinja, which adds the public request builders.
+TEMPLATES = ROOT / "openapi" / "templates"
 
 
 def generate(spec: Path, config: Path, out: Path) -> str:
@@ -41,6 +43,8 @@ def generate(spec: Path, config: Path, out: Path) -> str:
                 str(config),
                 "--meta",
                 "uv",
+                "--custom-template-path",
+                str(TEMPLATES),
                 "--output-path",
                 str(project),
             ],

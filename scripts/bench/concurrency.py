@@ -39,7 +39,7 @@ from _common import (
     sandbox,
 )
 
-from camb._resources import DEFAULT_WAIT_CONCURRENCY
+from camb._constants import DEFAULT_WAIT_CONCURRENCY
 
 NAME = "concurrency"
 TITLE = "Concurrency: 1,000 tasks with `AsyncCamb.tts.wait_many`"
@@ -206,7 +206,7 @@ def measure(ctx: Context) -> dict[str, Any]:
 
 
 def run(ctx: Context) -> Section:
-    import camb._base_client as base
+    import camb._constants as base
 
     data = measure(ctx)
     res = data["results"]

@@ -183,7 +183,7 @@ def run(ctx: Context) -> Section:
             f"{fmt_seconds(allowed)} allowed. Why, in camb/: `Camb.__init__` (`_client.py`) calls "
             "`build_http_client()` eagerly, and `camb/__init__.py` imports the whole "
             "generated model package (`camb_api.models`, through `_responses.py`) and "
-            "`asyncio` (through `_base_client.py`/`_resources.py`, for the async client) "
+            "`asyncio` (only when the async client is first used) "
             "even for sync use. Suggested fix (not made here): build the `httpx.Client` on "
             "first use (a property behind a lock) so that a client that is constructed "
             "costs nothing until it sends, and import `asyncio` and the generated models "

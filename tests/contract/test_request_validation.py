@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 import pytest
-from camb_api.api.tts import get_tts_result, get_tts_status
+from camb_api.api.tts import build_get_tts_result_request, build_get_tts_status_request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -187,7 +187,9 @@ from tests.contract.conftest import Mocked
 def test_sends_six_ids_and_swallows_every_error():
     api = Mocked("sync", lambda r: httpx.Response(200, json={}))
     try:
-        api.client._send(ops.bulk_request([1, 2, 3, 4, 5, 6]), idempotent=True)
+        api.client._send(
+            ops.bulk_request([1, 2, 3, 4, 5, 6]), api.client._options(), idempotent=True
+        )
     except Exception:
         pass
 
@@ -245,12 +247,12 @@ def test_no_task_id_the_facade_accepts_needs_encoding() -> None:
     ],
 )
 def test_the_generated_client_percent_encodes_the_task_id(task_id: str, wire: str) -> None:
-    spec = get_tts_status._get_kwargs(task_id)
-    assert spec["url"] == wire
+    request_args = build_get_tts_status_request(task_id)
+    assert request_args["url"] == wire
     # ...and the facade's request builder keeps the encoding on the wire.
     client = camb.Camb(api_key=MOCK_KEY)
     try:
-        request = client._build_request(client._http, spec, client.timeout)
+        request = client._build_request(client._http, request_args, client._options())
     finally:
         client.close()
     assert request.url.raw_path.decode() == "/apis" + wire
@@ -258,7 +260,7 @@ def test_the_generated_client_percent_encodes_the_task_id(task_id: str, wire: st
 
 
 def test_the_generated_client_builds_run_id_paths_from_ints() -> None:
-    assert get_tts_result._get_kwargs(42)["url"] == "/tts-result/42"
+    assert build_get_tts_result_request(42)["url"] == "/tts-result/42"
 
 
 @settings(
@@ -266,7 +268,7 @@ def test_the_generated_client_builds_run_id_paths_from_ints() -> None:
 )
 @given(task_id=st.text(min_size=1, max_size=20))
 def test_any_text_is_one_encoded_segment(task_id: str) -> None:
-    url = get_tts_status._get_kwargs(task_id)["url"]
+    url = build_get_tts_status_request(task_id)["url"]
     segment = url.removeprefix("/tts/")
     assert "/" not in segment
     assert unquote(segment, errors="surrogatepass") == task_id

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 import camb
-from camb import _base_client
+from camb import _sync_runtime
 from camb import _validation as check
 
 from .._spec import operations, resolve, validator_for
@@ -580,7 +580,7 @@ def test_any_retry_after_gives_a_bounded_wait(
     status: int, retry_after: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(_base_client.time, "sleep", slept.append)
+    monkeypatch.setattr(_sync_runtime.time, "sleep", slept.append)
     answers = [(status, {"detail": "slow down"}, retry_after)]
 
     def handler(request: httpx.Request) -> httpx.Response:

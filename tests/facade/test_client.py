@@ -271,8 +271,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_async_sleep(delay: float) -> None:
         recorded.append(delay)
 
-    monkeypatch.setattr("camb._base_client.time.sleep", recorded.append)
-    monkeypatch.setattr("camb._base_client.asyncio.sleep", fake_async_sleep)
+    monkeypatch.setattr("camb._sync_runtime.time.sleep", recorded.append)
+    monkeypatch.setattr("camb._async_runtime.asyncio.sleep", fake_async_sleep)
     return recorded
 
 

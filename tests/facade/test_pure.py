@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from camb._chunking import plan_chunks
-from camb._polling import DEFAULT_POLL_SCHEDULE, PollSchedule, poll_delay
+from camb._constants import DEFAULT_POLL_SCHEDULE
+from camb._polling import PollSchedule, poll_delay
 from camb._retry import BackoffPolicy, is_retryable_status, parse_retry_after, retry_delay
 
 

@@ -203,27 +203,27 @@ def test_create_and_wait(make_api: Callable[..., Api]) -> None:
 
 
 def test_threaded_work_stops_promptly_when_the_caller_is_interrupted() -> None:
-    import threading
     import time
 
-    from camb._resources import _in_threads
+    from camb import _sync_runtime
 
-    stop = threading.Event()
     stopped_workers: list[int] = []
 
     def work(item: int) -> int:
         if item == 0:
             time.sleep(0.05)
             raise KeyboardInterrupt
-        if stop.wait(10):
+        try:
+            _sync_runtime.sleep(10)
+        except Exception:
             stopped_workers.append(item)
+            raise
         return item
 
     started = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        _in_threads(work, list(range(20)), 4, stop)
+        _sync_runtime.map_concurrently(work, list(range(20)), 4)
     assert time.perf_counter() - started < 2
-    assert stop.is_set()
     time.sleep(0.1)
     # Only the workers already running saw the stop; the queued items were cancelled.
     assert 1 <= len(stopped_workers) <= 4

@@ -1,0 +1,486 @@
+"""`client.tts` and `client.voices`.
+
+Each method checks its arguments and options before any traffic (`_operations`, `_options`),
+sends with the client's send loop, and parses the answer with `_responses`. Every parameter
+and docstring here is shared word for word by the blocking client, which is generated from
+this file.
+
+Every method also takes the per-call options `timeout` (seconds, or an `httpx.Timeout`, for
+each HTTP request), `max_retries`, `extra_headers`, `extra_query` and `extra_body` (merged
+into the request, for options the API added after this client was released).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from .. import _async_runtime
+from .. import _operations as ops
+from .. import _responses as parse
+from .. import _validation as check
+from .._base_client import RequestArgs
+from .._bulk import BulkCollector
+from .._chunking import plan_chunks
+from .._constants import (
+    DEFAULT_BULK_CONCURRENCY,
+    DEFAULT_WAIT_CONCURRENCY,
+    DEFAULT_WAIT_TIMEOUT,
+    EXPIRED_URL_HINT,
+)
+from .._exceptions import CambError
+from .._models import (
+    AudioFormat,
+    BulkResults,
+    InferenceOptions,
+    OutputType,
+    TaskStatus,
+    Voice,
+    VoiceSettings,
+    WaitResults,
+)
+from .._options import (
+    BodyOption,
+    HeadersOption,
+    QueryOption,
+    RequestOptions,
+    RetriesOption,
+    TimeoutOption,
+)
+from .._polling import OnStatus, Waiter, wait_args
+from .._types import NOT_GIVEN, StrPath
+from ._streaming import AsyncSpeechStream
+
+if TYPE_CHECKING:
+    from ._client import AsyncCamb
+
+
+class AsyncTTS:
+    """Text-to-speech: `client.tts`."""
+
+    def __init__(self, client: AsyncCamb) -> None:
+        self._client = client
+
+    def stream(
+        self,
+        text: str,
+        voice_id: int,
+        language: str,
+        *,
+        speech_model: str | None = None,
+        format: AudioFormat | None = None,
+        sample_rate: int | None = None,
+        duration: float | None = None,
+        apply_enhancement: bool | None = None,
+        user_instructions: str | None = None,
+        enhance_named_entities_pronunciation: bool | None = None,
+        voice_settings: VoiceSettings | Mapping[str, Any] | None = None,
+        inference_options: InferenceOptions | Mapping[str, Any] | None = None,
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> AsyncSpeechStream:
+        """Speak `text` (3 to 3000 characters) with `POST /tts-stream`: the recommended way.
+
+        `language` is a lower-case locale (`en-us`); `format` one of wav, flac, adts, mp3 or a
+        pcm layout. The request goes out when the stream is opened (as a context manager, by
+        iterating it, or with `read()`/`save()`); it is retried only when it never reached
+        the server, because each synthesis costs credits. For longer text use `speak()`.
+        """
+        request_args = ops.stream_request(
+            text,
+            voice_id,
+            language,
+            speech_model=speech_model,
+            format=format,
+            sample_rate=sample_rate,
+            duration=duration,
+            apply_enhancement=apply_enhancement,
+            user_instructions=user_instructions,
+            enhance_named_entities_pronunciation=enhance_named_entities_pronunciation,
+            voice_settings=voice_settings,
+            inference_options=inference_options,
+        )
+        options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        return AsyncSpeechStream(
+            lambda: self._client._send(request_args, options, idempotent=False, stream=True)
+        )
+
+    async def create(
+        self,
+        text: str,
+        voice_id: int,
+        language: int,
+        *,
+        project_name: str | None = None,
+        project_description: str | None = None,
+        folder_id: int | None = None,
+        gender: int | None = None,
+        age: int | None = None,
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> str:
+        """Start a task with `POST /tts` and return its task id. Deprecated upstream: prefer
+        `stream()`. `language` is a numeric language id here; `gender` 0, 1, 2 or 9.
+
+        Sent once: retried only when the request never reached the server (it costs credits).
+        """
+        request_args = ops.create_request(
+            text,
+            voice_id,
+            language,
+            project_name=project_name,
+            project_description=project_description,
+            folder_id=folder_id,
+            gender=gender,
+            age=age,
+        )
+        options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        response = await self._client._send(request_args, options, idempotent=False)
+        return parse.parse_task_id(response)
+
+    async def status(
+        self,
+        task_id: str,
+        *,
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> TaskStatus:
+        """The task's current status (`GET /tts/{task_id}`); a status the API added since is
+        kept as it is."""
+        request_args = ops.status_request(task_id)
+        options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        return await self._status(task_id, request_args, options)
+
+    async def _status(
+        self, task_id: str, request_args: RequestArgs, options: RequestOptions
+    ) -> TaskStatus:
+        response = await self._client._send(request_args, options, idempotent=True)
+        return parse.parse_task_status(response, task_id)
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float | None = None,
+        on_status: OnStatus | None = None,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+    ) -> int:
+        """Poll until the task succeeds and return its run id.
+
+        `timeout` is the whole wait's deadline in seconds (WaitTimeoutError after it).
+        Without `poll_interval` the schedule starts at 0.25 s and backs off to 4 s.
+        `on_status` sees every status. Raises TaskFailedError, TaskTimeoutError,
+        TaskPaymentRequiredError or UnexpectedTaskStatusError when the task ends otherwise.
+        Failed polls that are transient (connection errors, 429, 5xx) are polled again until
+        the deadline; `extra_headers` and `extra_query` go with every poll.
+        """
+        request_args = ops.status_request(task_id)
+        deadline, interval = wait_args(timeout, poll_interval, on_status)
+        options = self._client._options(extra_headers=extra_headers, extra_query=extra_query)
+        waiter = Waiter(task_id, timeout=deadline, poll_interval=interval, on_status=on_status)
+        return await self._wait(waiter, request_args, options)
+
+    async def _wait(
+        self, waiter: Waiter, request_args: RequestArgs, options: RequestOptions
+    ) -> int:
+        while True:
+            try:
+                status = await self._status(waiter.task_id, request_args, options)
+            except CambError as error:
+                waiter.poll_failed(error)
+            else:
+                run_id = waiter.observe(status)
+                if run_id is not None:
+                    return run_id
+            await _async_runtime.sleep(waiter.next_sleep())
+
+    async def wait_many(
+        self,
+        task_ids: Iterable[str],
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float | None = None,
+        on_status: OnStatus | None = None,
+        concurrency: int = DEFAULT_WAIT_CONCURRENCY,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+    ) -> WaitResults:
+        """Wait on many tasks, `concurrency` at a time; never raises for a single task: its
+        error is in `.failed`.
+
+        `timeout` is the deadline of the whole call: every task's wait ends by then, however
+        late it was picked up. At most `concurrency` polls are in flight at once.
+        """
+        ids = check.task_ids("task_ids", task_ids)
+        deadline, interval = wait_args(timeout, poll_interval, on_status)
+        workers = check.concurrency("concurrency", concurrency)
+        options = self._client._options(extra_headers=extra_headers, extra_query=extra_query)
+        # Made now, so that every task's deadline counts from the start of this call.
+        waiters = [
+            Waiter(task_id, timeout=deadline, poll_interval=interval, on_status=on_status)
+            for task_id in ids
+        ]
+
+        async def one(waiter: Waiter) -> int | CambError:
+            try:
+                return await self._wait(waiter, ops.status_request(waiter.task_id), options)
+            except CambError as error:
+                return error
+
+        outcomes = await _async_runtime.map_concurrently(one, waiters, workers)
+        return WaitResults.from_outcomes(dict(zip(ids, outcomes, strict=True)))
+
+    async def create_and_wait(
+        self,
+        text: str,
+        voice_id: int,
+        language: int,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        **create_args: Any,
+    ) -> int:
+        """`create()` then `wait()`: the run id of the finished task. `timeout` is the wait's
+        deadline; every other keyword goes to `create()`."""
+        wait_args(timeout, None)
+        task_id = await self.create(text, voice_id, language, **create_args)
+        return await self.wait(task_id, timeout=timeout)
+
+    @overload
+    async def result(
+        self,
+        run_id: int,
+        *,
+        output_type: Literal["raw_bytes"] = ...,
+        timeout: TimeoutOption = ...,
+        max_retries: RetriesOption = ...,
+        extra_headers: HeadersOption = ...,
+        extra_query: QueryOption = ...,
+        extra_body: BodyOption = ...,
+    ) -> bytes: ...
+    @overload
+    async def result(
+        self,
+        run_id: int,
+        *,
+        output_type: Literal["file_url"],
+        timeout: TimeoutOption = ...,
+        max_retries: RetriesOption = ...,
+        extra_headers: HeadersOption = ...,
+        extra_query: QueryOption = ...,
+        extra_body: BodyOption = ...,
+    ) -> str: ...
+    async def result(
+        self,
+        run_id: int,
+        *,
+        output_type: OutputType = "raw_bytes",
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> bytes | str:
+        """The run's FLAC audio (`raw_bytes`, the default), or its presigned URL (`file_url`)."""
+        request_args = ops.result_request(run_id, output_type)
+        options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        response = await self._client._send(request_args, options, idempotent=True)
+        return parse.result_of(response, output_type)
+
+    async def result_url(
+        self,
+        run_id: int,
+        *,
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> str:
+        """A presigned URL to the run's audio. It expires: download it soon, do not store it."""
+        return await self.result(
+            run_id,
+            output_type="file_url",
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+
+    async def download(
+        self,
+        run_id: int,
+        path: StrPath,
+        *,
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> Path:
+        """Stream the run's FLAC audio to `path` without holding it in memory; all or nothing."""
+        request_args = ops.result_request(run_id, "raw_bytes")
+        destination = check.file_path("path", path)
+        options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        return await self._save(request_args, destination, options, hint="")
+
+    async def download_url(
+        self,
+        url: str,
+        path: StrPath,
+        *,
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> Path:
+        """Stream a presigned URL (e.g. from `results()`) to `path`. The API key is never sent
+        to that host; all or nothing."""
+        request_args = ops.download_request(url)
+        destination = check.file_path("path", path)
+        options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        return await self._save(request_args, destination, options, hint=EXPIRED_URL_HINT)
+
+    async def _save(
+        self, request_args: RequestArgs, path: Path, options: RequestOptions, *, hint: str
+    ) -> Path:
+        response = await self._client._send(
+            request_args, options, idempotent=True, stream=True, error_hint=hint
+        )
+
+        async def opened() -> Any:
+            return response
+
+        return await AsyncSpeechStream(opened).save(path)
+
+    async def results(
+        self,
+        run_ids: Iterable[int],
+        *,
+        concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        raise_on_error: bool = True,
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> BulkResults:
+        """Presigned URLs for any number of runs, in the fewest requests the API allows.
+
+        Duplicates are dropped, then the ids go out as `ceil(n/5)` evenly filled requests of 2
+        to 5 ids (a single id through `result_url`), `concurrency` at a time. Every id is
+        accounted for in the answer: a URL, `.unavailable` or `.failed`. When a request failed
+        after retries, BulkResultsError is raised (unless `raise_on_error=False`); its
+        `.results` still holds every URL that came back.
+        """
+        unique = check.run_ids("run_ids", run_ids)
+        workers = check.concurrency("concurrency", concurrency)
+        options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        collector = BulkCollector(unique)
+        if len(unique) == 1:
+            # A single id cannot form a bulk request (2 to 5 ids); it is fetched alone.
+            request_args = ops.result_request(unique[0], "file_url")
+            try:
+                response = await self._client._send(request_args, options, idempotent=True)
+                url = parse.parse_output_url(response)
+            except CambError as error:
+                collector.failed(unique, error)
+            else:
+                collector.answered(unique, {unique[0]: url}, {})
+            return collector.finish(raise_on_error=raise_on_error)
+
+        async def send(chunk: list[int]) -> None:
+            if collector.stopped:
+                return
+            try:
+                response = await self._client._send(
+                    ops.bulk_request(chunk), options, idempotent=True
+                )
+                collector.answered(chunk, *parse.parse_bulk_results(response, chunk))
+            except CambError as error:
+                collector.failed(chunk, error)
+
+        await _async_runtime.map_concurrently(send, plan_chunks(unique), workers)
+        return collector.finish(raise_on_error=raise_on_error)
+
+
+class AsyncVoices:
+    """Voices: `client.voices`."""
+
+    def __init__(self, client: AsyncCamb) -> None:
+        self._client = client
+
+    async def list(
+        self,
+        *,
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> list[Voice]:
+        """Every voice this key can use (`GET /list-voices`)."""
+        options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        response = await self._client._send(ops.voices_request(), options, idempotent=True)
+        return parse.parse_voices(response)

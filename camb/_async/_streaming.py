@@ -1,0 +1,103 @@
+"""Speech arriving as it is synthesised: iterating it, reading it, saving it all-or-nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from .._base_client import transport_error
+from .._exceptions import ClientStateError
+from .._files import AtomicFile
+from .._responses import credits_required
+from .._types import StrPath
+from .._validation import file_path
+
+
+class AsyncSpeechStream:
+    """Speech from `tts.stream()`, arriving as it is synthesised.
+
+    The request is sent when the stream is opened: by entering it as a context manager,
+    iterating it, or calling `open()`, `read()` or `save()`. Its status is checked before any
+    byte is treated as audio, so an error answer raises a typed error instead. `read()` and
+    `save()` close the stream when done; otherwise use it as a context manager.
+    """
+
+    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]]) -> None:
+        self._open_response = open_response
+        self._response: httpx.Response | None = None
+
+    async def open(self) -> httpx.Response:
+        """Send the request (once) and return the open, successful HTTP response."""
+        if self._response is None:
+            self._response = await self._open_response()
+        return self._response
+
+    @property
+    def response(self) -> httpx.Response:
+        """The HTTP response of an opened stream."""
+        if self._response is None:
+            raise ClientStateError(
+                "the stream is not open yet: use it as a context manager or call open() first"
+            )
+        return self._response
+
+    @property
+    def content_type(self) -> str | None:
+        """The audio's Content-Type, matching the requested format (e.g. `audio/wav`)."""
+        value = self.response.headers.get("content-type")
+        return value if isinstance(value, str) else None
+
+    @property
+    def credits_required(self) -> float | None:
+        """The `X-Credits-Required` header: credits this synthesis costs."""
+        return credits_required(self.response)
+
+    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The audio bytes as they arrive (or re-cut to `chunk_size`); closed at the end.
+
+        Re-cutting copies every byte again, so writing to disk keeps the pieces as they come.
+        """
+        response = await self.open()
+        try:
+            async for chunk in response.aiter_bytes(chunk_size):
+                yield chunk
+        except httpx.TransportError as exc:
+            raise transport_error(exc, response.request) from exc
+        finally:
+            await response.aclose()
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.iter_bytes()
+
+    async def read(self) -> bytes:
+        """All of the audio."""
+        return b"".join([chunk async for chunk in self.iter_bytes()])
+
+    async def save(self, path: StrPath) -> Path:
+        """Stream the audio to `path` without holding it in memory; all or nothing."""
+        # Writes are small and sequential; they run in the caller's thread (or on the event
+        # loop) rather than pay a thread hand-off per chunk.
+        with AtomicFile(file_path("path", path)) as out:
+            async for chunk in self.iter_bytes():
+                out.write(chunk)
+        return out.path
+
+    async def aclose(self) -> None:
+        """Close the HTTP response, if the stream was opened."""
+        if self._response is not None:
+            await self._response.aclose()
+
+    async def __aenter__(self) -> AsyncSpeechStream:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,44 @@
+"""How the asyncio client sleeps and runs work side by side: tasks on the running loop.
+
+The asyncio half of the sync/async split; `_sync_runtime` is the blocking half, and
+`scripts/unasync.py` turns every `_async_runtime` in the async source into `_sync_runtime`.
+Cancelling the caller (Ctrl-C under `asyncio.run`) cancels every task it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
+
+
+async def sleep(seconds: float) -> None:
+    """Sleep without blocking the event loop."""
+    await asyncio.sleep(seconds)
+
+
+async def map_concurrently(
+    fn: Callable[[ItemT], Awaitable[ResultT]], items: Sequence[ItemT], limit: int
+) -> list[ResultT]:
+    """`fn` over `items`, at most `limit` at a time; results in order.
+
+    `limit` workers take the next item as they finish one, as the blocking client's threads do.
+    """
+    results: dict[int, ResultT] = {}
+    indexes = iter(range(len(items)))
+
+    async def worker() -> None:
+        for index in indexes:
+            results[index] = await fn(items[index])
+
+    tasks = [asyncio.ensure_future(worker()) for _ in range(min(limit, len(items)))]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
+    return [results[index] for index in range(len(items))]

@@ -1,0 +1,43 @@
+"""This client's defaults and fixed values, in one place.
+
+The API's own limits (text lengths, run-id counts, option ranges, formats) are not here: they
+are read from the spec by `make regen` into `camb/api_facts.py`.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from ._polling import PollSchedule
+from ._retry import BackoffPolicy
+from ._version import __version__
+
+DEFAULT_BASE_URL = "https://client.camb.ai/apis"
+API_KEY_ENV = "CAMB_API_KEY"
+BASE_URL_ENV = "CAMB_BASE_URL"
+API_KEY_HEADER = "x-api-key"
+USER_AGENT = f"camb-python/{__version__}"
+
+# Per request: 60 s between bytes, 10 s to connect.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_BACKOFF = BackoffPolicy()
+# Idle connections are dropped after 4 s: servers commonly close them after 5 s (uvicorn does),
+# and a request sent on a connection the server is closing fails in a way that a POST, which
+# costs credits, cannot safely retry.
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=64, max_keepalive_connections=32, keepalive_expiry=4.0
+)
+MAX_REDIRECTS = 5
+
+# Waiting on tasks: the longest benchmarked task takes about 600 s.
+DEFAULT_WAIT_TIMEOUT = 600.0
+DEFAULT_POLL_SCHEDULE = PollSchedule()
+# Polls in flight at once for `wait_many` (each poll is one short GET).
+DEFAULT_WAIT_CONCURRENCY = 16
+# The API's docs advise sending bulk chunks one after another to stay clear of rate limits,
+# so that is the default; raise it when your account's limits allow (429s are retried with
+# Retry-After either way).
+DEFAULT_BULK_CONCURRENCY = 1
+
+EXPIRED_URL_HINT = "presigned URLs expire: fetch a fresh one with result_url()"

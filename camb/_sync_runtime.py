@@ -1,0 +1,67 @@
+"""How the blocking client sleeps and runs work side by side: threads.
+
+This is one of the two hand-written halves of the sync/async split (the other is
+`_async_runtime`); everything else of the sync client is generated from the async source by
+`scripts/unasync.py`. The difference that matters: a blocking caller interrupted with Ctrl-C
+must not wait for its worker threads to finish sleeping, so a worker's `sleep` wakes up and
+gives up as soon as the call that started it is interrupted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
+
+_local = threading.local()
+
+
+class _Stopped(Exception):
+    """Tells a worker thread to give up: its caller was interrupted (Ctrl-C, say)."""
+
+
+def sleep(seconds: float) -> None:
+    """Sleep; in a worker of `map_concurrently`, wake up at once when the caller is interrupted."""
+    stop: threading.Event | None = getattr(_local, "stop", None)
+    if stop is None:
+        time.sleep(seconds)
+    elif stop.wait(seconds):
+        raise _Stopped
+
+
+def map_concurrently(
+    fn: Callable[[ItemT], ResultT], items: Sequence[ItemT], limit: int
+) -> list[ResultT]:
+    """`fn` over `items`, at most `limit` at a time (one thread each); results in order.
+
+    If the caller is interrupted while it waits, queued items are cancelled and running ones
+    stop at their next `sleep`, so the call returns at once.
+    """
+    if limit == 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    # Imported here: only callers that run work side by side pay for the thread pool module.
+    from concurrent.futures import ThreadPoolExecutor
+
+    stop = threading.Event()
+
+    def run(item: ItemT) -> ResultT:
+        _local.stop = stop
+        try:
+            return fn(item)
+        finally:
+            _local.stop = None
+
+    pool = ThreadPoolExecutor(max_workers=min(limit, len(items)))
+    try:
+        futures = [pool.submit(run, item) for item in items]
+        results = [future.result() for future in futures]
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
