@@ -42,3 +42,18 @@ async def map_concurrently(
             task.cancel()
         raise
     return [results[index] for index in range(len(items))]
+
+
+def current_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop: the one an `AsyncCamb`'s connections belong to."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def is_running(loop: object) -> bool:
+    """Whether `loop` (from `current_loop`) is still running, in this thread or another."""
+    return (
+        isinstance(loop, asyncio.AbstractEventLoop) and loop.is_running() and not loop.is_closed()
+    )

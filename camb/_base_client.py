@@ -11,6 +11,7 @@ import os
 import random
 import time
 from collections.abc import Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ import httpx
 from . import _options
 from . import _validation as check
 from ._constants import (
+    ACCEPT_ENCODING,
     API_KEY_ENV,
     API_KEY_HEADER,
     BASE_URL_ENV,
@@ -54,16 +56,46 @@ def loggable_url(url: httpx.URL) -> str:
     return str(url.copy_with(query=None, fragment=None))
 
 
-def http_client_args(timeout: httpx.Timeout) -> dict[str, Any]:
-    """The arguments of the httpx client `Camb` or `AsyncCamb` builds unless it is given one."""
+def http_client_args(timeout: httpx.Timeout, base_url: str) -> dict[str, Any]:
+    """The arguments of the httpx client `Camb` or `AsyncCamb` builds unless it is given one.
+
+    Proxies from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) are used, except for a
+    plain-http base URL: the key would cross the proxy in clear text there, so those requests
+    go direct. Through an https proxy tunnel the key stays inside TLS.
+    """
+    url = httpx.URL(base_url)
+    mounts = {f"http://{url.host}:{origin(url)[2]}": None} if url.scheme == "http" else {}
     # Redirects are followed by our own send loop, so that the key never follows one to
-    # another origin (see `_BaseClient._redirect_request`).
+    # another origin (see `_BaseClient._redirect_request`). No cookie is ever stored: the API
+    # authenticates with the key, and a stored cookie could follow a presigned download.
     return {
         "timeout": timeout,
         "limits": DEFAULT_LIMITS,
         "follow_redirects": False,
         "headers": {"user-agent": USER_AGENT},
+        "cookies": httpx.Cookies(CookieJar(DefaultCookiePolicy(allowed_domains=[]))),
+        "mounts": mounts,
     }
+
+
+def remaining(deadline: float | None) -> float | None:
+    """Seconds left before `deadline` (a time.monotonic() value), or None for no deadline."""
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def attempt_timeout(options: RequestOptions) -> httpx.Timeout:
+    """The call's per-request timeout, shortened so that no wait outlives the call's deadline."""
+    left = remaining(options.deadline)
+    if left is None:
+        return options.timeout
+    left = max(left, 0.001)
+    t = options.timeout
+    return httpx.Timeout(
+        connect=left if t.connect is None else min(t.connect, left),
+        read=left if t.read is None else min(t.read, left),
+        write=left if t.write is None else min(t.write, left),
+        pool=left if t.pool is None else min(t.pool, left),
+    )
 
 
 class _BaseClient:
@@ -75,6 +107,7 @@ class _BaseClient:
         api_key: str | None,
         base_url: str | None,
         timeout: TimeoutTypes,
+        total_timeout: float | None,
         max_retries: int,
         allow_insecure_http: bool,
         backoff: BackoffPolicy | None,
@@ -90,6 +123,7 @@ class _BaseClient:
         self._allow_insecure_http = allow_insecure_http
         self._base_origin = origin(httpx.URL(self.base_url))
         self.timeout = check.http_timeout("timeout", timeout)
+        self.total_timeout = check.optional_seconds("total_timeout", total_timeout)
         self.max_retries = check.max_retries("max_retries", max_retries)
         self.backoff = check.backoff("backoff", backoff) if backoff is not None else DEFAULT_BACKOFF
         self.default_headers = _options.headers("default_headers", default_headers)
@@ -109,6 +143,7 @@ class _BaseClient:
             "api_key": self._api_key,
             "base_url": self.base_url,
             "timeout": self.timeout if timeout is NOT_GIVEN else timeout,
+            "total_timeout": self.total_timeout,
             "max_retries": self.max_retries if max_retries is NOT_GIVEN else max_retries,
             "allow_insecure_http": self._allow_insecure_http,
             "backoff": self.backoff,
@@ -119,6 +154,7 @@ class _BaseClient:
         self,
         *,
         timeout: object = NOT_GIVEN,
+        total_timeout: object = NOT_GIVEN,
         max_retries: object = NOT_GIVEN,
         extra_headers: object = None,
         extra_query: object = None,
@@ -127,11 +163,13 @@ class _BaseClient:
         """One call's options, checked once; what it leaves out comes from this client."""
         return _options.request_options(
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             default_timeout=self.timeout,
+            default_total_timeout=self.total_timeout,
             default_max_retries=self.max_retries,
         )
 
@@ -162,24 +200,44 @@ class _BaseClient:
         params = request_args.get("params") or {}
         if options.extra_query:
             params = {**params, **options.extra_query}
-        headers = {**self.default_headers, **(request_args.get("headers") or {})}
+        headers = {
+            "accept-encoding": ACCEPT_ENCODING,
+            **self.default_headers,
+            **(request_args.get("headers") or {}),
+        }
         headers.update(options.extra_headers)
-        request = http.build_request(
-            request_args["method"],
-            url,
-            params=params or None,
-            json=body,
-            headers=headers,
-            timeout=options.timeout,
-        )
+        try:
+            request = http.build_request(
+                request_args["method"],
+                url,
+                params=params or None,
+                json=body,
+                headers=headers,
+                timeout=attempt_timeout(options),
+            )
+        except (UnicodeEncodeError, ValueError, TypeError) as exc:
+            # Only what the caller merged in can fail here: the facade's own arguments were
+            # checked (lone surrogates, NaN, objects JSON cannot hold).
+            raise InvalidInputError(
+                "extra_body",
+                f"must be JSON-serialisable text ({type(exc).__name__})",
+                show_value=False,
+            ) from None
+        except httpx.InvalidURL as exc:
+            raise InvalidInputError("url", f"is not a valid URL: {exc}", url) from None
         return self._scope_key(request)
 
     def _scope_key(self, request: httpx.Request) -> httpx.Request:
-        """Attach the key if and only if the request goes to the API's own origin."""
+        """Attach the key if and only if the request goes to the API's own origin.
+
+        Cookies never go anywhere: the API authenticates with the key, and the client keeps no
+        cookie jar (see `http_client_args`); a Cookie header is dropped for other origins too.
+        """
         if origin(request.url) == self._base_origin:
             request.headers[API_KEY_HEADER] = self._api_key
         else:
             request.headers.pop(API_KEY_HEADER, None)
+            request.headers.pop("cookie", None)
         return request
 
     def _redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
@@ -271,9 +329,29 @@ class _BaseClient:
             )
 
 
-def transport_error(exc: Exception, request: httpx.Request | None) -> APIConnectionError:
-    """Our error for an httpx transport failure; the message names the URL, never headers."""
-    where = f"{request.method} {loggable_url(request.url)}" if request is not None else "request"
+def _where(request: httpx.Request | None) -> str:
+    return f"{request.method} {loggable_url(request.url)}" if request is not None else "request"
+
+
+def transport_error(exc: Exception, request: httpx.Request | None) -> APIError:
+    """Our error for an httpx failure while sending or reading; names the URL, never headers."""
+    where = _where(request)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"{where} timed out ({type(exc).__name__})", request=request)
+    if isinstance(exc, httpx.DecodingError):
+        return APIError(f"{where}: the answer's compressed body is broken: {exc}", request=request)
+    if isinstance(exc, (httpx.InvalidURL, UnicodeError)):
+        return APIError(f"{where}: invalid URL or host name: {exc}", request=request)
     return APIConnectionError(f"{where} failed: {type(exc).__name__}: {exc}", request=request)
+
+
+def deadline_error(request: httpx.Request | None) -> APITimeoutError:
+    """The call's overall deadline (`total_timeout`, or a wait's `timeout`) has passed."""
+    return APITimeoutError(
+        f"{_where(request)}: the call's deadline passed (total_timeout)", request=request
+    )
+
+
+def check_deadline(deadline: float | None, request: httpx.Request | None) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise deadline_error(request)

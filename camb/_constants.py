@@ -17,6 +17,9 @@ API_KEY_ENV = "CAMB_API_KEY"
 BASE_URL_ENV = "CAMB_BASE_URL"
 API_KEY_HEADER = "x-api-key"
 USER_AGENT = f"camb-python/{__version__}"
+# Only what `_body.BodyDecoder` inflates itself, with a cap (httpx would also offer br/zstd
+# when their packages are installed, and inflate them without one).
+ACCEPT_ENCODING = "gzip, deflate"
 
 # Per request: 60 s between bytes, 10 s to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)

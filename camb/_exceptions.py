@@ -25,11 +25,16 @@
     │   ├── UnexpectedTaskStatusError        a status this client does not know
     │   └── WaitTimeoutError (TimeoutError)  our own deadline passed while waiting
     ├── ClientStateError (RuntimeError)      a client or stream used in a state that forbids it
+    ├── FileWriteError (OSError)             writing a file failed; the destination is as it was
     ├── PaymentRequiredError                 the account needs credits (HTTP 402 or task status)
     └── BulkResultsError                     some chunks of a bulk call failed; `.results` holds
                                              everything that succeeded
 
-No message ever contains the API key.
+No message ever contains the API key. Errors pickle (for multiprocessing and error trackers):
+the pickle keeps the message and every plain attribute (`status_code`, `body`, `param`,
+`task_id`, ...) but not the live `request` and `response`, which come back as None. The
+`request` an error holds is a copy with the key replaced by "[redacted]" (the response's
+`request` too), so no attribute reachable from an error shows the key.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ __all__ = [
     "CambError",
     "ClientStateError",
     "ConflictError",
+    "FileWriteError",
     "InvalidInputError",
     "InvalidInputTypeError",
     "NotFoundError",
@@ -74,6 +80,36 @@ __all__ = [
 class CambError(Exception):
     """The root of every error this client raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {
+            name: None if name in _LIVE_ATTRIBUTES else value
+            for name, value in self.__dict__.items()
+        }
+        return (_restore, (type(self), self.args, state))
+
+
+# httpx objects hold sockets, streams and the request as sent: never pickled.
+_LIVE_ATTRIBUTES = frozenset({"request", "response"})
+
+
+def _restore(cls: type[CambError], args: tuple[Any, ...], state: dict[str, Any]) -> CambError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+def redacted(request: httpx.Request | None) -> httpx.Request | None:
+    """A copy of `request` without its body and with the API key replaced."""
+    if request is None:
+        return None
+    from ._constants import API_KEY_HEADER
+
+    headers = httpx.Headers(request.headers)
+    if API_KEY_HEADER in headers:
+        headers[API_KEY_HEADER] = "[redacted]"
+    return httpx.Request(request.method, request.url, headers=headers)
+
 
 class InvalidInputError(CambError, ValueError):
     """An argument breaks a rule; nothing was sent. `param` names it, `rule` says the rule."""
@@ -93,13 +129,22 @@ class ClientStateError(CambError, RuntimeError):
     """A client or stream was used in a state that does not allow it (closed, not opened)."""
 
 
+class FileWriteError(CambError, OSError):
+    """Writing a file failed (a full disk, say). The destination is as it was before the call,
+    and no temporary file is left; `path` is the destination, `__cause__` the OS's error."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class APIError(CambError):
     """Talking to the API failed. `request` is the request that failed, where there was one."""
 
     def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.request = request
+        self.request = redacted(request)
 
 
 class APIConnectionError(APIError):
@@ -115,6 +160,7 @@ class UnexpectedResponseError(APIError):
 
     def __init__(self, message: str, *, response: httpx.Response, body: object = None) -> None:
         super().__init__(message, request=response.request)
+        response.request = self.request  # type: ignore[assignment]
         self.response = response
         self.status_code = response.status_code
         self.body = body
@@ -129,6 +175,7 @@ class APIStatusError(APIError):
 
     def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
         super().__init__(message, request=response.request)
+        response.request = self.request  # type: ignore[assignment]
         self.response = response
         self.status_code = response.status_code
         self.body = body

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from ._exceptions import FileWriteError
 from ._types import StrPath
 
 # mkstemp creates files readable by their owner only; a downloaded file should get the same
@@ -19,28 +21,48 @@ os.umask(_UMASK)
 class AtomicFile:
     """A file written next to its destination and renamed into place only when complete.
 
-    A failure part-way (a body cut short, a full disk) removes the partial file, so the
-    destination either holds the whole audio or is left as it was.
+    The temporary file is flushed, synced to disk and closed before the rename, and renamed only
+    if all of that succeeded; on any error (a body cut short, a full disk at any step) it is
+    removed, so are the folders this file created, and the destination is as it was. Errors
+    of the file system come out as `FileWriteError`.
     """
 
     def __init__(self, path: StrPath) -> None:
         self.path = Path(path)
         self._tmp: IO[bytes] | None = None
         self._tmp_path = ""
+        self._created: list[Path] = []
         self.size = 0
 
     def __enter__(self) -> AtomicFile:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp_path = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part"
-        )
-        os.fchmod(fd, 0o666 & ~_UMASK)
-        self._tmp = os.fdopen(fd, "wb")
+        try:
+            self._make_parents()
+            fd, self._tmp_path = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.name[:200]}.", suffix=".part"
+            )
+            os.fchmod(fd, 0o666 & ~_UMASK)
+            self._tmp = os.fdopen(fd, "wb")
+        except OSError as exc:
+            self._discard()
+            raise self._error("cannot create the file", exc) from exc
         return self
+
+    def _make_parents(self) -> None:
+        missing: list[Path] = []
+        parent = self.path.parent
+        while not parent.exists() and parent != parent.parent:
+            missing.append(parent)
+            parent = parent.parent
+        for folder in reversed(missing):
+            folder.mkdir()
+            self._created.append(folder)
 
     def write(self, chunk: bytes) -> None:
         assert self._tmp is not None
-        self._tmp.write(chunk)
+        try:
+            self._tmp.write(chunk)
+        except OSError as exc:
+            raise self._error("cannot write the file", exc) from exc
         self.size += len(chunk)
 
     def __exit__(
@@ -49,11 +71,42 @@ class AtomicFile:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc_type is not None:
+            self._discard()
+            return
         assert self._tmp is not None
         try:
+            self._tmp.flush()
+            os.fsync(self._tmp.fileno())
             self._tmp.close()
-        finally:
-            if exc_type is None:
-                os.replace(self._tmp_path, self.path)
-            else:
+            os.replace(self._tmp_path, self.path)
+        except OSError as error:
+            self._discard()
+            raise self._error("cannot finish the file", error) from error
+        self._sync_folder()
+
+    def _discard(self) -> None:
+        """Remove the temporary file and the folders made for it; never raises."""
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                self._tmp.close()
+        if self._tmp_path:
+            with contextlib.suppress(OSError):
                 os.unlink(self._tmp_path)
+        for folder in reversed(self._created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+    def _sync_folder(self) -> None:
+        # The rename is durable only once the folder's entry is on disk; not every platform
+        # can open a folder for that, and the file is complete either way.
+        with contextlib.suppress(OSError):
+            fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _error(self, what: str, exc: OSError) -> FileWriteError:
+        reason = exc.strerror or type(exc).__name__
+        return FileWriteError(f"{what} {str(self.path)!r}: {reason}", path=str(self.path))

@@ -1,13 +1,14 @@
 """Per-call options, checked once when a call starts and then passed down as one value.
 
-Every public method takes the same keyword arguments (`timeout`, `max_retries`,
-`extra_headers`, `extra_query`, `extra_body`); `_BaseClient._options` turns them into a
-`RequestOptions` before anything is sent, so a bad value is an `InvalidInputError` naming it,
-and nothing below checks again.
+Every public method takes the same keyword arguments (`timeout`, `total_timeout`,
+`max_retries`, `extra_headers`, `extra_query`, `extra_body`); `_BaseClient._options` turns
+them into a `RequestOptions` before anything is sent, so a bad value is an `InvalidInputError`
+naming it, and nothing below checks again.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ Query = Mapping[str, Any]
 Body = Mapping[str, Any]
 # What a caller may pass for each option.
 TimeoutOption = TimeoutTypes | NotGiven
+TotalTimeoutOption = float | None | NotGiven
 RetriesOption = int | NotGiven
 HeadersOption = Headers | None
 QueryOption = Query | None
@@ -40,6 +42,8 @@ class RequestOptions:
 
     timeout: httpx.Timeout
     max_retries: int
+    # time.monotonic() by which the whole call must be over (retries and bodies included).
+    deadline: float | None = None
     extra_headers: Headers = attrs.field(factory=dict)
     extra_query: Query = attrs.field(factory=dict)
     extra_body: Body = attrs.field(factory=dict)
@@ -82,19 +86,31 @@ def _mapping(param: str, value: object) -> dict[str, Any]:
 def request_options(
     *,
     timeout: object,
+    total_timeout: object,
     max_retries: object,
     extra_headers: object,
     extra_query: object,
     extra_body: object,
     default_timeout: httpx.Timeout,
+    default_total_timeout: float | None,
     default_max_retries: int,
 ) -> RequestOptions:
-    """The checked options of one call; NOT_GIVEN falls back to the client's defaults."""
+    """The checked options of one call; NOT_GIVEN falls back to the client's defaults.
+
+    The call's deadline starts now: when the method is called, not when its first request
+    goes out.
+    """
+    total = (
+        default_total_timeout
+        if total_timeout is NOT_GIVEN
+        else check.optional_seconds("total_timeout", total_timeout)
+    )
     return RequestOptions(
         timeout=default_timeout if timeout is NOT_GIVEN else check.http_timeout("timeout", timeout),
         max_retries=default_max_retries
         if max_retries is NOT_GIVEN
         else check.max_retries("max_retries", max_retries),
+        deadline=None if total is None else time.monotonic() + total,
         extra_headers=headers("extra_headers", extra_headers),
         extra_query=_mapping("extra_query", extra_query),
         extra_body=_mapping("extra_body", extra_body),

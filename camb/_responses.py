@@ -9,6 +9,7 @@ The generated models are imported on first use (see `_operations`).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -32,7 +33,13 @@ from ._exceptions import (
 from ._models import TaskStatus, Voice
 from ._validation import TASK_ID_RE
 
+log = logging.getLogger("camb")
+
 EXCERPT_CHARS = 200
+# Run ids are 64-bit at most.
+MAX_ID_DIGITS = 20
+# The longest message an error built from an answer gets.
+MESSAGE_CHARS = 1000
 _TAG_RE = re.compile(r"<[^>]*>")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -102,9 +109,10 @@ def error_from_response(
         if isinstance(detail, list):
             entries, detail_text = _describe_validation_errors(detail)
         elif detail is not None:
-            detail_text = detail if isinstance(detail, str) else json.dumps(detail)
+            detail_text = detail if isinstance(detail, str) else json.dumps(detail)[:MESSAGE_CHARS]
         else:
             detail_text = json.dumps(body)[:EXCERPT_CHARS]
+        detail_text = shorten(detail_text, MESSAGE_CHARS // 2)
     request = response.request
     message = f"{request.method} {request.url.path} -> {status} {reason}"
     if detail_text:
@@ -129,22 +137,74 @@ def credits_required(response: httpx.Response) -> float | None:
 # --- successful answers -------------------------------------------------------------------------
 
 
-def _unexpected(
-    response: httpx.Response, what: str, body: object = None
-) -> UnexpectedResponseError:
+def unexpected(response: httpx.Response, what: str, body: object = None) -> UnexpectedResponseError:
+    """The error for a 2xx answer that is not what the spec says; `what` says how."""
     request = response.request
     return UnexpectedResponseError(
-        f"{request.method} {request.url.path} -> {response.status_code}: {what}",
+        f"{request.method} {request.url.path} -> {response.status_code}: {shorten(what)}",
         response=response,
         body=body,
     )
+
+
+def shorten(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """`text` cut to `limit` characters: a server's 20 MB message is not a 20 MB error."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def with_content(response: httpx.Response, content: bytes) -> httpx.Response:
+    """A copy of a streamed response holding its (already decoded) body."""
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=content,
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
+_MARKUP_STARTS = (b"<!doc", b"<html", b"<?xml")
+_TEXT_BYTES = frozenset(range(0x20, 0x7F)) | frozenset(b"\t\r\n")
+_NOT_AUDIO_SUFFIXES = ("/json", "+json", "/xml", "+xml", "/html", "/javascript")
+
+
+def not_audio(content_type: str | None, head: bytes | None) -> str | None:
+    """Why a 2xx answer's body is not audio, or None when it may be.
+
+    The Content-Type decides when there is one; without one, the first bytes are looked at
+    (`head`, or None when none have arrived yet): JSON or HTML text is not audio, and neither
+    is an empty body. Raw PCM has no signature, so nothing else can be ruled out.
+    """
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind:
+        if kind.startswith("text/") or kind.endswith(_NOT_AUDIO_SUFFIXES):
+            return f"expected audio, got Content-Type {kind}"
+        return None
+    if head is None:
+        return None
+    if not head:
+        return "expected audio, got an empty body"
+    start = head[:64].lstrip()
+    looks_like_text = start[:1] in (b"{", b"[") or start[:5].lower() in (
+        b"<!doc",
+        b"<html",
+        b"<?xml",
+    )
+    if looks_like_text and all(byte in _TEXT_BYTES for byte in start):
+        return "expected audio, got a body that looks like JSON or HTML"
+    return None
 
 
 def json_body(response: httpx.Response) -> Any:
     try:
         return decode_json(response.content)
     except ValueError:
-        raise _unexpected(
+        raise unexpected(
             response, f"expected JSON, got {excerpt(response.content)!r}", excerpt(response.content)
         ) from None
 
@@ -154,7 +214,7 @@ def json_object(response: httpx.Response) -> dict[str, Any]:
     `dict()` on whatever it gets, which would read `[["status", "SUCCESS"]]` as an object."""
     body = json_body(response)
     if not isinstance(body, dict):
-        raise _unexpected(response, f"expected a JSON object, got {type(body).__name__}", body)
+        raise unexpected(response, f"expected a JSON object, got {type(body).__name__}", body)
     return body
 
 
@@ -175,11 +235,11 @@ def parse_task_id(response: httpx.Response) -> str:
     try:
         task_id = TaskID.from_dict(body).task_id
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise _unexpected(response, "expected an object with a task_id", body) from None
+        raise unexpected(response, "expected an object with a task_id", body) from None
     if not isinstance(task_id, str) or not TASK_ID_RE.fullmatch(task_id):
         # status() and wait() refuse such an id as input; better to say so here, where the
         # server handed it out, than to blame the caller later.
-        raise _unexpected(
+        raise unexpected(
             response, f"task_id is not a task id this client can address: {task_id!r}", body
         )
     return task_id
@@ -194,7 +254,7 @@ def parse_task_status(response: httpx.Response, task_id: str) -> TaskStatus:
     try:
         parsed = GeneratedTaskStatus.from_dict(body)
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise _unexpected(response, "expected an object with a status", body) from None
+        raise unexpected(response, "expected an object with a status", body) from None
     status = parsed.status.value if isinstance(parsed.status, TaskStatusKind) else parsed.status
     run_id = _optional(parsed.run_id)
     reason = _optional(parsed.exception_reason)
@@ -202,13 +262,13 @@ def parse_task_status(response: httpx.Response, task_id: str) -> TaskStatus:
     if isinstance(message, TaskStatusMessageType1):
         message = message.to_dict()
     if not isinstance(status, str):
-        raise _unexpected(response, f"status is not a string: {status!r}", body)
+        raise unexpected(response, f"status is not a string: {status!r}", body)
     if run_id is not None and not (isinstance(run_id, int) and _is_int(run_id) and run_id > 0):
-        raise _unexpected(response, f"run_id is not a positive integer: {run_id!r}", body)
+        raise unexpected(response, f"run_id is not a positive integer: {run_id!r}", body)
     if reason is not None and not isinstance(reason, str):
-        raise _unexpected(response, f"exception_reason is not a string: {reason!r}", body)
+        raise unexpected(response, f"exception_reason is not a string: {reason!r}", body)
     if message is not None and not isinstance(message, (str, dict)):
-        raise _unexpected(response, f"message is neither text nor an object: {message!r}", body)
+        raise unexpected(response, f"message is neither text nor an object: {message!r}", body)
     return TaskStatus(
         task_id=task_id, status=status, run_id=run_id, exception_reason=reason, message=message
     )
@@ -232,13 +292,19 @@ def parse_output_url(response: httpx.Response) -> str:
     except (KeyError, TypeError, ValueError, AttributeError):
         url = None
     if url is None:
-        raise _unexpected(response, "expected an object with an output_url", body)
+        raise unexpected(response, "expected an object with an output_url", body)
     return url
 
 
 def result_of(response: httpx.Response, output_type: str) -> bytes | str:
     """The answer of `GET /tts-result`: audio bytes, or the presigned URL of `file_url`."""
-    return response.content if output_type == "raw_bytes" else parse_output_url(response)
+    if output_type != "raw_bytes":
+        return parse_output_url(response)
+    content = response.content
+    reason = not_audio(response.headers.get("content-type"), content[:64])
+    if reason is not None:
+        raise unexpected(response, reason, excerpt(content))
+    return content
 
 
 def parse_bulk_results(
@@ -255,15 +321,19 @@ def parse_bulk_results(
     urls: dict[int, str] = {}
     bad: dict[int, CambError] = {}
     for key, value in parsed.additional_properties.items():
-        # Only the canonical spelling: int() would also read "+13", " 12" or "1_1".
-        if not (key.isascii() and key.isdigit() and str(int(key)) == key):
+        # Only the canonical spelling: int() would also read "+13", " 12" or "1_1"; and no
+        # key longer than any id (int() refuses strings of over 4,300 digits).
+        if not (
+            len(key) <= MAX_ID_DIGITS and key.isascii() and key.isdigit() and str(int(key)) == key
+        ):
+            log.warning("ignoring key %r in a bulk answer: not a run id", shorten(key, 40))
             continue
         run_id = int(key)
         if run_id not in asked:
             continue
         url = _url_of(value)
         if url is None:
-            bad[run_id] = _unexpected(response, f"no URL for run {run_id}: {body[key]!r}", body)
+            bad[run_id] = unexpected(response, f"no URL for run {run_id}: {body[key]!r}", body)
         else:
             urls[run_id] = url
     return urls, bad
@@ -274,11 +344,11 @@ def parse_voices(response: httpx.Response) -> list[Voice]:
 
     body = json_body(response)
     if not isinstance(body, list):
-        raise _unexpected(response, "expected a list of voices", body)
+        raise unexpected(response, "expected a list of voices", body)
     voices: list[Voice] = []
     for index, item in enumerate(body):
         if not isinstance(item, dict):
-            raise _unexpected(response, f"voice {index} is not an object", body)
+            raise unexpected(response, f"voice {index} is not an object", body)
         try:
             raw = GeneratedVoice.from_dict(item)
             voice = Voice(
@@ -292,7 +362,7 @@ def parse_voices(response: httpx.Response) -> list[Voice]:
                 is_published=_optional(raw.is_published),  # type: ignore[arg-type]
             )
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise _unexpected(response, f"voice {index} is not a voice object", body) from None
+            raise unexpected(response, f"voice {index} is not a voice object", body) from None
         ints = (voice.id, voice.gender, voice.age, voice.language)
         texts = (voice.transcript, voice.description)
         if (
@@ -302,6 +372,6 @@ def parse_voices(response: httpx.Response) -> list[Voice]:
             or any(v is not None and not isinstance(v, str) for v in texts)
             or (voice.is_published is not None and not isinstance(voice.is_published, bool))
         ):
-            raise _unexpected(response, f"voice {index} has a field of the wrong type", body)
+            raise unexpected(response, f"voice {index} has a field of the wrong type", body)
         voices.append(voice)
     return voices

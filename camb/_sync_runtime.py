@@ -65,3 +65,13 @@ def map_concurrently(
         raise
     pool.shutdown()
     return results
+
+
+def current_loop() -> object:
+    """The blocking client's connections belong to no event loop: always None."""
+    return None
+
+
+def is_running(loop: object) -> bool:
+    """No event loop owns the blocking client's connections."""
+    return False

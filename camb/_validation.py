@@ -21,6 +21,8 @@ TASK_ID_RE = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
 STREAM_TEXT_MIN, STREAM_TEXT_MAX = 3, 3000
 T = TypeVar("T", bound=Hashable)
 GENDERS = (0, 1, 2, 9)
+# The longest file or folder name most file systems take, in bytes.
+NAME_MAX = 255
 
 
 def positive_int(param: str, value: object) -> int:
@@ -72,6 +74,12 @@ def optional_bool(param: str, value: object) -> bool | None:
 def text(param: str, value: object, *, min_len: int = 1, max_len: int | None = None) -> str:
     if not isinstance(value, str):
         raise InvalidInputTypeError(param, "must be a str", value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError(
+            param, "must be valid Unicode text (it has a lone surrogate)", show_value=False
+        ) from None
     if len(value) < min_len or (max_len is not None and len(value) > max_len):
         rule = (
             f"must be {min_len} to {max_len} characters long"
@@ -140,12 +148,35 @@ def task_ids(param: str, values: object) -> list[str]:
 
 
 def file_path(param: str, value: object) -> Path:
-    """A destination for a file: a str or path-like, naming a file rather than a folder."""
+    """A destination for a file that can be written, checked before anything is sent.
+
+    A str or path-like naming a file (not a folder), without NUL characters or over-long
+    names, whose nearest existing folder is a writable folder (not a file).
+    """
     if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
         raise InvalidInputTypeError(param, "must be a str or os.PathLike file path", value)
-    path = Path(value)
-    if str(value) == "" or path.is_dir():
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise InvalidInputTypeError(param, "must be a str or os.PathLike file path", value)
+    if text == "":
         raise InvalidInputError(param, "must name a file, not a folder", value)
+    if "\0" in text:
+        raise InvalidInputError(param, "must not contain a NUL character", value)
+    path = Path(text)
+    try:
+        if any(len(os.fsencode(part)) > NAME_MAX for part in path.parts):
+            raise InvalidInputError(param, f"has a name longer than {NAME_MAX} bytes", value)
+        if path.is_dir():
+            raise InvalidInputError(param, "must name a file, not a folder", value)
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+    except (OSError, UnicodeError) as exc:
+        raise InvalidInputError(param, f"cannot be used as a file path ({exc})", value) from None
+    if not folder.is_dir():
+        raise InvalidInputError(param, f"is inside {str(folder)!r}, which is a file", value)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidInputError(param, f"is inside {str(folder)!r}, which is not writable", value)
     return path
 
 
@@ -155,6 +186,11 @@ def timeout_seconds(param: str, value: object) -> float:
     if not value > 0 or not math.isfinite(value):
         raise InvalidInputError(param, "must be a finite number of seconds > 0", value)
     return float(value)
+
+
+def optional_seconds(param: str, value: object) -> float | None:
+    """None (no limit) or a finite number of seconds > 0."""
+    return None if value is None else timeout_seconds(param, value)
 
 
 def http_timeout(param: str, value: object) -> httpx.Timeout:
@@ -219,6 +255,12 @@ def base_url(value: object, *, allow_insecure_http: bool) -> str:
         raise InvalidInputError("base_url", "must be an absolute http(s) URL", value) from None
     if url.scheme not in ("http", "https") or not url.host:
         raise InvalidInputError("base_url", "must be an absolute http(s) URL", value)
+    try:
+        # httpx checks IDNA when it parses; the stdlib codec also checks label lengths, which
+        # would otherwise fail only when connecting.
+        url.host.encode("idna")
+    except UnicodeError:
+        raise InvalidInputError("base_url", "has a host name that is not valid", value) from None
     if url.query or url.fragment:
         raise InvalidInputError("base_url", "must not have a query or fragment", value)
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):

@@ -112,7 +112,8 @@ class AsyncTTS:
             extra_body=extra_body,
         )
         return AsyncSpeechStream(
-            lambda: self._client._send(request_args, options, idempotent=False, stream=True)
+            lambda: self._client._send(request_args, options, idempotent=False, body="stream"),
+            deadline=options.deadline,
         )
 
     async def create(
@@ -319,7 +320,10 @@ class AsyncTTS:
             extra_query=extra_query,
             extra_body=extra_body,
         )
-        response = await self._client._send(request_args, options, idempotent=True)
+        audio = output_type == "raw_bytes"
+        response = await self._client._send(
+            request_args, options, idempotent=True, body="audio" if audio else "json"
+        )
         return parse.result_of(response, output_type)
 
     async def result_url(
@@ -393,14 +397,12 @@ class AsyncTTS:
     async def _save(
         self, request_args: RequestArgs, path: Path, options: RequestOptions, *, hint: str
     ) -> Path:
-        response = await self._client._send(
-            request_args, options, idempotent=True, stream=True, error_hint=hint
-        )
-
         async def opened() -> Any:
-            return response
+            return await self._client._send(
+                request_args, options, idempotent=True, body="stream", error_hint=hint
+            )
 
-        return await AsyncSpeechStream(opened).save(path)
+        return await AsyncSpeechStream(opened, deadline=options.deadline).save(path)
 
     async def results(
         self,

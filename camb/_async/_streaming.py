@@ -8,10 +8,11 @@ from types import TracebackType
 
 import httpx
 
-from .._base_client import transport_error
+from .._base_client import check_deadline, transport_error
+from .._body import MAX_ERROR_BODY_BYTES, BodyEncodingError
 from .._exceptions import ClientStateError
 from .._files import AtomicFile
-from .._responses import credits_required
+from .._responses import credits_required, excerpt, not_audio, unexpected
 from .._types import StrPath
 from .._validation import file_path
 
@@ -22,17 +23,29 @@ class AsyncSpeechStream:
     The request is sent when the stream is opened: by entering it as a context manager,
     iterating it, or calling `open()`, `read()` or `save()`. Its status is checked before any
     byte is treated as audio, so an error answer raises a typed error instead. `read()` and
-    `save()` close the stream when done; otherwise use it as a context manager.
+    `save()` close the stream when done; otherwise use it as a context manager. A 2xx answer
+    that is not audio (JSON, HTML, an empty body) raises UnexpectedResponseError, and `save()`
+    then leaves the destination as it was.
     """
 
-    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]]) -> None:
+    def __init__(
+        self,
+        open_response: Callable[[], Awaitable[httpx.Response]],
+        *,
+        deadline: float | None = None,
+    ) -> None:
         self._open_response = open_response
+        self._deadline = deadline
         self._response: httpx.Response | None = None
 
     async def open(self) -> httpx.Response:
         """Send the request (once) and return the open, successful HTTP response."""
         if self._response is None:
-            self._response = await self._open_response()
+            response = await self._open_response()
+            reason = not_audio(response.headers.get("content-type"), None)
+            if reason is not None:
+                raise unexpected(response, reason, await _excerpt_and_close(response))
+            self._response = response
         return self._response
 
     @property
@@ -61,10 +74,23 @@ class AsyncSpeechStream:
         Re-cutting copies every byte again, so writing to disk keeps the pieces as they come.
         """
         response = await self.open()
+        # Without a Content-Type the first bytes tell JSON or HTML from audio.
+        sniff = response.headers.get("content-type") is None
+        received = False
         try:
             async for chunk in response.aiter_bytes(chunk_size):
+                if not chunk:
+                    continue
+                if sniff and not received:
+                    reason = not_audio(None, chunk)
+                    if reason is not None:
+                        raise unexpected(response, reason, excerpt(chunk))
+                received = True
                 yield chunk
-        except httpx.TransportError as exc:
+                check_deadline(self._deadline, response.request)
+            if not received:
+                raise unexpected(response, "expected audio, got an empty body")
+        except httpx.HTTPError as exc:
             raise transport_error(exc, response.request) from exc
         finally:
             await response.aclose()
@@ -101,3 +127,16 @@ class AsyncSpeechStream:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def _excerpt_and_close(response: httpx.Response) -> str:
+    """A short excerpt of a body that is not audio, for the error; read capped."""
+    from ._api_client import AsyncAPIClient
+
+    try:
+        content = await AsyncAPIClient._read_body(
+            response, limit=MAX_ERROR_BODY_BYTES, deadline=None, truncate=True
+        )
+    except (httpx.HTTPError, BodyEncodingError):
+        return ""
+    return excerpt(content)

@@ -20,8 +20,10 @@ class Camb(SyncAPIClient):
     """The client for Camb.ai's text-to-speech API.
 
     `api_key` defaults to $CAMB_API_KEY and `base_url` to $CAMB_BASE_URL, else the real API.
-    `timeout` (seconds or an `httpx.Timeout`, for each HTTP request) and `max_retries` apply
-    to every call unless a call says otherwise; `default_headers` go with every request.
+    `timeout` (seconds or an `httpx.Timeout`, for each HTTP request), `total_timeout` (seconds
+    for a whole call, retries and slow bodies included; None, the default, for no limit
+    beyond `timeout`) and `max_retries` apply to every call unless a call says otherwise;
+    `default_headers` go with every request.
     Bring your own httpx client with `http_client` (it is then yours to close). Plain
     `http://` is accepted only for loopback hosts unless `allow_insecure_http=True`.
     """
@@ -32,6 +34,7 @@ class Camb(SyncAPIClient):
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        total_timeout: float | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
@@ -42,6 +45,7 @@ class Camb(SyncAPIClient):
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
             backoff=backoff,
@@ -61,7 +65,9 @@ class Camb(SyncAPIClient):
         return Camb(**self._copy_args(timeout, max_retries), http_client=self._http)
 
     def close(self) -> None:
-        """Close the connections, unless the httpx client was brought by the caller."""
+        """Close the connections, unless the httpx client was brought by the caller. A closed
+        client raises ClientStateError when used again."""
+        self._closed = True
         if self._owns_http and self._http_client is not None:
             self._http_client.close()
 

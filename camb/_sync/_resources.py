@@ -114,7 +114,8 @@ class TTS:
             extra_body=extra_body,
         )
         return SpeechStream(
-            lambda: self._client._send(request_args, options, idempotent=False, stream=True)
+            lambda: self._client._send(request_args, options, idempotent=False, body="stream"),
+            deadline=options.deadline,
         )
 
     def create(
@@ -319,7 +320,10 @@ class TTS:
             extra_query=extra_query,
             extra_body=extra_body,
         )
-        response = self._client._send(request_args, options, idempotent=True)
+        audio = output_type == "raw_bytes"
+        response = self._client._send(
+            request_args, options, idempotent=True, body="audio" if audio else "json"
+        )
         return parse.result_of(response, output_type)
 
     def result_url(
@@ -393,14 +397,12 @@ class TTS:
     def _save(
         self, request_args: RequestArgs, path: Path, options: RequestOptions, *, hint: str
     ) -> Path:
-        response = self._client._send(
-            request_args, options, idempotent=True, stream=True, error_hint=hint
-        )
-
         def opened() -> Any:
-            return response
+            return self._client._send(
+                request_args, options, idempotent=True, body="stream", error_hint=hint
+            )
 
-        return SpeechStream(opened).save(path)
+        return SpeechStream(opened, deadline=options.deadline).save(path)
 
     def results(
         self,

@@ -1,0 +1,99 @@
+"""Reading a JSON or error body without trusting its size: caps that hold behind compression.
+
+The send loop hands the raw bytes of a body (as they come off the wire, still compressed) to a
+`BodyDecoder`, which inflates gzip/deflate itself with an output limit, so a 200 KB gzip body
+that would inflate to 200 MB is refused after the first few MiB instead of being inflated. No
+I/O here: the caller reads, this decides.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from ._constants import ACCEPT_ENCODING
+
+# A JSON answer of this API is small (the largest, the voice list, is tens of KiB).
+MAX_JSON_BYTES = 8 * 1024 * 1024
+# An error body is only shown as a short excerpt; reading more would only cost memory.
+MAX_ERROR_BODY_BYTES = 64 * 1024
+
+
+class BodyTooLargeError(Exception):
+    """The body inflated beyond the limit."""
+
+
+class BodyEncodingError(Exception):
+    """The body's Content-Encoding is unknown, or its compressed data is broken."""
+
+
+class BodyDecoder:
+    """Inflates one body's raw bytes, stopping at `limit` decoded bytes.
+
+    `truncate=True` keeps the first `limit` bytes and ignores the rest (for error bodies, of
+    which only an excerpt is shown); otherwise going over the limit raises BodyTooLargeError.
+    """
+
+    def __init__(
+        self, content_encoding: str | None, *, limit: int | None, truncate: bool = False
+    ) -> None:
+        # No limit (None) is for audio, which is never capped.
+        self.limit = limit if limit is not None else 1 << 62
+        self.truncate = truncate
+        self.full = False
+        self._parts: list[bytes] = []
+        self._size = 0
+        encodings = [
+            part.strip().lower() for part in (content_encoding or "").split(",") if part.strip()
+        ]
+        encodings = [e for e in encodings if e != "identity"]
+        if len(encodings) > 1 or (encodings and encodings[0] not in ACCEPT_ENCODING_SET):
+            raise BodyEncodingError(f"unsupported Content-Encoding {content_encoding!r}")
+        self._encoding = encodings[0] if encodings else None
+        self._inflater: zlib._Decompress | None = None
+        if self._encoding == "gzip":
+            self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, raw: bytes) -> None:
+        """Decode one piece of the raw body."""
+        if self.full or not raw:
+            return
+        if self._encoding is None:
+            self._keep(raw)
+            return
+        if self._inflater is None:
+            # "deflate" is zlib-wrapped by the standard, raw deflate by some servers: look at
+            # the first byte to tell.
+            raw_deflate = (raw[0] & 0x0F) != 8
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)
+        data = raw
+        while data and not self.full:
+            room = self.limit - self._size + 1
+            try:
+                out = self._inflater.decompress(data, room)
+            except zlib.error as exc:
+                raise BodyEncodingError(f"broken {self._encoding} data: {exc}") from None
+            self._keep(out)
+            data = self._inflater.unconsumed_tail
+
+    def _keep(self, data: bytes) -> None:
+        if self._size + len(data) > self.limit:
+            if not self.truncate:
+                raise BodyTooLargeError(f"the body is larger than {self.limit} bytes")
+            data = data[: self.limit - self._size]
+            self.full = True
+        self._parts.append(data)
+        self._size += len(data)
+
+    def finish(self) -> bytes:
+        """The decoded body."""
+        if self._inflater is not None and not self.full:
+            try:
+                self._keep(self._inflater.flush())
+            except zlib.error as exc:
+                raise BodyEncodingError(f"broken {self._encoding} data: {exc}") from None
+            if not self._inflater.eof and self._size:
+                raise BodyEncodingError(f"the {self._encoding} data ended early")
+        return b"".join(self._parts)
+
+
+ACCEPT_ENCODING_SET = frozenset(part.strip() for part in ACCEPT_ENCODING.split(","))
