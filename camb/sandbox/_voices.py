@@ -45,6 +45,7 @@ VOICES: tuple[SandboxVoice, ...] = (
     SandboxVoice(147323, "Diego", 1, 38, 54, None, "Calm Castilian Spanish.", True),
     SandboxVoice(147324, "Emi", 0, None, 88, None, None, False),
     SandboxVoice(147325, "Robot", 9, description="Neutral test voice."),
+    SandboxVoice(147326, "Nameless", language=1, is_published=True),
 )
 VOICES_BY_ID: dict[int, SandboxVoice] = {voice.id: voice for voice in VOICES}
 
