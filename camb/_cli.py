@@ -341,6 +341,15 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, field, kind, help_text in commands.SANDBOX_SETTINGS:
         sandbox.add_argument(flag, dest=field, type=kind, help=help_text)
     sandbox.add_argument("--access-log", action="store_true", help="log every request")
+    sandbox.add_argument(
+        "--strict-documented",
+        action="store_true",
+        help="answer only the statuses the official API definition documents (no 404 for an "
+        "unknown task or an empty bulk request, no 400 for an unknown voice)",
+    )
+    from camb.sandbox._tasks import TRIGGERS_HELP  # pure, cheap: no server stack
+
+    sandbox.epilog = f"{TRIGGERS_HELP}\n{EPILOG}"
     sandbox.set_defaults(local_command=commands.sandbox)
     return parser
 

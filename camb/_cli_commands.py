@@ -447,6 +447,8 @@ def sandbox(args: argparse.Namespace, console: Console) -> int:
     settings["api_key"] = args.sandbox_api_key or args.api_key or "sandbox-key"
     if args.access_log:
         settings["access_log"] = True
+    if args.strict_documented:
+        settings["strict_documented"] = True
     try:
         config = SandboxConfig(**settings)
     except ValueError as error:

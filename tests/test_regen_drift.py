@@ -58,3 +58,37 @@ def test_unasync_turns_async_code_into_blocking_code() -> None:
         "            _sync_runtime.sleep(g())\n"
         "    s.close()\n"
     )
+
+
+def test_api_facts_module_matches_the_spec() -> None:
+    fresh = regen.formatted_facts(regen.DEFAULT_SPEC)
+    assert fresh.startswith(regen.FACTS_HEADER + "\n")
+    assert fresh == regen.DEFAULT_FACTS.read_text(encoding="utf-8"), (
+        "camb/api_facts.py is stale: run `make regen`"
+    )
+
+
+def test_api_facts_follow_a_changed_spec(tmp_path: Path) -> None:
+    """A stale facts module is caught: the facts really are read from the spec."""
+    spec = regen.DEFAULT_SPEC.read_text(encoding="utf-8")
+    changed = tmp_path / "spec.yaml"
+    changed.write_text(spec.replace("maxLength: 3000", "maxLength: 2999"), encoding="utf-8")
+    fresh = regen.formatted_facts(changed)
+    assert "STREAM_TEXT_MAX_LENGTH: int = 2999" in fresh
+    assert fresh != regen.DEFAULT_FACTS.read_text(encoding="utf-8")
+
+
+def test_api_facts_agree_with_the_spec_values() -> None:
+    from camb import api_facts
+
+    assert (api_facts.STREAM_TEXT_MIN_LENGTH, api_facts.STREAM_TEXT_MAX_LENGTH) == (3, 3000)
+    assert (api_facts.RUN_IDS_MIN_ITEMS, api_facts.RUN_IDS_MAX_ITEMS) == (2, 5)
+    assert api_facts.INFERENCE_OPTION_RANGES["temperature"] == (0.01, 4)
+    assert api_facts.SAMPLE_RATES["mars-pro"] == 48000
+    assert api_facts.SAMPLE_RATES["mars-flash"] == 22050
+    assert len(api_facts.STREAM_LOCALES) == 62
+    assert set(api_facts.__all__) == {n for n in vars(api_facts) if n[0].isupper()} - {
+        "Literal",
+        "Mapping",
+        "TypeAlias",
+    }

@@ -17,6 +17,8 @@ EXPECTED_OPERATIONS = {
     ("post", "/tts-results"): "get_tts_results",
     ("post", "/tts-stream"): "create_tts_stream",
     ("get", "/list-voices"): "list_voices",
+    ("get", "/source-languages"): "list_source_languages",
+    ("get", "/target-languages"): "list_target_languages",
 }
 
 
@@ -138,3 +140,53 @@ def test_every_example_validates_against_its_schema(
 def test_there_are_examples_for_every_operation() -> None:
     covered = {where.split()[0] for where, _, _ in _examples()}
     assert set(EXPECTED_OPERATIONS.values()) <= covered
+
+
+def test_voice_has_every_official_field_nullable_and_keeps_unknown_ones() -> None:
+    voice = load_spec()["components"]["schemas"]["Voice"]
+    official = {"id", "voice_name", "gender", "age", "language", "transcript", "description"}
+    assert set(voice["properties"]) == official | {"is_published", "signed_url"}
+    assert voice["required"] == ["id", "voice_name"]
+    validator = validator_for(voice)
+    nulls = {name: None for name in voice["properties"] if name not in voice["required"]}
+    assert validator.is_valid({"id": 1, "voice_name": "A", **nulls, "new_field": [1]})
+    assert not validator.is_valid({"id": 1, "voice_name": None})
+
+
+def test_languages_answer_id_name_and_locale() -> None:
+    validator = validator_for({"$ref": "#/components/schemas/Language"})
+    assert validator.is_valid(
+        {"id": 1, "language": "English (United States)", "short_name": "en-us"}
+    )
+    assert not validator.is_valid({"id": "1", "language": "English", "short_name": "en-us"})
+    assert not validator.is_valid({"id": 1, "language": "English"})
+
+
+def test_stream_locales_and_models_are_known_lists_open_to_new_values() -> None:
+    schemas = load_spec()["components"]["schemas"]
+    locales = schemas["StreamLanguage"]["enum"]
+    assert len(locales) == len(set(locales)) == 62
+    assert {"ar-kw", "ko-kr", "en-uk", "it-it", "en-in"} <= set(locales)
+    assert "en-gb" not in locales
+    models = schemas["SpeechModelKind"]
+    assert set(models["x-sample-rates"]) == set(models["enum"])
+    validator = validator_for({"$ref": "#/components/schemas/CreateStreamTTSRequest"})
+    ok = {"text": "abc", "voice_id": 1}
+    assert validator.is_valid({**ok, "language": "zh-cn-sichuan", "speech_model": "mars-9"})
+
+
+def test_answers_no_source_documents_are_marked_and_explained() -> None:
+    marked = [
+        (op["operationId"], code, response)
+        for _, _, op in operations()
+        for code, response in op["responses"].items()
+        if response.get("x-sandbox-choice")
+    ]
+    assert {(op_id, code) for op_id, code, _ in marked} == {
+        ("create_tts_stream", "400"),
+        ("create_tts", "400"),
+        ("get_tts_status", "404"),
+        ("get_tts_results", "404"),
+    }
+    for _, _, response in marked:
+        assert "sandbox's choice" in response["description"]

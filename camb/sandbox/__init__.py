@@ -9,15 +9,24 @@ The sandbox serves the operations of ``openapi/camb-tts.yaml`` at the root of ``
 (where the real API has ``https://client.camb.ai/apis``), checks ``x-api-key`` (401) and every
 request schema (FastAPI-shaped 422s), and answers as the spec documents:
 
-- ``POST /tts-stream`` streams real audio (wav, flac, mp3, raw pcm; adts is silence) in chunks,
-  with ``X-Credits-Required``; any integer ``voice_id`` is accepted; ``language`` must be one
-  of a few locales (en-us, en-gb, hi-in, pt-br, zh-cn, es-es, fr-fr, de-de, ja-jp, ar-sa).
+- ``POST /tts-stream`` streams real audio in chunks, with ``X-Credits-Required``: 60 ms per
+  character of the text (letters are a tone whose pitch comes from a hash of the whole text,
+  ``_synth.text_pitch``; other characters are silence), at the speech model's sample rate
+  (``camb.api_facts.SAMPLE_RATES``), mp3 unless a format is asked for. wav, flac, mp3 and the
+  six raw pcm layouts carry that tone; adts is valid AAC frames of silence of the same length
+  (no AAC encoder is at hand). ``voice_id`` must be one of ``GET /list-voices``;
+  ``language`` one of the 62 locales the official package knows (else Camb's 422 listing them).
 - ``POST /tts`` tasks stay PENDING for ``task_duration`` s, then SUCCESS with a run id (from
   1000 up). Triggers in the text: ``[error]``, ``[harmful]``, ``[timeout]``, ``[payment]`` choose
-  the outcome, ``[duration=2.5]`` the pending time.
+  the outcome, ``[duration=2.5]`` the pending time. ``language`` must be an id of
+  ``GET /source-languages`` (the official package's ids: 1 is en-us).
 - ``GET /tts-result/{run_id}`` answers FLAC (``raw_bytes``) or a presigned URL (``file_url``) on
   a second origin, ``sandbox.files_url``, which wants no key and refuses expired URLs (403).
 - ``POST /tts-results`` answers presigned URLs for 2 to 5 runs (404 if none is available).
+- ``GET /list-voices`` answers every field of the official ``Voice`` type (some null);
+  ``GET /source-languages`` and ``/target-languages`` the official language ids.
+- ``strict_documented=True`` replaces the answers no source documents (marked
+  ``x-sandbox-choice`` in the spec) with documented ones; see ``SandboxConfig``.
 - Faults on demand: latency, 429 with Retry-After, 500/503 (JSON or a proxy's HTML), dropped
   connections, truncated audio bodies; reproducible with ``seed``. See ``SandboxConfig``.
 - ``GET /_sandbox/stats`` (no key) counts requests, answers, faults and key leaks.

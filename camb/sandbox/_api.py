@@ -1,4 +1,4 @@
-"""The API origin: the spec's six operations plus the sandbox's stats endpoints."""
+"""The API origin: the spec's eight operations plus the sandbox's stats endpoints."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from starlette.routing import Route
 from ._audio import AudioStream, stream_audio
 from ._codecs import padded_flac
 from ._faults import FaultDecision, format_retry_after
+from ._languages import language_items
 from ._responses import (
     AudioResponse,
     DropConnection,
@@ -30,40 +31,16 @@ from ._tasks import task_status
 from ._validation import (
     ErrorItem,
     RequestInvalid,
+    error,
     parse_output_type,
     parse_run_id,
     parse_run_ids,
     parse_stream_request,
     parse_task_request,
 )
+from ._voices import VOICES_BY_ID, voice_items
 
 logger = logging.getLogger("camb.sandbox")
-
-# Voice ids here are examples only: POST /tts-stream and POST /tts accept any integer voice_id.
-VOICES: list[dict[str, Any]] = [
-    {
-        "id": 147320,
-        "voice_name": "Alice",
-        "gender": 2,
-        "age": 30,
-        "language": 1,
-        "description": "Warm, clear narrator.",
-        "is_published": True,
-    },
-    {
-        "id": 147321,
-        "voice_name": "Bruno",
-        "gender": 1,
-        "age": 45,
-        "language": 1,
-        "transcript": "The quick brown fox jumps over the lazy dog.",
-        "is_published": True,
-    },
-    {"id": 147322, "voice_name": "Chandra", "gender": 2, "age": 27, "language": 81},
-    {"id": 147323, "voice_name": "Diego", "gender": 1, "age": 38, "language": 54},
-    {"id": 147324, "voice_name": "Emi", "gender": 0, "language": 88, "is_published": False},
-    {"id": 147325, "voice_name": "Robot", "gender": 9, "description": "Neutral test voice."},
-]
 
 Handler = Callable[[SandboxState, Request, FaultDecision], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -74,10 +51,29 @@ def credits_for(text: str) -> str:
     return str(len(text))
 
 
+def unknown_voice(state: SandboxState, voice_id: int) -> Response | None:
+    """The answer to a voice that is not one of the key's voices (None for a known voice).
+
+    No source documents it: a 400 by default (like GET /tts-result's documented 400 for a run
+    that is not the caller's), a 422 with strict_documented.
+    """
+    if voice_id in VOICES_BY_ID:
+        return None
+    message = f"Voice {voice_id} is not available to this API key; see GET /list-voices."
+    if state.config.strict_documented:
+        raise RequestInvalid(
+            [error("value_error", ("body", "voice_id"), f"Value error, {message}", voice_id)]
+        )
+    return detail_response(400, message)
+
+
 async def create_tts_stream(
     state: SandboxState, request: Request, fault: FaultDecision
 ) -> Response:
     req = parse_stream_request(await request.body())
+    refused = unknown_voice(state, req.voice_id)
+    if refused is not None:
+        return refused
     audio = stream_audio(
         req.text,
         req.format,
@@ -91,13 +87,20 @@ async def create_tts_stream(
 
 async def create_tts(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
     req = parse_task_request(await request.body())
+    refused = unknown_voice(state, req.voice_id)
+    if refused is not None:
+        return refused
     task = state.tasks.create(req.text)
     return json_response(200, {"task_id": task.task_id})
 
 
 async def get_tts_status(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
-    task = state.tasks.get(request.path_params["task_id"])
+    task_id = request.path_params["task_id"]
+    task = state.tasks.get(task_id)
     if task is None:
+        if state.config.strict_documented:
+            msg = "Value error, no task has this id"
+            raise RequestInvalid([error("value_error", ("path", "task_id"), msg, task_id)])
         return detail_response(404, "Task not found.")
     return json_response(200, task_status(task, state.tasks.now()))
 
@@ -129,7 +132,8 @@ async def get_tts_result(state: SandboxState, request: Request, fault: FaultDeci
 
 
 async def get_tts_results(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
-    run_ids = parse_run_ids(await request.body())
+    strict = state.config.strict_documented
+    run_ids = parse_run_ids(await request.body(), refuse_duplicates=not strict)
     shape = state.config.bulk_value_shape
     answer: dict[str, Any] = {}
     for run_id in run_ids:
@@ -138,13 +142,17 @@ async def get_tts_results(state: SandboxState, request: Request, fault: FaultDec
         url = state.presign(run_id)
         as_object = shape == "object" or (shape == "mixed" and len(answer) % 2 == 0)
         answer[str(run_id)] = {"output_url": url} if as_object else url
-    if not answer:
+    if not answer and not strict:
         return detail_response(404, "None of the requested runs is available.")
     return json_response(200, answer)
 
 
 async def list_voices(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
-    return json_response(200, VOICES)
+    return json_response(200, voice_items(state.files_url))
+
+
+async def list_languages(state: SandboxState, request: Request, fault: FaultDecision) -> Response:
+    return json_response(200, language_items())
 
 
 def _operation(state: SandboxState, name: str, handler: Handler) -> Endpoint:
@@ -216,6 +224,8 @@ def api_app(state: SandboxState) -> Starlette:
         Route("/tts-result/{run_id}", op("get_tts_result", get_tts_result), methods=["GET"]),
         Route("/tts-results", op("get_tts_results", get_tts_results), methods=["POST"]),
         Route("/list-voices", op("list_voices", list_voices), methods=["GET"]),
+        Route("/source-languages", op("list_source_languages", list_languages), methods=["GET"]),
+        Route("/target-languages", op("list_target_languages", list_languages), methods=["GET"]),
         Route("/_sandbox/stats", _stats, methods=["GET"]),
         Route("/_sandbox/reset-stats", _reset_stats, methods=["POST"]),
     ]

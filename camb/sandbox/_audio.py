@@ -1,7 +1,7 @@
 """The audio bodies of the API: speech in the requested format, produced lazily.
 
-Nothing here does I/O. Audio is made chunk by chunk from small precomputed pieces (one short
-tone per character class, see _synth), so streams of any duration cost no more memory than a
+Nothing here does I/O. Audio is made chunk by chunk from small precomputed pieces (a tone or
+a pause per character, see _synth), so streams of any duration cost no more memory than a
 chunk and long PCM streams are mostly memory copies.
 """
 
@@ -14,7 +14,7 @@ from typing import Literal
 import attrs
 import numpy as np
 
-from camb._models import AudioFormat
+from camb.api_facts import AudioFormat
 
 from ._codecs import (
     ADTS_FRAME_SAMPLES,

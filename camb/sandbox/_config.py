@@ -87,6 +87,10 @@ class SandboxConfig:
             ("object"), a bare URL ("string"), or alternating ("mixed").
         result_bytes: when set, FLAC results (raw ``/tts-result`` bodies and file downloads) are
             padded with FLAC PADDING metadata to at least this many bytes.
+        strict_documented: answer only with statuses the official API definition documents.
+            The sandbox's own choices (marked ``x-sandbox-choice`` in the spec) are replaced:
+            an unknown voice or task is a 422 (not 400 / 404), a bulk request with no available
+            run is 200 ``{}`` (not 404), and duplicate run ids are accepted (not a 422).
     Logging:
         access_log: log every request through uvicorn's access logger.
     """
@@ -104,6 +108,7 @@ class SandboxConfig:
     seed: int | None = attrs.field(default=None, validator=_seed)
     bulk_value_shape: BulkValueShape = attrs.field(default="object", validator=_bulk_shape)
     result_bytes: int | None = attrs.field(default=None, validator=_result_bytes)
+    strict_documented: bool = attrs.field(default=False, validator=_flag)
     access_log: bool = attrs.field(default=False, validator=_flag)
 
     def with_overrides(self, **overrides: Any) -> SandboxConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from xml.sax.saxutils import escape
@@ -12,12 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ._audio import AudioStream
+from ._audio import AudioStream, result_flac
 from ._codecs import padded_flac
 from ._responses import AudioResponse
 from ._sources import iter_source
 from ._state import SandboxState
 from ._urls import presign_problem
+from ._voices import VOICES_BY_ID
 
 _FILE_NAME = re.compile(r"([1-9][0-9]*)\.flac")
 
@@ -53,6 +55,16 @@ async def _download(state: SandboxState, request: Request) -> Response:
     return AudioResponse(audio, announce_length=True, truncate=truncate)
 
 
+async def _voice_sample(request: Request) -> Response:
+    """The FLAC a voice's ``signed_url`` points at: the voice saying its sample text."""
+    match = _FILE_NAME.fullmatch(request.path_params["name"])
+    voice = VOICES_BY_ID.get(int(match.group(1))) if match is not None else None
+    if voice is None or not voice.has_sample:
+        return storage_error(404, "NoSuchKey", "The specified key does not exist.")
+    flac = await asyncio.get_running_loop().run_in_executor(None, result_flac, voice.sample_text)
+    return Response(flac, media_type="audio/flac")
+
+
 def files_app(state: SandboxState) -> Starlette:
     async def download(request: Request) -> Response:
         state.stats.file_request(with_api_key="x-api-key" in request.headers)
@@ -67,5 +79,14 @@ def files_app(state: SandboxState) -> Starlette:
             return storage_error(405, "MethodNotAllowed", "The method is not allowed.")
         return storage_error(500, "InternalError", "We encountered an internal error.")
 
-    routes = [Route("/files/{name}", download, methods=["GET"])]
+    async def voice_sample(request: Request) -> Response:
+        state.stats.file_request(with_api_key="x-api-key" in request.headers)
+        response = await _voice_sample(request)
+        state.stats.file_answered(response.status_code)
+        return response
+
+    routes = [
+        Route("/files/{name}", download, methods=["GET"]),
+        Route("/voices/{name}", voice_sample, methods=["GET"]),
+    ]
     return Starlette(routes=routes, exception_handlers={HTTPException: routing_error})

@@ -44,7 +44,7 @@ class Sandbox:
         """The counters also served at ``GET {url}/_sandbox/stats``::
 
             {
-              "requests": 12,                      # API requests (all six operations)
+              "requests": 12,                      # API requests (all eight operations)
               "attempts": {"create_tts": 3, ...},  # per operation, dropped ones included
               "by_operation": {"get_tts_results": {"200": 3, "422": 1}, ...},  # answers
               "faults": {"429": 0, "5xx": 0, "drop": 0, "truncate": 0},
@@ -56,7 +56,8 @@ class Sandbox:
             }
 
         Operation names are the spec's operationIds: create_tts_stream, create_tts,
-        get_tts_status, get_tts_result, get_tts_results, list_voices.
+        get_tts_status, get_tts_result, get_tts_results, list_voices, list_source_languages,
+        list_target_languages.
         """
         return self._state.stats.snapshot()
 

@@ -1,12 +1,16 @@
-"""What the sandbox's speech sounds like: one short tone (or pause) per character.
+"""What the sandbox's speech sounds like: 60 ms per character, a tone or a pause.
 
-The tones are precomputed per sample rate and layout, so speech of any length is a sequence of
-ready-made byte strings. No I/O.
+Every letter or digit is 60 ms (at speaking rate 1) of one tone whose pitch derives from a hash
+of the whole text (``text_pitch``); every other character is 60 ms of silence. So the length of
+the audio follows the text, and two different texts (say two segments of a long text) can be
+told apart by their pitch. The two pieces are precomputed per sample rate, pitch and layout, so
+speech of any length is a sequence of ready-made byte strings. No I/O.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import numpy as np
 import numpy.typing as npt
@@ -21,21 +25,26 @@ PCM_DTYPES: dict[str, str] = {
     "pcm_f32be": ">f4",
 }
 
-DEFAULT_SAMPLE_RATE = 24_000
+DEFAULT_SAMPLE_RATE = 24_000  # of task results (POST /tts), which no source documents
 SECONDS_PER_CHAR = 0.06
-MIN_SECONDS = 0.5
 
-# Semitones above the base pitch, one per tone class: a pentatonic scale over two octaves.
-_SCALE = (0, 2, 4, 7, 9, 12, 14, 16, 19, 21, 24, 26)
-_BASE_HZ = 196.0
+# Pitches are PITCH_LOWEST_HZ + k * PITCH_STEP_HZ for k in 0..PITCH_STEPS-1: far enough apart
+# for an FFT of a few hundred ms to tell them apart, and below 4 kHz (Nyquist at 8 kHz).
+PITCH_LOWEST_HZ = 200.0
+PITCH_STEP_HZ = 25.0
+PITCH_STEPS = 64
 _AMPLITUDE = 0.4
 
 
-def char_class(ch: str) -> int:
-    """0 (a pause) for spaces and punctuation, else one of 12 tones chosen by the character."""
-    if not ch.isalnum():
-        return 0
-    return 1 + ord(ch.lower()) % len(_SCALE)
+def text_pitch(text: str) -> float:
+    """The pitch in Hz of the tones of ``text``'s speech: from the SHA-256 of its UTF-8."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    return PITCH_LOWEST_HZ + PITCH_STEP_HZ * (int.from_bytes(digest[:4], "big") % PITCH_STEPS)
+
+
+def is_voiced(ch: str) -> bool:
+    """Letters and digits are spoken (a tone); spaces and punctuation are pauses."""
+    return ch.isalnum()
 
 
 def clamp_speaking_rate(rate: float | None) -> float:
@@ -52,18 +61,15 @@ def segment_samples(sample_rate: int, speaking_rate: float | None = None) -> int
 
 
 def speech_samples(text: str, sample_rate: int, speaking_rate: float | None = None) -> int:
-    """Length of the speech for ``text``: one segment per character, at least 0.5 s."""
-    return max(
-        len(text) * segment_samples(sample_rate, speaking_rate), round(MIN_SECONDS * sample_rate)
-    )
+    """Length of the speech for ``text``: one segment (60 ms at rate 1) per character."""
+    return max(1, len(text)) * segment_samples(sample_rate, speaking_rate)
 
 
-def _syllable(tone: int, length: int, sample_rate: int) -> npt.NDArray[np.float64]:
-    if tone == 0:
+def _syllable(freq: float | None, length: int, sample_rate: int) -> npt.NDArray[np.float64]:
+    if freq is None:
         return np.zeros(length)
-    freq = _BASE_HZ * 2.0 ** (_SCALE[tone - 1] / 12.0)
     t = np.arange(length) / sample_rate
-    wave = 0.7 * np.sin(2 * np.pi * freq * t) + 0.3 * np.sin(4 * np.pi * freq * t)
+    wave = np.sin(2 * np.pi * freq * t)
     # Raised-cosine fade in and out: every syllable starts and ends at zero, so they join
     # without clicks.
     ramp = max(1, length // 5)
@@ -84,16 +90,16 @@ def encode_samples(samples: npt.NDArray[np.float64], layout: str) -> bytes:
     return np.round(np.clip(samples, -1.0, 1.0) * full_scale).astype(dtype).tobytes()
 
 
-@functools.lru_cache(maxsize=64)
-def syllable_bank(sample_rate: int, length: int, layout: str) -> tuple[bytes, ...]:
-    """The pause and the 12 tones, ``length`` samples each, as raw bytes in ``layout``."""
-    return tuple(
-        encode_samples(_syllable(tone, length, sample_rate), layout)
-        for tone in range(len(_SCALE) + 1)
+@functools.lru_cache(maxsize=256)
+def syllable_bank(sample_rate: int, length: int, layout: str, pitch: float) -> tuple[bytes, bytes]:
+    """The pause and the tone at ``pitch``, ``length`` samples each, as bytes in ``layout``."""
+    return (
+        encode_samples(_syllable(None, length, sample_rate), layout),
+        encode_samples(_syllable(pitch, length, sample_rate), layout),
     )
 
 
 def text_pieces(text: str, sample_rate: int, length: int, layout: str) -> list[bytes]:
     """One syllable per character of ``text``: the repeating cycle of the speech."""
-    bank = syllable_bank(sample_rate, length, layout)
-    return [bank[char_class(ch)] for ch in text] or [bank[0]]
+    pause, tone = syllable_bank(sample_rate, length, layout, text_pitch(text))
+    return [tone if is_voiced(ch) else pause for ch in text] or [pause]

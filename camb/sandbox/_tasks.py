@@ -22,6 +22,23 @@ class Outcome(enum.Enum):
     PAYMENT = "payment"
 
 
+# Shown by `camb sandbox --help` and the README's offline-testing section.
+TRIGGERS_HELP = """\
+what the sandbox answers:
+  POST /tts-stream  audio whose length follows the text (60 ms per character; letters are a
+                    tone whose pitch comes from a hash of the text, other characters silence),
+                    at the model's sample rate (48 kHz mars-pro and the 8.1 betas, 22.05 kHz
+                    mars-flash and mars-instruct), mp3 unless a format is asked for
+  voices            only the ids of GET /list-voices (others: 400; 422 with --strict-documented)
+  POST /tts         a task, PENDING for --task-duration seconds, then decided by its text:
+    [error]           ERROR, exception_reason PROCESSING_ERROR
+    [harmful]         ERROR, exception_reason HARMFUL_CONTENT_DETECTED
+    [timeout]         TIMEOUT
+    [payment]         PAYMENT_REQUIRED
+    [duration=2.5]    PENDING for 2.5 s instead of --task-duration
+    (none)            SUCCESS with a run id (from 1000 up)
+"""
+
 _OUTCOME_TRIGGER = re.compile(r"\[(error|harmful|timeout|payment)\]", re.IGNORECASE)
 _DURATION_TRIGGER = re.compile(r"\[duration=([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\]", re.IGNORECASE)
 

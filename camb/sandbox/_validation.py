@@ -1,8 +1,9 @@
 """Request validation with FastAPI-shaped errors (``{"loc", "msg", "type", "input"}`` items).
 
 The field rules mirror the request schemas of ``openapi/camb-tts.yaml`` (a test checks them
-against the spec); the sandbox's own extra rules (supported locales, sample rates) are kept
-apart in ``stream_support_errors``. Nothing here does I/O.
+against the spec), with every limit taken from ``camb.api_facts`` (generated from the spec);
+the rules beyond the schema (supported locales and speech models, sample rates) are kept apart
+in ``stream_support_errors``. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -15,27 +16,40 @@ from typing import Any, Literal
 
 import attrs
 
-from camb._models import AUDIO_FORMATS, AudioFormat
+from camb.api_facts import (
+    AUDIO_FORMATS,
+    DEFAULT_OUTPUT_TYPE,
+    GENDER_CODES,
+    INFERENCE_OPTION_RANGES,
+    OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS,
+    OUTPUT_TYPES,
+    RUN_IDS_MAX_ITEMS,
+    RUN_IDS_MIN_ITEMS,
+    SAMPLE_RATES,
+    SERVER_DEFAULT_AUDIO_FORMAT,
+    SERVER_DEFAULT_SPEECH_MODEL,
+    SPEECH_MODELS,
+    STREAM_LOCALE_PATTERN,
+    STREAM_LOCALES,
+    STREAM_TEXT_MAX_LENGTH,
+    STREAM_TEXT_MIN_LENGTH,
+    TASK_AGE_MINIMUM,
+    TASK_TEXT_MIN_LENGTH,
+    VOICE_SETTING_EXCLUSIVE_MINIMUMS,
+    AudioFormat,
+)
 
 from ._audio import sample_rate_problem
+from ._languages import LANGUAGE_IDS
 
 Loc = tuple[str | int, ...]
 ErrorItem = dict[str, Any]
 Kind = Literal["string", "integer", "number", "boolean", "object"]
 
-SUPPORTED_LOCALES: tuple[str, ...] = (
-    "ar-sa",
-    "de-de",
-    "en-gb",
-    "en-us",
-    "es-es",
-    "fr-fr",
-    "hi-in",
-    "ja-jp",
-    "pt-br",
-    "zh-cn",
-)
-OUTPUT_TYPES: tuple[str, ...] = ("raw_bytes", "file_url")
+# No source lists the locales of each model (Camb's docs give only counts: 33 for mars-flash and
+# mars-pro, 158 for the 8.1 betas, 141 for mars-instruct), so every model takes the 62 the
+# official package knows.
+SUPPORTED_LOCALES: dict[str, tuple[str, ...]] = {model: STREAM_LOCALES for model in SPEECH_MODELS}
 
 
 class RequestInvalid(Exception):
@@ -183,31 +197,52 @@ def parse_json_body(body: bytes) -> Any:
 
 # --- POST /tts-stream -----------------------------------------------------------------------
 
-LOCALE_PATTERN = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$"
+
+def _range(name: str, kind: Kind) -> Prop:
+    low, high = INFERENCE_OPTION_RANGES[name]
+    return Prop(name, kind, minimum=low, maximum=high)
+
 
 OUTPUT_CONFIGURATION = (
     Prop("format", "string", enum=AUDIO_FORMATS),
-    Prop("duration", "number", exclusive_minimum=0),
+    Prop(
+        "duration", "number", exclusive_minimum=OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS["duration"]
+    ),
     Prop("apply_enhancement", "boolean"),
-    Prop("sample_rate", "integer", exclusive_minimum=0),
+    Prop(
+        "sample_rate",
+        "integer",
+        exclusive_minimum=OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS["sample_rate"],
+    ),
 )
 VOICE_SETTINGS = (
     Prop("enhance_reference_audio_quality", "boolean"),
     Prop("maintain_source_accent", "boolean"),
     Prop("apply_ref_loudness_norm", "boolean"),
-    Prop("speaking_rate", "number", exclusive_minimum=0),
+    Prop(
+        "speaking_rate",
+        "number",
+        exclusive_minimum=VOICE_SETTING_EXCLUSIVE_MINIMUMS["speaking_rate"],
+    ),
 )
 INFERENCE_OPTIONS = (
-    Prop("stability", "number", minimum=0, maximum=1),
-    Prop("temperature", "number", minimum=0.01, maximum=4),
-    Prop("inference_steps", "integer", minimum=1, maximum=1000),
-    Prop("speaker_similarity", "number", minimum=0, maximum=1),
+    _range("stability", "number"),
+    _range("temperature", "number"),
+    _range("inference_steps", "integer"),
+    _range("speaker_similarity", "number"),
     Prop("localize_speaker_weight", "number"),
     Prop("acoustic_quality_boost", "boolean"),
 )
 CREATE_STREAM_TTS = (
-    Prop("text", "string", required=True, min_length=3, max_length=3000),
-    Prop("language", "string", required=True, pattern=LOCALE_PATTERN),
+    Prop(
+        "text",
+        "string",
+        required=True,
+        min_length=STREAM_TEXT_MIN_LENGTH,
+        max_length=STREAM_TEXT_MAX_LENGTH,
+    ),
+    # Known locales or any string of this shape (the spec's anyOf); support is checked apart.
+    Prop("language", "string", required=True, pattern=STREAM_LOCALE_PATTERN),
     Prop("voice_id", "integer", required=True),
     Prop("speech_model", "string"),
     Prop("user_instructions", "string"),
@@ -220,36 +255,53 @@ CREATE_STREAM_TTS = (
 
 @attrs.frozen
 class StreamRequest:
-    """What the sandbox uses of a valid ``POST /tts-stream`` body."""
+    """What the sandbox uses of a valid ``POST /tts-stream`` body, defaults filled in."""
 
     text: str
     language: str
     voice_id: int
     speech_model: str
     format: AudioFormat
-    sample_rate: int | None
+    sample_rate: int  # asked for, else the model's
     duration: float | None
     speaking_rate: float | None
 
 
-DEFAULT_SPEECH_MODEL = "mars-flash"
+# "auto" is in the official README's list of speech models (not in its type); the sandbox takes
+# it as the server's default model.
+AUTO_SPEECH_MODEL = "auto"
+
+
+def speech_model_of(body: dict[str, Any]) -> str:
+    model: str = body.get("speech_model", SERVER_DEFAULT_SPEECH_MODEL)
+    return SERVER_DEFAULT_SPEECH_MODEL if model == AUTO_SPEECH_MODEL else model
 
 
 def stream_support_errors(body: dict[str, Any]) -> list[ErrorItem]:
-    """The sandbox's rules beyond the schema, for a schema-valid ``POST /tts-stream`` body."""
+    """The rules beyond the schema, for a schema-valid ``POST /tts-stream`` body.
+
+    An unsupported locale is the 422 Camb's docs describe: ``loc`` ``["body"]`` and a message
+    listing the locales the model allows.
+    """
     errors: list[ErrorItem] = []
+    model = speech_model_of(body)
+    if model not in SUPPORTED_LOCALES:
+        known = ", ".join((*SPEECH_MODELS, AUTO_SPEECH_MODEL))
+        msg = f"Value error, Unknown speech_model '{model}'. Known models: {known}"
+        errors.append(error("value_error", ("body", "speech_model"), msg, body["speech_model"]))
+        return errors
     language = body["language"]
-    model = body.get("speech_model", DEFAULT_SPEECH_MODEL)
-    if language not in SUPPORTED_LOCALES:
-        allowed = ", ".join(SUPPORTED_LOCALES)
+    allowed = SUPPORTED_LOCALES[model]
+    if language not in allowed:
         msg = (
             f"Value error, Language '{language}' is not supported by {model}. "
-            f"Allowed locales: {allowed}"
+            f"Allowed locales: {', '.join(allowed)}"
         )
-        errors.append(error("value_error", ("body", "language"), msg, language))
+        errors.append(error("value_error", ("body",), msg, body))
     config = body.get("output_configuration", {})
     if "sample_rate" in config:
-        problem = sample_rate_problem(config.get("format", "wav"), config["sample_rate"])
+        fmt = config.get("format", SERVER_DEFAULT_AUDIO_FORMAT)
+        problem = sample_rate_problem(fmt, config["sample_rate"])
         if problem is not None:
             loc = ("body", "output_configuration", "sample_rate")
             errors.append(
@@ -267,13 +319,14 @@ def parse_stream_request(raw: bytes) -> StreamRequest:
         raise RequestInvalid(errors)
     config = body.get("output_configuration", {})
     settings = body.get("voice_settings", {})
+    model = speech_model_of(body)
     return StreamRequest(
         text=body["text"],
         language=body["language"],
         voice_id=body["voice_id"],
-        speech_model=body.get("speech_model", DEFAULT_SPEECH_MODEL),
-        format=config.get("format", "wav"),
-        sample_rate=config.get("sample_rate"),
+        speech_model=model,
+        format=config.get("format", SERVER_DEFAULT_AUDIO_FORMAT),
+        sample_rate=config.get("sample_rate", SAMPLE_RATES[model]),
         duration=config.get("duration"),
         speaking_rate=settings.get("speaking_rate"),
     )
@@ -282,14 +335,14 @@ def parse_stream_request(raw: bytes) -> StreamRequest:
 # --- POST /tts ------------------------------------------------------------------------------
 
 CREATE_TTS = (
-    Prop("text", "string", required=True, min_length=1),
+    Prop("text", "string", required=True, min_length=TASK_TEXT_MIN_LENGTH),
     Prop("voice_id", "integer", required=True),
     Prop("language", "integer", required=True),
     Prop("project_name", "string"),
     Prop("project_description", "string"),
     Prop("folder_id", "integer"),
-    Prop("gender", "integer", enum=(0, 1, 2, 9)),
-    Prop("age", "integer", minimum=0),
+    Prop("gender", "integer", enum=GENDER_CODES),
+    Prop("age", "integer", minimum=TASK_AGE_MINIMUM),
 )
 
 
@@ -306,17 +359,26 @@ def parse_task_request(raw: bytes) -> TaskRequest:
     body, errors = check_object(parse_json_body(raw), CREATE_TTS, ("body",))
     if errors:
         raise RequestInvalid(errors)
+    if body["language"] not in LANGUAGE_IDS:
+        msg = (
+            f"Value error, {body['language']} is not a language id; "
+            "see GET /source-languages and GET /target-languages"
+        )
+        raise RequestInvalid([error("value_error", ("body", "language"), msg, body["language"])])
     return TaskRequest(text=body["text"], voice_id=body["voice_id"], language=body["language"])
 
 
 # --- POST /tts-results ----------------------------------------------------------------------
 
-RUN_IDS_MIN = 2
-RUN_IDS_MAX = 5
+RUN_IDS_MIN = RUN_IDS_MIN_ITEMS
+RUN_IDS_MAX = RUN_IDS_MAX_ITEMS
 
 
-def run_ids_errors(value: Any) -> tuple[list[int], list[ErrorItem]]:
-    """Validate a ``RunIDsRequestPayload``: 2 to 5 unique integers > 0."""
+def run_ids_errors(
+    value: Any, *, refuse_duplicates: bool = True
+) -> tuple[list[int], list[ErrorItem]]:
+    """Validate a ``RunIDsRequestPayload``: 2 to 5 integers > 0, unique unless
+    ``refuse_duplicates`` is false (then duplicates are dropped, order kept)."""
     if not isinstance(value, dict):
         msg = "Input should be a valid dictionary or object to extract fields from"
         return [], [error("model_attributes_type", ("body",), msg, value)]
@@ -344,12 +406,14 @@ def run_ids_errors(value: Any) -> tuple[list[int], list[ErrorItem]]:
         item = error("too_long", loc, msg, items, field_type="List", max_length=RUN_IDS_MAX)
         return [], [item]
     if len(set(run_ids)) != len(run_ids):
+        if not refuse_duplicates:
+            return list(dict.fromkeys(run_ids)), []
         return [], [error("value_error", loc, "Value error, run_ids must be unique", items)]
     return run_ids, []
 
 
-def parse_run_ids(raw: bytes) -> list[int]:
-    run_ids, errors = run_ids_errors(parse_json_body(raw))
+def parse_run_ids(raw: bytes, *, refuse_duplicates: bool = True) -> list[int]:
+    run_ids, errors = run_ids_errors(parse_json_body(raw), refuse_duplicates=refuse_duplicates)
     if errors:
         raise RequestInvalid(errors)
     return run_ids
@@ -377,7 +441,7 @@ def parse_run_id(text: str) -> int:
 def parse_output_type(text: str | None) -> str:
     """The ``output_type`` query parameter (default ``raw_bytes``)."""
     if text is None:
-        return "raw_bytes"
+        return DEFAULT_OUTPUT_TYPE
     if text not in OUTPUT_TYPES:
         expected = _choices_text(OUTPUT_TYPES)
         loc: Loc = ("query", "output_type")

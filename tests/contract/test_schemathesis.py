@@ -7,9 +7,13 @@ documented behaviour that no schema can predict:
 
 - `GET /tts-result/{run_id}` answers 400 (documented: "The run id is not valid or is not a
   text-to-speech run") for a run id that does not exist; schemathesis draws random run ids.
-- `POST /tts-stream` answers 422 for a well-formed locale the model does not speak, or a
+- `POST /tts-stream` answers 422 for a well-formed locale the model does not speak (Camb's
+  docs: `loc` `["body"]`, listing the allowed ones), a speech model it does not know, or a
   sample rate the format cannot carry (e.g. 2 Hz; mp3 only takes the MPEG rates); the spec only
   says `language` is a lower-case BCP-47 locale and `sample_rate` a positive integer.
+- `POST /tts-stream` and `POST /tts` answer 400 for a voice that is not one of the key's
+  (the spec's `x-sandbox-choice` answer), and `POST /tts` 422 for a language id that is not
+  one of GET /source-languages.
 
 Any other rejection of valid data still fails. The spec-validating transport is not used here:
 schemathesis sends invalid requests on purpose, and it does not go through the facade.
@@ -43,9 +47,13 @@ CONFIG = schemathesis.Config.from_dict(
 )
 schema = schemathesis.openapi.from_path(SPEC_PATH, config=CONFIG)
 
-STREAM_RULES_BEYOND_THE_SCHEMA = {
-    ("body", "language"),
-    ("body", "output_configuration", "sample_rate"),
+RULES_BEYOND_THE_SCHEMA = {
+    "create_tts_stream": {
+        ("body",),
+        ("body", "speech_model"),
+        ("body", "output_configuration", "sample_rate"),
+    },
+    "create_tts": {("body", "language")},
 }
 
 
@@ -55,9 +63,11 @@ def _documented_rejection(case: Any, response: Any) -> bool:
         body = response.json()
     except ValueError:
         return False
-    if operation_id == "get_tts_result" and response.status_code == 400:
+    if operation_id in ("get_tts_result", "create_tts_stream", "create_tts") and (
+        response.status_code == 400
+    ):
         return isinstance(body, dict) and isinstance(body.get("detail"), str)
-    if operation_id == "create_tts_stream" and response.status_code == 422:
+    if operation_id in RULES_BEYOND_THE_SCHEMA and response.status_code == 422:
         detail = body.get("detail") if isinstance(body, dict) else None
         return (
             isinstance(detail, list)
@@ -65,7 +75,7 @@ def _documented_rejection(case: Any, response: Any) -> bool:
             and all(
                 isinstance(item, dict)
                 and item.get("type") == "value_error"
-                and tuple(item.get("loc", ())) in STREAM_RULES_BEYOND_THE_SCHEMA
+                and tuple(item.get("loc", ())) in RULES_BEYOND_THE_SCHEMA[operation_id]
                 for item in detail
             )
         )
@@ -190,7 +200,9 @@ def _value_error(*loc: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("operation_id", "status", "body", "documented"),
     [
-        ("create_tts_stream", 422, {"detail": [_value_error("body", "language")]}, True),
+        ("create_tts_stream", 422, {"detail": [_value_error("body")]}, True),
+        ("create_tts_stream", 422, {"detail": [_value_error("body", "speech_model")]}, True),
+        ("create_tts_stream", 422, {"detail": [_value_error("body", "language")]}, False),
         (
             "create_tts_stream",
             422,
@@ -201,15 +213,18 @@ def _value_error(*loc: str) -> dict[str, Any]:
         (
             "create_tts_stream",
             422,
-            {"detail": [_value_error("body", "language"), _value_error("body", "voice_id")]},
+            {"detail": [_value_error("body"), _value_error("body", "voice_id")]},
             False,
         ),
         ("create_tts_stream", 422, {"detail": []}, False),
-        ("create_tts_stream", 400, {"detail": "bad"}, False),
+        ("create_tts_stream", 400, {"detail": "Voice 9 is not available."}, True),
+        ("create_tts_stream", 400, {"detail": ["not a string"]}, False),
+        ("create_tts", 400, {"detail": "Voice 9 is not available."}, True),
         ("get_tts_result", 400, {"detail": "Run 1 is not a text-to-speech run."}, True),
         ("get_tts_result", 422, {"detail": []}, False),
         ("get_tts_results", 400, {"detail": "bad"}, False),
-        ("create_tts", 422, {"detail": [_value_error("body", "language")]}, False),
+        ("create_tts", 422, {"detail": [_value_error("body", "language")]}, True),
+        ("create_tts", 422, {"detail": [_value_error("body", "voice_id")]}, False),
     ],
 )
 def test_only_documented_rejections_of_valid_data_are_let_through(

@@ -26,7 +26,7 @@ from camb.sandbox._sources import (
     CycleSource,
     iter_source,
 )
-from camb.sandbox._synth import char_class, speech_samples
+from camb.sandbox._synth import PITCH_LOWEST_HZ, is_voiced, speech_samples, text_pitch
 
 
 @settings(max_examples=200, deadline=None)
@@ -63,16 +63,23 @@ def test_concat_and_chunk_sizes() -> None:
     assert [len(chunk) for chunk in chunks] == [2, 4, 3]
 
 
-def test_char_classes() -> None:
-    assert char_class(" ") == char_class(",") == char_class("\n") == 0
-    assert all(char_class(ch) > 0 for ch in "aZ9हक中")
-    assert len({char_class(ch) for ch in "abcdefghijkl"}) > 6
+def test_letters_are_voiced_and_the_rest_are_pauses() -> None:
+    assert not any(is_voiced(ch) for ch in " ,\n.!?।。")
+    assert all(is_voiced(ch) for ch in "aZ9हक中")
 
 
-def test_speech_is_at_least_half_a_second() -> None:
-    assert speech_samples("abc", 24000) == 12000
+def test_speech_is_60_ms_per_character() -> None:
+    assert speech_samples("abc", 24000) == 3 * 1440
     assert speech_samples("a" * 100, 24000) == 100 * 1440
     assert speech_samples("a" * 100, 24000, speaking_rate=2.0) == 100 * 720
+    assert speech_samples("a" * 100, 22050) == 100 * 1323
+
+
+def test_the_pitch_is_a_function_of_the_text() -> None:
+    assert text_pitch("Segment one.") == text_pitch("Segment one.")
+    pitches = {text_pitch(f"Segment number {i}.") for i in range(40)}
+    assert len(pitches) > 20
+    assert all(PITCH_LOWEST_HZ <= pitch < 4000 for pitch in pitches)
 
 
 def test_different_texts_sound_different() -> None:

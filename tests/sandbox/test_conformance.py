@@ -87,7 +87,7 @@ def test_stream_bad_json(api: httpx.Client) -> None:
 
 
 def test_task_flow_answers(api: httpx.Client) -> None:
-    created = api.post("/tts", json={"text": "Conformance", "voice_id": 1, "language": 1})
+    created = api.post("/tts", json={"text": "Conformance", "voice_id": 147320, "language": 1})
     assert_conforms("/tts", "POST", created)
     task_id = created.json()["task_id"]
     pending = api.get(f"/tts/{task_id}")

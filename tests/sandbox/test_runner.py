@@ -29,7 +29,7 @@ def test_running_leaves_nothing_behind() -> None:
         assert not sb.url.endswith("/")
         with httpx.Client(base_url=sb.url, headers={"x-api-key": sb.api_key}) as client:
             assert client.get("/list-voices").status_code == 200
-            run = client.post("/tts", json={"text": "abc", "voice_id": 1, "language": 1})
+            run = client.post("/tts", json={"text": "abc", "voice_id": 147320, "language": 1})
             assert run.status_code == 200
         assert _sandbox_threads()
     assert set(threading.enumerate()) <= before

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from camb.api_facts import SAMPLE_RATES, SERVER_DEFAULT_SPEECH_MODEL, SPEECH_MODELS, STREAM_LOCALES
 from camb.sandbox._validation import SUPPORTED_LOCALES
 
 from ._helpers import STREAM_BODY
@@ -44,8 +45,18 @@ def test_content_type_and_credits_follow_the_format(
     assert len(response.content) > 100
 
 
-def test_default_format_is_wav_and_is_chunked(client: httpx.Client) -> None:
-    with client.stream("POST", "/tts-stream", json=STREAM_BODY) as response:
+def test_default_format_is_the_documented_mp3(client: httpx.Client) -> None:
+    """The official package documents mp3 as the format when none is asked for."""
+    response = client.post("/tts-stream", json=STREAM_BODY)
+    assert response.headers["content-type"] == "audio/mpeg"
+    info = soundfile.info(io.BytesIO(response.content))
+    assert info.format == "MP3"
+    assert info.samplerate == SAMPLE_RATES[SERVER_DEFAULT_SPEECH_MODEL] == 48000
+
+
+def test_wav_is_chunked_with_one_header(client: httpx.Client) -> None:
+    body = {**STREAM_BODY, "output_configuration": {"format": "wav"}}
+    with client.stream("POST", "/tts-stream", json=body) as response:
         assert response.headers["content-type"] == "audio/wav"
         assert response.headers.get("transfer-encoding") == "chunked"
         assert "content-length" not in response.headers
@@ -60,18 +71,22 @@ def test_default_format_is_wav_and_is_chunked(client: httpx.Client) -> None:
 
 
 def test_a_long_stream_comes_in_several_chunks(client: httpx.Client) -> None:
-    body = {**STREAM_BODY, "output_configuration": {"format": "pcm_s16le", "duration": 30.0}}
+    body = {
+        **STREAM_BODY,
+        "speech_model": "mars-flash",
+        "output_configuration": {"format": "pcm_s16le", "duration": 30.0},
+    }
     with client.stream("POST", "/tts-stream", json=body) as response:
         sizes = [len(chunk) for chunk in response.iter_raw()]
-    assert sum(sizes) == 30 * 24000 * 2
+    assert sum(sizes) == 30 * 22050 * 2
     assert len(sizes) > 3
 
 
 @pytest.mark.parametrize("fmt", ["wav", "flac", "mp3"])
 def test_audio_decodes_and_is_not_silence(client: httpx.Client, fmt: str) -> None:
-    response = stream(client, output_configuration={"format": fmt})
+    response = stream(client, speech_model="mars-flash", output_configuration={"format": fmt})
     samples, rate = soundfile.read(io.BytesIO(response.content), dtype="float64")
-    assert rate == 24000
+    assert rate == 22050
     assert len(samples) >= 0.9 * len(STREAM_BODY["text"]) * 0.06 * rate
     assert np.sqrt(np.mean(samples**2)) > 0.02
 
@@ -135,13 +150,34 @@ def test_text_length_limits(client: httpx.Client, length: int, status: int) -> N
         assert item["loc"] == ["body", "text"]
 
 
-def test_unknown_locale_lists_the_allowed_ones(client: httpx.Client) -> None:
-    response = stream(client, language="xx-yy")
+@pytest.mark.parametrize("model", [*SPEECH_MODELS, None])
+def test_unknown_locale_lists_the_allowed_ones(client: httpx.Client, model: str | None) -> None:
+    """As Camb's docs describe it: a 422 at ``["body"]`` listing the model's locales."""
+    extra = {} if model is None else {"speech_model": model}
+    response = stream(client, language="en-gb", **extra)
     assert response.status_code == 422
     [item] = response.json()["detail"]
-    assert item["loc"] == ["body", "language"]
-    for locale in SUPPORTED_LOCALES:
-        assert locale in item["msg"]
+    assert item["loc"] == ["body"]
+    assert item["msg"].startswith("Value error, Language 'en-gb' is not supported by ")
+    assert (model or SERVER_DEFAULT_SPEECH_MODEL) in item["msg"]
+    allowed = item["msg"].split("Allowed locales: ")[1].split(", ")
+    assert allowed == list(SUPPORTED_LOCALES[model or SERVER_DEFAULT_SPEECH_MODEL])
+    assert "ar-kw" in allowed
+    assert "en-uk" in allowed
+
+
+@pytest.mark.parametrize("locale", STREAM_LOCALES)
+def test_every_official_locale_is_spoken(client: httpx.Client, locale: str) -> None:
+    response = stream(client, language=locale, output_configuration={"format": "pcm_s16le"})
+    assert response.status_code == 200, response.text
+
+
+def test_unknown_speech_model_is_refused(client: httpx.Client) -> None:
+    response = stream(client, speech_model="mars-99")
+    assert response.status_code == 422
+    [item] = response.json()["detail"]
+    assert item["loc"] == ["body", "speech_model"]
+    assert all(model in item["msg"] for model in SPEECH_MODELS)
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,8 @@ def props_from_spec(schema: dict[str, Any]) -> dict[str, Prop]:
     found = {}
     for name, raw in schema["properties"].items():
         prop = _spec.resolve(raw)
+        if "anyOf" in prop:  # an open enum: the sandbox checks its free-string branch
+            prop = next(branch for branch in prop["anyOf"] if branch.get("type") == "string")
         kind = prop["type"]
         found[name] = Prop(
             name,
@@ -225,7 +227,27 @@ def test_non_json_numbers_and_bytes_are_rejected(raw: bytes) -> None:
 
 def test_stream_request_defaults() -> None:
     request = parse_stream_request(b'{"text": "abc", "language": "hi-in", "voice_id": 1}')
-    assert (request.format, request.sample_rate, request.duration) == ("wav", None, None)
+    assert (request.format, request.sample_rate, request.duration) == ("mp3", 48000, None)
+    assert request.speech_model == "mars-8.1-flash-beta"
+
+
+@pytest.mark.parametrize(
+    ("model", "rate"),
+    [
+        ("mars-pro", 48000),
+        ("mars-8.1-pro-beta", 48000),
+        ("mars-8.1-flash-beta", 48000),
+        ("mars-flash", 22050),
+        ("mars-instruct", 22050),
+        ("auto", 48000),
+    ],
+)
+def test_each_model_speaks_at_its_documented_rate(model: str, rate: int) -> None:
+    body = {"text": "abc", "language": "en-us", "voice_id": 1, "speech_model": model}
+    request = parse_stream_request(json.dumps(body).encode())
+    assert request.sample_rate == rate
+    asked = {**body, "output_configuration": {"sample_rate": 16000, "format": "wav"}}
+    assert parse_stream_request(json.dumps(asked).encode()).sample_rate == 16000
 
 
 @pytest.mark.parametrize(("text", "value"), [("1", 1), ("000042", 42), ("+7", 7)])

@@ -9,9 +9,12 @@ from .error_detail import ErrorDetail
 from .gender import Gender
 from .http_validation_error import HTTPValidationError
 from .inference_options import InferenceOptions
+from .language import Language
 from .output_configuration import OutputConfiguration
 from .output_type import OutputType
 from .run_i_ds_request_payload import RunIDsRequestPayload
+from .speech_model_kind import SpeechModelKind
+from .stream_language import StreamLanguage
 from .task_id import TaskID
 from .task_status import TaskStatus
 from .task_status_kind import TaskStatusKind
@@ -30,9 +33,12 @@ __all__ = (
     "Gender",
     "HTTPValidationError",
     "InferenceOptions",
+    "Language",
     "OutputConfiguration",
     "OutputType",
     "RunIDsRequestPayload",
+    "SpeechModelKind",
+    "StreamLanguage",
     "TaskID",
     "TaskStatus",
     "TaskStatusKind",

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.speech_model_kind import SpeechModelKind
+from ..models.stream_language import StreamLanguage
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,10 +24,13 @@ class CreateStreamTTSRequest:
     """
     Attributes:
         text (str): The text to speak, 3 to 3000 characters.
-        language (str): A lower-case BCP-47 locale such as en-us, hi-in, pt-br or zh-cn.
-        voice_id (int): A voice id from GET /list-voices.
-        speech_model (str | Unset): The model to speak with. Seen values: mars-8.1-flash-beta, mars-8.1-pro-beta, mars-
-            flash, mars-pro, mars-instruct.
+        language (str | StreamLanguage): A lower-case BCP-47 locale such as en-us, hi-in, pt-br or zh-cn: one of the
+            locales the official package knows (StreamLanguage), or one the API added since. A locale the chosen
+            speech_model does not support is a 422 listing the allowed ones.
+        voice_id (int): A voice id from GET /list-voices. A voice that is not this key's is refused (see the 400
+            answer).
+        speech_model (SpeechModelKind | str | Unset): The model to speak with: one of SpeechModelKind, or a model the
+            API added since. Left out, the server picks its default (x-server-default).
         user_instructions (str | Unset): Instructions for the mars-instruct model only.
         enhance_named_entities_pronunciation (bool | Unset):
         output_configuration (OutputConfiguration | Unset):
@@ -34,9 +39,9 @@ class CreateStreamTTSRequest:
     """
 
     text: str
-    language: str
+    language: str | StreamLanguage
     voice_id: int
-    speech_model: str | Unset = UNSET
+    speech_model: SpeechModelKind | str | Unset = UNSET
     user_instructions: str | Unset = UNSET
     enhance_named_entities_pronunciation: bool | Unset = UNSET
     output_configuration: OutputConfiguration | Unset = UNSET
@@ -47,11 +52,21 @@ class CreateStreamTTSRequest:
     def to_dict(self) -> dict[str, Any]:
         text = self.text
 
-        language = self.language
+        language: str
+        if isinstance(self.language, StreamLanguage):
+            language = self.language.value
+        else:
+            language = self.language
 
         voice_id = self.voice_id
 
-        speech_model = self.speech_model
+        speech_model: str | Unset
+        if isinstance(self.speech_model, Unset):
+            speech_model = UNSET
+        elif isinstance(self.speech_model, SpeechModelKind):
+            speech_model = self.speech_model.value
+        else:
+            speech_model = self.speech_model
 
         user_instructions = self.user_instructions
 
@@ -102,11 +117,35 @@ class CreateStreamTTSRequest:
         d = dict(src_dict)
         text = d.pop("text")
 
-        language = d.pop("language")
+        def _parse_language(data: object) -> str | StreamLanguage:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                language_type_0 = StreamLanguage(data)
+
+                return language_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(str | StreamLanguage, data)
+
+        language = _parse_language(d.pop("language"))
 
         voice_id = d.pop("voice_id")
 
-        speech_model = d.pop("speech_model", UNSET)
+        def _parse_speech_model(data: object) -> SpeechModelKind | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                speech_model_type_0 = SpeechModelKind(data)
+
+                return speech_model_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(SpeechModelKind | str | Unset, data)
+
+        speech_model = _parse_speech_model(d.pop("speech_model", UNSET))
 
         user_instructions = d.pop("user_instructions", UNSET)
 

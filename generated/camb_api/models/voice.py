@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,26 +13,30 @@ T = TypeVar("T", bound="Voice")
 
 @_attrs_define
 class Voice:
-    """
-    Attributes:
-        id (int):
-        voice_name (str):
-        gender (int | Unset): Gender code; 0 not known, 1 male, 2 female, 9 not applicable.
-        age (int | Unset):
-        language (int | Unset):
-        transcript (str | Unset):
-        description (str | Unset):
-        is_published (bool | Unset):
+    """A voice, with every field of the official package's Voice type. Only id and voice_name are always there; the others
+    may be missing or null. Fields the API adds are kept.
+
+        Attributes:
+            id (int):
+            voice_name (str):
+            gender (int | None | Unset): Gender code; 0 not known, 1 male, 2 female, 9 not applicable.
+            age (int | None | Unset):
+            language (int | None | Unset): A numeric language id (GET /source-languages).
+            transcript (None | str | Unset):
+            description (None | str | Unset):
+            is_published (bool | None | Unset):
+            signed_url (None | str | Unset): A presigned URL of the voice's reference audio, when the API gives one.
     """
 
     id: int
     voice_name: str
-    gender: int | Unset = UNSET
-    age: int | Unset = UNSET
-    language: int | Unset = UNSET
-    transcript: str | Unset = UNSET
-    description: str | Unset = UNSET
-    is_published: bool | Unset = UNSET
+    gender: int | None | Unset = UNSET
+    age: int | None | Unset = UNSET
+    language: int | None | Unset = UNSET
+    transcript: None | str | Unset = UNSET
+    description: None | str | Unset = UNSET
+    is_published: bool | None | Unset = UNSET
+    signed_url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,17 +44,47 @@ class Voice:
 
         voice_name = self.voice_name
 
-        gender = self.gender
+        gender: int | None | Unset
+        if isinstance(self.gender, Unset):
+            gender = UNSET
+        else:
+            gender = self.gender
 
-        age = self.age
+        age: int | None | Unset
+        if isinstance(self.age, Unset):
+            age = UNSET
+        else:
+            age = self.age
 
-        language = self.language
+        language: int | None | Unset
+        if isinstance(self.language, Unset):
+            language = UNSET
+        else:
+            language = self.language
 
-        transcript = self.transcript
+        transcript: None | str | Unset
+        if isinstance(self.transcript, Unset):
+            transcript = UNSET
+        else:
+            transcript = self.transcript
 
-        description = self.description
+        description: None | str | Unset
+        if isinstance(self.description, Unset):
+            description = UNSET
+        else:
+            description = self.description
 
-        is_published = self.is_published
+        is_published: bool | None | Unset
+        if isinstance(self.is_published, Unset):
+            is_published = UNSET
+        else:
+            is_published = self.is_published
+
+        signed_url: None | str | Unset
+        if isinstance(self.signed_url, Unset):
+            signed_url = UNSET
+        else:
+            signed_url = self.signed_url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -72,6 +106,8 @@ class Voice:
             field_dict["description"] = description
         if is_published is not UNSET:
             field_dict["is_published"] = is_published
+        if signed_url is not UNSET:
+            field_dict["signed_url"] = signed_url
 
         return field_dict
 
@@ -82,17 +118,68 @@ class Voice:
 
         voice_name = d.pop("voice_name")
 
-        gender = d.pop("gender", UNSET)
+        def _parse_gender(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
 
-        age = d.pop("age", UNSET)
+        gender = _parse_gender(d.pop("gender", UNSET))
 
-        language = d.pop("language", UNSET)
+        def _parse_age(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
 
-        transcript = d.pop("transcript", UNSET)
+        age = _parse_age(d.pop("age", UNSET))
 
-        description = d.pop("description", UNSET)
+        def _parse_language(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
 
-        is_published = d.pop("is_published", UNSET)
+        language = _parse_language(d.pop("language", UNSET))
+
+        def _parse_transcript(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        transcript = _parse_transcript(d.pop("transcript", UNSET))
+
+        def _parse_description(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        description = _parse_description(d.pop("description", UNSET))
+
+        def _parse_is_published(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        is_published = _parse_is_published(d.pop("is_published", UNSET))
+
+        def _parse_signed_url(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        signed_url = _parse_signed_url(d.pop("signed_url", UNSET))
 
         voice = cls(
             id=id,
@@ -103,6 +190,7 @@ class Voice:
             transcript=transcript,
             description=description,
             is_published=is_published,
+            signed_url=signed_url,
         )
 
         voice.additional_properties = d
