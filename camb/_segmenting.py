@@ -68,6 +68,7 @@ _CLAUSE_RE = re.compile(
     rf"[,;:][{re.escape(_CLOSERS)}]*(?=\s)|[、，；：،؛︐︑︓︔][{re.escape(_CLOSERS)}]*|[–—―]"
     r"|(?<=\s)-(?=\s)"
 )
+_NEXT_NONSPACE_RE = re.compile(r"\S")
 _WORD_BEFORE_RE = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$")
 
 # A '.' after one of these (compared lower-case, without the final dot) does not end a
@@ -228,7 +229,8 @@ def _sentence_end(text: str, match: re.Match[str]) -> bool:
         return False  # "3.14", "example.com", "?!x"
     if match.group("latin") != ".":
         return True
-    following = text[end:].lstrip()[:1]
+    next_char = _NEXT_NONSPACE_RE.search(text, end)
+    following = next_char.group() if next_char else ""
     if following.islower():
         return False
     word = _WORD_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
@@ -336,6 +338,8 @@ class _Planner:
             kind = _INSIDE_TOKEN if space else _fine_kind(before, after)
             if offset > best.get(kind, -1) and self._valid(start, offset):
                 best[kind] = offset
+                if kind == _WORD and offset >= fill:
+                    break  # nothing found further left can beat it
         chosen = _choose(best, fill)
         # _check_limits guarantees a valid offset exists in every window.
         assert chosen is not None
