@@ -7,6 +7,7 @@ import struct
 import wave
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import soundfile
@@ -224,7 +225,6 @@ def test_streamed_flac_decodes_whole() -> None:
     body += stream.finish()
     # Its STREAMINFO does not know the length (a stream); decoders read every frame.
     assert audio_duration("flac", body) is None
-    av = pytest.importorskip("av")
     with av.open(io.BytesIO(body), format="flac") as container:
         samples = np.concatenate([f.to_ndarray()[0] for f in container.decode(audio=0)])
     assert runs(samples) == [(1000, 2400), (2000, 4800), (3000, 1200)]
@@ -353,7 +353,6 @@ def adts_frames(data: bytes) -> int:
 
 
 def aac_tone(freq: float, seconds: float, channels: int = 1) -> bytes:
-    av = pytest.importorskip("av")
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="adts") as container:
         stream = container.add_stream(
@@ -372,7 +371,6 @@ def aac_tone(freq: float, seconds: float, channels: int = 1) -> bytes:
 
 
 def decode_aac(data: bytes) -> np.ndarray:
-    av = pytest.importorskip("av")
     with av.open(io.BytesIO(data), format="aac") as container:
         parts = [f.to_ndarray()[0] for f in container.decode(audio=0)]
     return np.concatenate(parts)
@@ -447,3 +445,95 @@ def test_a_join_needs_segments_and_ends_once() -> None:
     with pytest.raises(camb.InvalidInputError) as caught:
         Joiner("ogg", io.BytesIO())  # type: ignore[arg-type]
     assert caught.value.param == "format"
+
+
+# --- less common layouts -----------------------------------------------------------------------
+
+
+def test_mpeg1_stereo_with_an_ape_tag_and_streamed_pauses(tmp_path: Path) -> None:
+    stereo = np.stack([tone(440, 0.5), tone(440, 0.5)], axis=1)
+    path = tmp_path / "s.mp3"
+    soundfile.write(path, stereo, 48000, format="MP3")
+    raw = path.read_bytes()
+    ape_footer = b"APETAGEX" + struct.pack("<IIII", 2000, 32 + 10, 1, 0x80000000) + bytes(8)
+    tagged = raw + b"APETAGEX" + bytes(24) + b"k=v\0val000" + ape_footer
+    stream = StreamJoiner("mp3")
+    body = b"".join(stream.feed(tagged)) + b"".join(stream.feed(raw, pause_before=0.24))
+    offsets = mpeg_frames(body)  # every byte is a frame: tags gone, no Xing frame in a stream
+    assert len(offsets) == 2 * (len(mpeg_frames(raw)) - 1) + 10  # 0.24 s = 10 x 1152 samples
+    assert stream.duration == pytest.approx(len(offsets) * 1152 / 48000)
+    decoded, rate = soundfile.read(io.BytesIO(body))
+    assert (rate, decoded.shape[1]) == (48000, 2)
+
+
+def test_adts_that_is_broken_or_unlike_raises_a_typed_error() -> None:
+    good = b"".join(map(bytes, stream_audio("Some words.", "adts").chunks))
+    other = b"".join(map(bytes, stream_audio("Some words.", "adts", sample_rate=16000).chunks))
+    cases = [
+        (b"\x00" * 20, "no ADTS frame"),
+        (good[:-3], "truncated"),
+        (good + other, "changes format"),
+        (good[:3] + bytes([good[3] & 0xFC]) + bytes([0]) + good[5:], "invalid ADTS"),
+        (other, "differs"),
+    ]
+    for bad, message in cases:
+        joiner = Joiner("adts", io.BytesIO())
+        joiner.add(good)
+        with pytest.raises(AudioJoinError, match=message):
+            joiner.add(bad)
+
+
+def test_adts_pauses_need_aac_lc() -> None:
+    good = bytearray(b"".join(map(bytes, stream_audio("Some words.", "adts").chunks)))
+    position = 0
+    while position < len(good):  # mark every frame AAC Main instead of LC
+        good[position + 2] &= 0x3F
+        header = good[position : position + 7]
+        position += ((header[3] & 3) << 11) | (header[4] << 3) | (header[5] >> 5)
+    joiner = StreamJoiner("adts")
+    list(joiner.feed(bytes(good)))
+    with pytest.raises(AudioJoinError, match="AAC-LC"):
+        list(joiner.feed(bytes(good), pause_before=0.5))
+
+
+@pytest.mark.parametrize(("fmt", "subtype"), [("WAVEX", "PCM_16"), ("WAV", "PCM_U8")])
+def test_extensible_and_8_bit_wav_pause_with_true_silence(fmt: str, subtype: str) -> None:
+    def segment(level: float) -> bytes:
+        buffer = io.BytesIO()
+        soundfile.write(buffer, np.full(100, level), RATE, format=fmt, subtype=subtype)
+        return buffer.getvalue()
+
+    out = io.BytesIO()
+    joiner = Joiner("wav", out)
+    joiner.add(segment(0.5))
+    joiner.add(segment(-0.5), pause_before=0.01)
+    joiner.finish()
+    decoded, _ = soundfile.read(io.BytesIO(out.getvalue()))
+    as_int = np.round(decoded * 4).astype(int)
+    assert runs(as_int) == [(2, 100), (0, 240), (-2, 100)]
+
+
+def test_wav_that_is_not_pcm_or_is_malformed_is_refused() -> None:
+    adpcm = struct.pack("<HHIIHH", 2, 1, RATE, RATE, 256, 4)
+    fmt = struct.pack("<HHIIHH", 1, 1, RATE, RATE * 2, 2, 16)
+    cases = {
+        "not PCM": b"RIFF\0\0\0\0WAVEfmt " + struct.pack("<I", 16) + adpcm + b"data\0\0\0\0",
+        "before its fmt": b"RIFF\0\0\0\0WAVEdata" + struct.pack("<I", 2) + b"\0\0",
+        "too short": b"RIFF\0\0\0\0WAVEfmt " + struct.pack("<I", 8) + bytes(8),
+        "truncated": b"RIFF\0\0\0\0WAVEfmt " + struct.pack("<I", 16) + fmt[:10],
+    }
+    for message, bad in cases.items():
+        with pytest.raises(AudioJoinError, match=message):
+            Joiner("wav", io.BytesIO()).add(bad)
+
+
+def test_bad_arguments_are_refused_before_reading() -> None:
+    with pytest.raises(camb.InvalidInputError) as caught:
+        Joiner("wav", io.BytesIO(), channels=0)
+    assert caught.value.param == "channels"
+    with pytest.raises(camb.InvalidInputTypeError) as caught:
+        Joiner("wav", io.BytesIO()).add(12)  # type: ignore[arg-type]
+    assert caught.value.param == "segment"
+    with pytest.raises(camb.InvalidInputError) as caught:
+        Joiner("wav", io.BytesIO()).add(wav_bytes(constant(1, 10)), pause_before=-1)
+    assert caught.value.param == "paragraph_pause"
