@@ -1,0 +1,877 @@
+"""Joining the audio of many segments into one file of one format. No network I/O.
+
+`/tts-stream` answers each segment with a complete audio body. Laid end to end those are not
+one valid file: every WAV has its own header, MP3s carry ID3 tags and a Xing/Info frame whose
+frame count makes players stop after the first segment, and FLAC streams cannot be
+concatenated at all. This module reads each segment's file, keeps only its audio, and writes
+one stream with one header:
+
+=========  ===================  =================================================================
+output     ask the API for      what the joined file is
+=========  ===================  =================================================================
+wav        wav                  one RIFF header (the first segment's fmt), the data chunks
+                                concatenated, sizes written by `finish()`
+pcm_*      the same pcm_*       the samples concatenated
+mp3        mp3                  the MPEG frames concatenated, without ID3v2/ID3v1/APE tags and
+                                without each segment's Xing/Info/VBRI frame; one new Xing
+                                frame in front counts all frames (VBR length for decoders)
+adts       adts                 the ADTS frames concatenated, without ID3/APE tags
+flac       pcm_s16le            one FLAC stream encoded once from the segments' samples (needs
+                                the `audio` extra: soundfile and numpy)
+=========  ===================  =================================================================
+
+Use `wire_format_for(output)` to learn what to request. Raw PCM says nothing about its sample
+rate, so `sample_rate` (the request's, or the model's default) is passed in for pcm_* and flac.
+
+`Joiner` writes a file (in 1 MiB chunks, never holding a whole segment); `StreamJoiner` makes
+the same bytes progressively, for playback while later segments are still being made.
+Malformed segment audio raises `AudioJoinError` (a `CambError`).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import struct
+from collections.abc import Iterator
+from typing import IO, Any, BinaryIO, Final
+
+import attrs
+
+from ._exceptions import CambError, InvalidInputError, InvalidInputTypeError
+from ._models import AUDIO_FORMATS, AudioFormat
+
+__all__ = [
+    "AUDIO_EXTRA_HINT",
+    "AudioExtraMissingError",
+    "AudioJoinError",
+    "JoinResult",
+    "Joiner",
+    "StreamJoiner",
+    "audio_duration",
+    "check_paragraph_pause",
+    "wire_format_for",
+]
+
+CHUNK: Final = 1 << 20  # bytes copied at a time
+MAX_PAUSE_SECONDS: Final = 60.0
+AUDIO_EXTRA_HINT: Final = "pip install 'camb-tts[audio]'"
+
+# Sample layout of each raw PCM format: bytes per sample and struct byte order.
+PCM_WIDTHS: Final[dict[str, int]] = {
+    "pcm_s16le": 2,
+    "pcm_s16be": 2,
+    "pcm_s32le": 4,
+    "pcm_s32be": 4,
+    "pcm_f32le": 4,
+    "pcm_f32be": 4,
+}
+_WAVE_PCM, _WAVE_FLOAT, _WAVE_EXTENSIBLE = 1, 3, 0xFFFE
+_UNKNOWN_SIZE = 0xFFFFFFFF
+
+
+class AudioJoinError(CambError):
+    """A segment's audio cannot be joined: not the expected format, truncated, or unlike the
+    segments before it (another sample rate, channel count or encoding).
+
+    `segment` is the 0-based number of the segment in the join, where known.
+    """
+
+    def __init__(self, message: str, *, segment: int | None = None) -> None:
+        where = f"segment {segment}: " if segment is not None else ""
+        super().__init__(where + message)
+        self.segment = segment
+
+
+class AudioExtraMissingError(CambError, ImportError):
+    """Writing this format needs the optional `audio` extra (soundfile and numpy)."""
+
+
+@attrs.frozen
+class JoinResult:
+    """What `Joiner.finish()` wrote: the format, bytes, segments and duration in seconds."""
+
+    format: AudioFormat
+    bytes_written: int
+    segments: int
+    duration: float | None
+
+
+# --- choosing what to ask for ----------------------------------------------------------------
+
+
+def wire_format_for(output_format: AudioFormat) -> AudioFormat:
+    """The format to request from `/tts-stream` for each segment of a join into `output_format`.
+
+    FLAC is made once from PCM (`pcm_s16le`), so it raises `AudioExtraMissingError` here, before
+    any request, when the `audio` extra is not installed. Raises `InvalidInputError` naming
+    `format` for an unknown format.
+    """
+    _check_format(output_format)
+    if output_format == "flac":
+        _soundfile()
+        return "pcm_s16le"
+    return output_format
+
+
+def check_paragraph_pause(value: object) -> float:
+    """`paragraph_pause` as seconds: a number from 0 to 60 (`InvalidInputError` otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputTypeError("paragraph_pause", "must be a number of seconds", value)
+    if not math.isfinite(value) or not 0 <= value <= MAX_PAUSE_SECONDS:
+        raise InvalidInputError(
+            "paragraph_pause", f"must be between 0 and {MAX_PAUSE_SECONDS:g} seconds", value
+        )
+    return float(value)
+
+
+def _check_format(fmt: object) -> None:
+    if fmt not in AUDIO_FORMATS:
+        raise InvalidInputError("format", f"must be one of {', '.join(AUDIO_FORMATS)}", fmt)
+
+
+def _check_rate(fmt: str, sample_rate: object, channels: object) -> None:
+    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+        raise InvalidInputError("channels", "must be an int >= 1", channels)
+    needed = fmt in PCM_WIDTHS or fmt == "flac"
+    if sample_rate is None and not needed:
+        return
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate <= 0:
+        rule = "must be a positive int" + (f" (raw audio for {fmt} has no header)" * needed)
+        raise InvalidInputError("sample_rate", rule, sample_rate)
+
+
+def _soundfile() -> Any:
+    try:
+        import numpy  # noqa: F401
+        import soundfile
+    except ImportError as error:
+        raise AudioExtraMissingError(
+            f"writing FLAC needs soundfile and numpy: {AUDIO_EXTRA_HINT}"
+        ) from error
+    return soundfile
+
+
+# --- reading segments ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Layout:
+    """Where a segment's audio is, and what it is.
+
+    `start`/`length`: the byte range to copy; `samples`: its duration in samples per channel;
+    `signature`: what must match between segments; `first_frame`: an MPEG/ADTS frame header.
+    """
+
+    start: int
+    length: int
+    samples: int | None
+    rate: int | None
+    signature: tuple[object, ...]
+    fmt_chunk: bytes = b""
+    first_frame: bytes = b""
+
+
+def _open(source: str | os.PathLike[str] | bytes) -> IO[bytes]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return io.BytesIO(source)
+    if isinstance(source, (str, os.PathLike)):
+        return open(source, "rb")
+    raise InvalidInputTypeError("segment", "must be a file path or bytes", source)
+
+
+def _size(file: IO[bytes]) -> int:
+    end = file.seek(0, io.SEEK_END)
+    file.seek(0)
+    return end
+
+
+def _read_exact(file: IO[bytes], count: int, what: str) -> bytes:
+    data = file.read(count)
+    if len(data) != count:
+        raise AudioJoinError(f"truncated {what}")
+    return data
+
+
+def _layout(
+    fmt: AudioFormat, file: IO[bytes], *, sample_rate: int | None, channels: int
+) -> _Layout:
+    size = _size(file)
+    if fmt == "wav":
+        return _wav_layout(file, size)
+    if fmt == "mp3":
+        return _mp3_layout(file, size)
+    if fmt == "adts":
+        return _adts_layout(file, size)
+    # Raw PCM (also what a FLAC join is fed).
+    width = PCM_WIDTHS["pcm_s16le" if fmt == "flac" else fmt] * channels
+    if size % width:
+        raise AudioJoinError(f"{size} bytes of {fmt} is not a whole number of {width}-byte frames")
+    return _Layout(0, size, size // width, sample_rate, ())
+
+
+def _wav_layout(file: IO[bytes], size: int) -> _Layout:
+    head = file.read(12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        raise AudioJoinError("not a WAV file (no RIFF/WAVE header)")
+    riff_size = struct.unpack("<I", head[4:8])[0]
+    fmt_chunk = b""
+    position = 12
+    while position + 8 <= size:
+        file.seek(position)
+        chunk_id, chunk_size = struct.unpack("<4sI", _read_exact(file, 8, "WAV chunk header"))
+        body = position + 8
+        if chunk_id == b"fmt ":
+            if chunk_size < 16:
+                raise AudioJoinError("WAV fmt chunk is too short")
+            fmt_chunk = b"fmt " + struct.pack("<I", chunk_size)
+            fmt_chunk += _read_exact(file, chunk_size, "WAV fmt chunk")
+            if chunk_size % 2:
+                fmt_chunk += b"\0"
+        elif chunk_id == b"data":
+            if not fmt_chunk:
+                raise AudioJoinError("WAV data chunk comes before its fmt chunk")
+            streamed = chunk_size == _UNKNOWN_SIZE or (
+                chunk_size == 0 and riff_size in (0, _UNKNOWN_SIZE)
+            )
+            # A streamed WAV may not know its size: its data then runs to the end of the file.
+            length = size - body if streamed or body + chunk_size > size else chunk_size
+            return _wav_data_layout(fmt_chunk, body, length)
+        position = body + chunk_size + (chunk_size % 2)
+    raise AudioJoinError("WAV file has no data chunk")
+
+
+def _wav_data_layout(fmt_chunk: bytes, start: int, length: int) -> _Layout:
+    tag, channels, rate, _, block_align, bits = struct.unpack("<HHIIHH", fmt_chunk[8:24])
+    if tag == _WAVE_EXTENSIBLE and len(fmt_chunk) >= 8 + 26:
+        tag = struct.unpack("<H", fmt_chunk[8 + 24 : 8 + 26])[0]
+    if tag not in (_WAVE_PCM, _WAVE_FLOAT) or not channels or not rate or not block_align:
+        raise AudioJoinError(f"WAV encoding {tag} is not PCM or float samples")
+    if length % block_align:
+        raise AudioJoinError(f"WAV data of {length} bytes ends inside a {block_align}-byte frame")
+    return _Layout(
+        start,
+        length,
+        length // block_align,
+        rate,
+        (tag, channels, rate, bits, block_align),
+        fmt_chunk=fmt_chunk,
+    )
+
+
+def _tag_bounds(file: IO[bytes], size: int) -> tuple[int, int]:
+    """The byte range left once ID3v2 tags (front), ID3v1 and APEv2 tags (back) are cut off."""
+    start = 0
+    while True:
+        file.seek(start)
+        head = file.read(10)
+        if len(head) < 10 or head[:3] != b"ID3":
+            break
+        body = 0
+        for byte in head[6:10]:
+            body = (body << 7) | (byte & 0x7F)
+        start += 10 + body + (10 if head[5] & 0x10 else 0)
+    end = size
+    if end - start >= 128:
+        file.seek(end - 128)
+        if file.read(3) == b"TAG":
+            end -= 128
+    if end - start >= 32:
+        file.seek(end - 32)
+        footer = file.read(32)
+        if footer[:8] == b"APETAGEX":
+            tag_size, _, flags = struct.unpack("<III", footer[12:24])
+            end -= tag_size + (32 if flags & 0x80000000 else 0)
+    if end < start:
+        raise AudioJoinError("tags overlap: not an audio stream")
+    return start, end
+
+
+# MPEG audio frame headers: kbit/s by (version is 1, layer) and sample rates by version.
+_MPEG_BITRATES: Final = {
+    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_MPEG_RATES: Final = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+@attrs.frozen
+class _MpegFrame:
+    version: int  # header bits: 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
+    layer: int  # 1, 2 or 3
+    rate: int
+    mono: bool
+    length: int
+    samples: int
+    protected: bool
+
+    @property
+    def side_info(self) -> int:
+        if self.version == 3:
+            return 17 if self.mono else 32
+        return 9 if self.mono else 17
+
+
+def _mpeg_frame(header: bytes) -> _MpegFrame | None:
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return None
+    version, layer_bits = (header[1] >> 3) & 3, (header[1] >> 1) & 3
+    bitrate_index, rate_index = header[2] >> 4, (header[2] >> 2) & 3
+    if version == 1 or layer_bits == 0 or bitrate_index in (0, 15) or rate_index == 3:
+        return None  # reserved values; free-format streams are not joined
+    layer = 4 - layer_bits
+    mpeg1 = version == 3
+    bitrate = _MPEG_BITRATES[(mpeg1, layer)][bitrate_index] * 1000
+    rate = _MPEG_RATES[version][rate_index]
+    padding = (header[2] >> 1) & 1
+    if layer == 1:
+        length, samples = (12 * bitrate // rate + padding) * 4, 384
+    elif layer == 2 or mpeg1:
+        length, samples = 144 * bitrate // rate + padding, 1152
+    else:
+        length, samples = 72 * bitrate // rate + padding, 576
+    mono = header[3] >> 6 == 3
+    return _MpegFrame(version, layer, rate, mono, length, samples, not header[1] & 1)
+
+
+def _mp3_layout(file: IO[bytes], size: int) -> _Layout:
+    start, end = _tag_bounds(file, size)
+    position, frames, samples = start, 0, 0
+    first: _MpegFrame | None = None
+    first_header = b""
+    audio_start = start
+    while position < end:
+        file.seek(position)
+        header = file.read(4)
+        frame = _mpeg_frame(header)
+        if frame is None:
+            raise AudioJoinError(f"no MPEG audio frame at byte {position}")
+        if position + frame.length > end:
+            raise AudioJoinError(f"MPEG frame at byte {position} is truncated")
+        if first is None:
+            first, first_header = frame, header
+            if _is_info_frame(file, position, frame):
+                # The encoder's Xing/Info/VBRI frame counts this segment's frames only.
+                position += frame.length
+                audio_start = position
+                first = None
+                continue
+        elif (frame.version, frame.layer, frame.rate, frame.mono) != (
+            first.version,
+            first.layer,
+            first.rate,
+            first.mono,
+        ):
+            raise AudioJoinError(f"MPEG frame at byte {position} changes format mid-stream")
+        frames += 1
+        samples += frame.samples
+        position += frame.length
+    if first is None:
+        raise AudioJoinError("no MPEG audio frames")
+    return _Layout(
+        audio_start,
+        end - audio_start,
+        samples,
+        first.rate,
+        (first.version, first.layer, first.rate, first.mono),
+        first_frame=first_header,
+    )
+
+
+def _is_info_frame(file: IO[bytes], position: int, frame: _MpegFrame) -> bool:
+    if frame.layer != 3:
+        return False
+    file.seek(position + 4 + frame.side_info)
+    if file.read(4) in (b"Xing", b"Info"):
+        return True
+    file.seek(position + 4 + 32)
+    return file.read(4) == b"VBRI"
+
+
+_ADTS_RATES: Final = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000)
+_ADTS_RATES_ALL: Final = (*_ADTS_RATES, 11025, 8000, 7350)
+
+
+def _adts_layout(file: IO[bytes], size: int) -> _Layout:
+    start, end = _tag_bounds(file, size)
+    position, samples = start, 0
+    signature: tuple[object, ...] | None = None
+    first_header = b""
+    while position < end:
+        file.seek(position)
+        header = file.read(7)
+        if len(header) < 7 or header[0] != 0xFF or header[1] & 0xF6 != 0xF0:
+            raise AudioJoinError(f"no ADTS frame at byte {position}")
+        profile, rate_index = header[2] >> 6, (header[2] >> 2) & 0xF
+        channels = ((header[2] & 1) << 2) | (header[3] >> 6)
+        length = ((header[3] & 3) << 11) | (header[4] << 3) | (header[5] >> 5)
+        if rate_index >= len(_ADTS_RATES_ALL) or length < (7 if header[1] & 1 else 9):
+            raise AudioJoinError(f"invalid ADTS frame header at byte {position}")
+        if position + length > end:
+            raise AudioJoinError(f"ADTS frame at byte {position} is truncated")
+        this = (profile, _ADTS_RATES_ALL[rate_index], channels)
+        if signature is None:
+            signature, first_header = this, header
+        elif this != signature:
+            raise AudioJoinError(f"ADTS frame at byte {position} changes format mid-stream")
+        samples += 1024 * ((header[6] & 3) + 1)
+        position += length
+    if signature is None:
+        raise AudioJoinError("no ADTS frames")
+    rate = signature[1]
+    assert isinstance(rate, int)
+    return _Layout(start, end - start, samples, rate, signature, first_frame=first_header)
+
+
+def audio_duration(
+    fmt: AudioFormat,
+    source: str | os.PathLike[str] | bytes,
+    sample_rate: int | None = None,
+    *,
+    channels: int = 1,
+) -> float | None:
+    """Seconds of audio in one segment's body, as received in `fmt` (the wire format).
+
+    WAV, MP3 and ADTS tell their own rate; raw PCM needs `sample_rate` (None without it). FLAC
+    is read from its STREAMINFO (None when it does not know its length). Raises
+    `AudioJoinError` for malformed audio.
+    """
+    _check_format(fmt)
+    with _open(source) as file:
+        if fmt == "flac":
+            return _flac_duration(file)
+        if fmt in PCM_WIDTHS and sample_rate is None:
+            return None
+        layout = _layout(fmt, file, sample_rate=sample_rate, channels=channels)
+    if layout.samples is None or not layout.rate:
+        return None
+    return layout.samples / layout.rate
+
+
+def _flac_duration(file: IO[bytes]) -> float | None:
+    head = file.read(4 + 4 + 34)
+    if len(head) < 42 or head[:4] != b"fLaC" or head[4] & 0x7F != 0:
+        raise AudioJoinError("not a FLAC stream (no STREAMINFO)")
+    packed = int.from_bytes(head[18:26], "big")
+    rate, total = packed >> 44, packed & ((1 << 36) - 1)
+    return total / rate if rate and total else None
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _copy(file: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    file.seek(start)
+    while length > 0:
+        chunk = file.read(min(CHUNK, length))
+        if not chunk:
+            raise AudioJoinError("file shrank while it was read")
+        length -= len(chunk)
+        yield chunk
+
+
+def _zeros(count: int, fill: int = 0) -> Iterator[bytes]:
+    block = bytes([fill]) * min(count, CHUNK)
+    while count > 0:
+        yield block[: min(count, CHUNK)]
+        count -= min(count, CHUNK)
+
+
+def _wav_header(fmt_chunk: bytes, data_bytes: int) -> bytes:
+    """RIFF/WAVE header with `fmt_chunk`; sizes past 4 GiB saturate (the "unknown" value)."""
+    riff = min(4 + len(fmt_chunk) + 8 + data_bytes, _UNKNOWN_SIZE)
+    return (
+        b"RIFF"
+        + struct.pack("<I", riff)
+        + b"WAVE"
+        + fmt_chunk
+        + b"data"
+        + struct.pack("<I", min(data_bytes, _UNKNOWN_SIZE))
+    )
+
+
+def _mp3_silent_frame(header: bytes) -> tuple[bytes, int]:
+    """A Layer III frame that decodes to silence (all side info zero), and its samples.
+
+    Built from a real frame's header (same version, rate, mode and bitrate), without padding or
+    CRC. main_data_begin 0 means it takes nothing from, and leaves nothing in, the bit
+    reservoir, so it can stand between two segments.
+    """
+    silent = bytes([header[0], header[1] | 1, header[2] & ~0x02 & 0xFF, header[3]])
+    frame = _mpeg_frame(silent)
+    assert frame is not None
+    if frame.layer != 3:
+        raise AudioJoinError("pauses are only made for MPEG Layer III (mp3) audio")
+    return silent + bytes(frame.length - 4), frame.samples
+
+
+def _xing_frame(header: bytes) -> tuple[bytes, int]:
+    """An empty Xing frame like the audio frame `header`, and where its counts go.
+
+    A joined VBR stream needs one: without it decoders guess the length from the first
+    frame's bitrate. Its side info is zero, so a decoder that does not know Xing plays one
+    frame of silence. The frame and byte counts (flags 0x3) are written by `Joiner.finish()`.
+    """
+    frame = _mpeg_frame(header)
+    assert frame is not None
+    for bitrate_index in range(1, 15):
+        candidate = bytes(
+            [0xFF, header[1] | 1, (bitrate_index << 4) | (header[2] & 0x0D), header[3]]
+        )
+        sized = _mpeg_frame(candidate)
+        assert sized is not None
+        tag_at = 4 + sized.side_info
+        if sized.length >= tag_at + 16:
+            body = bytearray(sized.length - 4)
+            body[tag_at - 4 : tag_at + 4] = b"Xing" + struct.pack(">I", 3)
+            return candidate + bytes(body), tag_at + 8
+    raise AudioJoinError("no MPEG bitrate leaves room for a Xing frame")  # pragma: no cover
+
+
+def _aac_silent_block(channels: int) -> bytes:
+    """One AAC-LC raw data block of silence: an SCE (mono) or a CPE (stereo) with no bands.
+
+    Each channel: global_gain, ics_info with max_sfb 0 (so no sections, scale factors or
+    spectral data), no pulse/TNS/gain control; then the END element, byte-aligned.
+    """
+    bits = "000" if channels == 1 else "001"  # element id: SCE or CPE
+    bits += "0000"  # element_instance_tag
+    if channels == 2:
+        bits += "0"  # common_window
+    channel = "10100000" + "0" + "00" + "0" + "000000" + "0" + "000"
+    bits += channel * channels + "111"  # END
+    bits += "0" * (-len(bits) % 8)
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def _adts_silent_frame(header: bytes, channels: int) -> bytes:
+    payload = _aac_silent_block(channels)
+    length = 7 + len(payload)
+    fullness = 0x7FF
+    out = bytearray(header[:7])
+    out[1] |= 1  # no CRC
+    out[3] = (out[3] & 0xFC) | (length >> 11)
+    out[4] = (length >> 3) & 0xFF
+    out[5] = ((length & 7) << 5) | (fullness >> 6)
+    out[6] = (fullness & 0x3F) << 2  # one raw data block
+    return bytes(out) + payload
+
+
+class StreamJoiner:
+    """The joined audio made progressively: feed segments in text order, play the bytes.
+
+    `feed(segment, pause_before)` yields the bytes to append for that segment (chunked; the
+    first call includes any header). What the stream is, per output format:
+
+    - wav: a RIFF header whose RIFF and data sizes are 0xFFFFFFFF ("unknown, read to the
+      end", as streamed WAV does), then the samples. `Joiner` writes the real sizes instead.
+    - pcm_*: the samples. mp3, adts: the frames, tags and Xing/Info frames removed (a
+      `Joiner`'s mp3 file starts with one new Xing frame counting all frames).
+    - flac: a FLAC stream whose STREAMINFO does not know its length (total samples 0, which
+      the format allows for streams); `finish()` returns the last frames.
+
+    `sample_rate` is required for pcm_* and flac (their segments are raw PCM).
+    """
+
+    def __init__(
+        self, output_format: AudioFormat, *, sample_rate: int | None = None, channels: int = 1
+    ) -> None:
+        _check_format(output_format)
+        _check_rate(output_format, sample_rate, channels)
+        self.format: AudioFormat = output_format
+        self.wire_format: AudioFormat = wire_format_for(output_format)
+        self.sample_rate = sample_rate
+        self.channels = channels
+        self.segments = 0
+        self.samples = 0
+        self._first: _Layout | None = None
+        self._encoder: _FlacEncoder | None = None
+        self._silence: tuple[bytes, int] | None = None  # one silent frame and its samples
+        # Where Joiner patches the frame and byte counts of the Xing frame it asks for.
+        self._xing_counts_at: int | None = None
+        self._want_xing = False
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds of audio fed so far (None before the first segment of a wav/mp3/adts)."""
+        rate = self._first.rate if self._first else self.sample_rate
+        return self.samples / rate if rate else None
+
+    def feed(
+        self, segment: str | os.PathLike[str] | bytes, pause_before: float = 0.0
+    ) -> Iterator[bytes]:
+        """Check one segment's audio and yield what to append for it (silence first, if asked).
+
+        The segment is checked as a whole before anything is yielded, so a malformed one
+        raises `AudioJoinError` without having produced half its bytes.
+        """
+        pause = check_paragraph_pause(pause_before)
+        index = self.segments
+        with _open(segment) as file:
+            try:
+                layout = _layout(
+                    self.wire_format, file, sample_rate=self.sample_rate, channels=self.channels
+                )
+            except AudioJoinError as error:
+                raise AudioJoinError(str(error), segment=index) from None
+            self._check_like_first(layout, index)
+            if self._first is None:
+                self._first = layout
+                yield from self._start()
+            self.segments += 1
+            if pause > 0:
+                yield from self._pause(pause, index)
+            self.samples += layout.samples or 0
+            chunks = _copy(file, layout.start, layout.length)
+            if self._encoder is not None:
+                for chunk in chunks:
+                    yield self._encoder.feed(chunk)
+            else:
+                yield from chunks
+
+    def finish(self) -> bytes:
+        """The last bytes of the stream (FLAC's final frames; empty for other formats)."""
+        if self._encoder is None:
+            return b""
+        return self._encoder.finish()
+
+    def _check_like_first(self, layout: _Layout, index: int) -> None:
+        first = self._first
+        if first is not None and layout.signature != first.signature:
+            raise AudioJoinError(
+                f"audio {layout.signature} differs from the first segment's {first.signature} "
+                "(format tag/version, channels, sample rate, sample size)",
+                segment=index,
+            )
+
+    def _start(self) -> Iterator[bytes]:
+        assert self._first is not None
+        if self.format == "wav":
+            yield _wav_header(self._first.fmt_chunk, _UNKNOWN_SIZE)
+        elif self.format == "mp3" and self._want_xing:
+            frame, self._xing_counts_at = _xing_frame(self._first.first_frame)
+            yield frame
+        elif self.format == "flac" and self._encoder is None:
+            assert self.sample_rate is not None
+            self._encoder = _FlacEncoder(self.sample_rate, self.channels)
+
+    def _pause(self, seconds: float, index: int) -> Iterator[bytes]:
+        first = self._first
+        assert first is not None
+        rate = first.rate or self.sample_rate
+        assert rate is not None
+        if self.format in ("mp3", "adts"):
+            if self._silence is None:
+                self._silence = self._silent_frame(first, index)
+            frame, per_frame = self._silence
+            count = round(seconds * rate / per_frame)
+            self.samples += count * per_frame
+            for _ in range(count):
+                yield frame
+            return
+        frames = round(seconds * rate)
+        self.samples += frames
+        if self.format == "wav":
+            tag, _, _, bits, block_align = first.signature
+            assert isinstance(block_align, int)
+            # Unsigned 8-bit PCM is silent at 128; every other layout at 0.
+            fill = 0x80 if tag == _WAVE_PCM and bits == 8 else 0
+            yield from _zeros(frames * block_align, fill)
+            return
+        width = PCM_WIDTHS["pcm_s16le" if self.format == "flac" else self.format] * self.channels
+        chunks = _zeros(frames * width)
+        if self._encoder is not None:
+            for chunk in chunks:
+                yield self._encoder.feed(chunk)
+        else:
+            yield from chunks
+
+    def _silent_frame(self, first: _Layout, index: int) -> tuple[bytes, int]:
+        if self.format == "mp3":
+            return _mp3_silent_frame(first.first_frame)
+        profile, _, channels = first.signature
+        if profile != 1 or channels not in (1, 2):
+            raise AudioJoinError(
+                "pauses in ADTS are only made for mono or stereo AAC-LC", segment=index
+            )
+        assert isinstance(channels, int)
+        return _adts_silent_frame(first.first_frame, channels), 1024
+
+
+class _Sink(io.RawIOBase):
+    """A write-only file for libsndfile that hands out what was written so far.
+
+    libsndfile seeks back at the end to rewrite the FLAC header; bytes already handed out
+    cannot change, so such rewrites are dropped (the header then says "length unknown").
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._buffer = bytearray()
+        self._taken = 0
+        self._position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        data = bytes(data)
+        offset = self._position - self._taken
+        if offset >= 0:
+            self._buffer[offset : offset + len(data)] = data
+        elif offset + len(data) > 0:
+            self._buffer[: offset + len(data)] = data[-offset:]
+        self._position += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            self._position = offset
+        elif whence == io.SEEK_CUR:
+            self._position += offset
+        else:
+            self._position = self._taken + len(self._buffer) + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        return 0
+
+    def take(self) -> bytes:
+        data = bytes(self._buffer)
+        self._taken += len(data)
+        self._buffer.clear()
+        return data
+
+
+class _FlacEncoder:
+    """16-bit PCM in, FLAC out, a chunk at a time (into a sink, or into a seekable file)."""
+
+    def __init__(self, sample_rate: int, channels: int, file: BinaryIO | None = None) -> None:
+        soundfile = _soundfile()
+        self._sink = _Sink() if file is None else None
+        self._channels = channels
+        self._file = soundfile.SoundFile(
+            file if file is not None else self._sink,
+            "w",
+            samplerate=sample_rate,
+            channels=channels,
+            format="FLAC",
+            subtype="PCM_16",
+        )
+
+    def feed(self, pcm: bytes) -> bytes:
+        import numpy
+
+        samples = numpy.frombuffer(pcm, dtype="<i2").reshape(-1, self._channels)
+        self._file.write(samples)
+        return self._sink.take() if self._sink is not None else b""
+
+    def finish(self) -> bytes:
+        self._file.close()
+        return self._sink.take() if self._sink is not None else b""
+
+
+class Joiner:
+    """Joins segments' audio into one file of `output_format`, written to `out`.
+
+    `out` is an open, seekable binary file, empty and at its start (normally a new temporary
+    file next to the destination: the caller renames it into place after `finish()`). Call
+    `add(path_or_bytes, pause_before)` for each segment in text order, then `finish()`.
+    Segments are read from disk and copied in 1 MiB chunks, so memory stays bounded whatever
+    the length. `sample_rate` is required for pcm_* and flac (their segments are raw PCM).
+    """
+
+    def __init__(
+        self,
+        output_format: AudioFormat,
+        out: BinaryIO,
+        *,
+        sample_rate: int | None = None,
+        channels: int = 1,
+    ) -> None:
+        self._stream = StreamJoiner(output_format, sample_rate=sample_rate, channels=channels)
+        self._out = out
+        self._start = out.tell()
+        self._finished = False
+        if output_format == "flac":
+            assert sample_rate is not None
+            # Written straight into the seekable file, so STREAMINFO gets the real length.
+            self._stream._encoder = _FlacEncoder(sample_rate, channels, out)
+        # A file (unlike a stream) knows its length at the end: mp3 gets a Xing frame.
+        self._stream._want_xing = True
+
+    @property
+    def format(self) -> AudioFormat:
+        return self._stream.format
+
+    @property
+    def wire_format(self) -> AudioFormat:
+        """The format each segment must be in (see `wire_format_for`)."""
+        return self._stream.wire_format
+
+    def add(
+        self, segment: str | os.PathLike[str] | bytes, pause_before: float = 0.0
+    ) -> float | None:
+        """Append one segment (a file path, or bytes), after `pause_before` seconds of silence.
+
+        Returns the segment's duration in seconds. Raises `AudioJoinError` for audio that is
+        malformed or unlike the first segment's; nothing of that segment is written then.
+        """
+        if self._finished:
+            raise AudioJoinError("the join is already finished")
+        before = self._stream.samples
+        for chunk in self._stream.feed(segment, pause_before):
+            self._out.write(chunk)
+        rate = self._stream._first.rate if self._stream._first else None
+        rate = rate or self._stream.sample_rate
+        added = self._stream.samples - before
+        return added / rate if rate else None
+
+    def finish(self) -> JoinResult:
+        """Complete the file (headers with the real sizes) and say what was written."""
+        if self._finished:
+            raise AudioJoinError("the join is already finished")
+        if not self._stream.segments:
+            raise AudioJoinError("no segments were added")
+        self._finished = True
+        out = self._out
+        self._stream.finish()
+        end = out.seek(0, io.SEEK_END)
+        if self.format == "wav":
+            first = self._stream._first
+            assert first is not None
+            header = _wav_header(first.fmt_chunk, 0)
+            data_bytes = end - self._start - len(header)
+            out.seek(self._start)
+            out.write(_wav_header(first.fmt_chunk, data_bytes))
+            out.seek(end)
+        elif self.format == "mp3" and self._stream._xing_counts_at is not None:
+            first = self._stream._first
+            assert first is not None
+            frame = _mpeg_frame(first.first_frame)
+            assert frame is not None
+            frames = self._stream.samples // frame.samples
+            out.seek(self._start + self._stream._xing_counts_at)
+            out.write(struct.pack(">II", frames, min(end - self._start, _UNKNOWN_SIZE)))
+            out.seek(end)
+        out.flush()
+        return JoinResult(
+            format=self.format,
+            bytes_written=end - self._start,
+            segments=self._stream.segments,
+            duration=self._stream.duration,
+        )
