@@ -407,6 +407,7 @@ def _record_to_item(
     defaults: Mapping[str, Any],
     from_csv: bool,
     problems: list[InputProblem],
+    first_line_of: dict[str, tuple[int, str]],
 ) -> BatchItem | None:
     """The item a record describes, or None after adding its problems to `problems`."""
     before = len(problems)
@@ -421,11 +422,26 @@ def _record_to_item(
             continue
         if name == "id":
             try:
-                values["id"] = check_item_id(
+                item_id = check_item_id(
                     value.strip() if from_csv and isinstance(value, str) else value
                 )
             except InvalidInputError as error:
                 problems.append(InputProblem(line, "id", str(error).removeprefix("id: ")))
+                continue
+            values["id"] = item_id
+            # Checked also when other fields are bad, so one pass reports every problem. The
+            # first line with an id keeps it.
+            folded = item_id.lower()
+            if folded in first_line_of:
+                other_line, other_id = first_line_of[folded]
+                how = "" if other_id == item_id else f" ({other_id!r}) when case is ignored"
+                problems.append(
+                    InputProblem(
+                        line, "id", f"repeats the id of line {other_line}{how}: ids must be unique"
+                    )
+                )
+            else:
+                first_line_of[folded] = (line, item_id)
         elif name in NESTED_FIELDS:
             good, nested = _check_nested(problems, line, name, value, from_csv)
             if good:
@@ -675,20 +691,9 @@ def _read(
     items: list[BatchItem] = []
     first_line_of: dict[str, tuple[int, str]] = {}
     for line, record in records:
-        item = _record_to_item(record, line, defaults, format == "csv", problems)
+        item = _record_to_item(record, line, defaults, format == "csv", problems, first_line_of)
         if item is None:
             continue
-        folded = item.id.lower()
-        if folded in first_line_of:
-            other_line, other_id = first_line_of[folded]
-            how = "" if other_id == item.id else f" ({other_id!r}) when case is ignored"
-            problems.append(
-                InputProblem(
-                    line, "id", f"repeats the id of line {other_line}{how}: ids must be unique"
-                )
-            )
-            continue
-        first_line_of[folded] = (line, item.id)
         items.append(item)
     if not items and not problems:
         problems.append(InputProblem(0, None, "has no items"))
