@@ -16,11 +16,24 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ._identity import Shard
 from ._state import ItemRow, StateStore, run_in_progress
 
-__all__ = ["MANIFEST_FILE", "manifest_row", "status_document", "write_manifest"]
+__all__ = [
+    "MANIFEST_FILE",
+    "manifest_file_name",
+    "manifest_row",
+    "status_document",
+    "write_manifest",
+]
 
 MANIFEST_FILE = "manifest.jsonl"
+
+
+def manifest_file_name(shard: Shard | None = None) -> str:
+    """`manifest.jsonl`, or `manifest-shard-K-of-N.jsonl`: shards sharing one output folder
+    each write their own, as each keeps its own state file."""
+    return MANIFEST_FILE if shard is None else f"manifest-shard-{shard.label}.jsonl"
 
 
 def manifest_row(row: ItemRow) -> dict[str, Any]:

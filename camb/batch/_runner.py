@@ -230,13 +230,18 @@ def run_batch(
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="camb-batch") as pool:
         while True:
             try:
-                while not stopping and waiting and limiter.can_start():
-                    item_id = waiting.popleft()
-                    state.mark_in_flight(item_id)
-                    ticket = limiter.start()
-                    pool.submit(work, by_id[item_id], ticket)
-                    active += 1
-                    requests += 1
+                starting: list[str] = []
+                while not stopping and waiting and limiter.available() > len(starting):
+                    starting.append(waiting.popleft())
+                if starting:
+                    # Recorded (committed) before any of them is sent.
+                    with state.transaction():
+                        for item_id in starting:
+                            state.mark_in_flight(item_id)
+                    for item_id in starting:
+                        pool.submit(work, by_id[item_id], limiter.start())
+                    active += len(starting)
+                    requests += len(starting)
                 if active == 0 and (stopping or not waiting):
                     break
                 delay = limiter.delay()
@@ -244,15 +249,16 @@ def run_batch(
                     outcome = finished.get(timeout=delay if delay > 0 else None)
                 except queue.Empty:
                     continue  # the pause is over: start more
-                active -= 1
-                handle(outcome)
-                while active:
+                outcomes = [outcome]
+                while len(outcomes) < active:
                     try:
-                        outcome = finished.get_nowait()
+                        outcomes.append(finished.get_nowait())
                     except queue.Empty:
                         break
-                    active -= 1
-                    handle(outcome)
+                active -= len(outcomes)
+                with state.transaction():
+                    for outcome in outcomes:
+                        handle(outcome)
                 if on_progress is not None:
                     on_progress(
                         Progress(

@@ -265,7 +265,8 @@ class StateStore:
         readonly: bool,
     ) -> None:
         self._connection = connection
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._depth = 0  # nesting of write transactions on this connection
         self._run_lock = lock
         self._clock = clock
         self.path = path
@@ -384,24 +385,49 @@ class StateStore:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (IMMEDIATE), committed or rolled back whole."""
+        """One write transaction, taken at once (IMMEDIATE), committed or rolled back whole;
+        inside `transaction()` it is part of that one."""
         if self.readonly:
             raise BatchStateError(f"{self.path} was opened read-only")
         with self._lock:
             connection = self._connection
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield connection
+                finally:
+                    self._depth -= 1
+                return
             connection.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield connection
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
-            connection.execute("COMMIT")
+            else:
+                connection.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several changes into one commit: all of them are kept, or none.
+
+        The runner records a round of starts, or of finished requests, in one commit: one
+        write to the log instead of one per item.
+        """
+        with self._write():
+            yield
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """One consistent snapshot for several SELECTs."""
         with self._lock:
             connection = self._connection
+            if self._depth:  # inside a write transaction: already one snapshot
+                yield connection
+                return
             connection.execute("BEGIN")
             try:
                 yield connection
@@ -440,7 +466,12 @@ class StateStore:
         params: tuple[object, ...],
     ) -> None:
         marks = ", ".join("?" for _ in allowed_from)
-        with self._write() as db:
+        if self.readonly:
+            raise BatchStateError(f"{self.path} was opened read-only")
+        # One UPDATE: outside `transaction()` it is a transaction of its own (autocommit),
+        # so a refused move changes nothing.
+        with self._lock:
+            db = self._connection
             cursor = db.execute(
                 f"UPDATE items SET {assignments}, updated_at = ? "
                 f"WHERE id = ? AND state IN ({marks})",

@@ -8,6 +8,7 @@ import random
 import threading
 import time
 import wave
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,6 +53,7 @@ class FakeSynth:
         self.latency = latency
         self.decide = decide
         self.calls: list[str] = []
+        self._numbers: Counter[str] = Counter()
         self.concurrent = 0
         self.max_concurrent = 0
         self._lock = threading.Lock()
@@ -60,7 +62,8 @@ class FakeSynth:
     def __call__(self, item: BatchItem, path: Path) -> ItemResult:
         with self._lock:
             self.calls.append(item.id)
-            number = self.calls.count(item.id)
+            self._numbers[item.id] += 1
+            number = self._numbers[item.id]
             self.concurrent += 1
             self.max_concurrent = max(self.max_concurrent, self.concurrent)
         try:

@@ -70,7 +70,7 @@ def test_shards_do_not_depend_on_the_process_hash_seed() -> None:
         "print([shard_of(f'id{n}', 7) for n in range(50)])"
     )
     outputs = set()
-    for seed in ("1", "2", "random"):
+    for seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         outputs.add(
             subprocess.run(

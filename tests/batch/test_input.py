@@ -310,3 +310,46 @@ def test_twenty_thousand_lines_read_quickly(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert len(result.items) == 20_000
     assert elapsed < 5, elapsed
+
+
+def test_more_rules_for_options(tmp_path: Path) -> None:
+    path = jsonl(
+        tmp_path,
+        {**GOOD, "id": "a", "paragraph_pause": -1},
+        {**GOOD, "id": "b", "inference_options": {"inference_steps": 2000}},
+        {**GOOD, "id": "c", "inference_options": {"inference_steps": 1.5}},
+        {**GOOD, "id": "d", "speech_model": 3, "voice_settings": [1]},
+        {**GOOD, "id": "e", "user_instructions": ""},
+    )
+    assert problems_of(path) == [
+        (1, "paragraph_pause"),
+        (2, "inference_options.inference_steps"),
+        (3, "inference_options.inference_steps"),
+        (4, "speech_model"),
+        (4, "voice_settings"),
+        (5, "user_instructions"),
+    ]
+
+
+def test_csv_cells_are_parsed_by_type(tmp_path: Path) -> None:
+    path = csv_file(
+        tmp_path,
+        "id,text,voice_id,language,format,voice_settings.speaking_rate,paragraph_pause\n"
+        "a,Hi there, 7 , en-us , mp3 ,abc,\n"
+        "b,Hi there,7,en-us,flac,.5,1e-1\n",
+    )
+    assert problems_of(path) == [(2, "voice_settings.speaking_rate")]
+    (item,) = read_items(path, skip_invalid=True).items
+    assert item.voice_settings == camb.VoiceSettings(speaking_rate=0.5)
+    assert item.paragraph_pause == 0.1
+    path.write_text("id,text,voice_id,language\n a ,Hi there,7,en-us\n")
+    assert read_items(path).items[0].id == "a"
+
+
+def test_broken_csv_quoting_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = csv_file(
+        tmp_path, 'id,text,voice_id,language\na,Hi there,1,en-us\nb,"bad"quote,1,en-us\n'
+    )
+    assert problems_of(path) == [(3, None)]
+    path.write_text('id,"te"xt\n')
+    assert problems_of(path) == [(1, None)]

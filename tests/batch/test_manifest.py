@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from camb.batch._identity import Shard
 from camb.batch._input import BatchItem
-from camb.batch._manifest import MANIFEST_FILE, status_document, write_manifest
+from camb.batch._manifest import (
+    MANIFEST_FILE,
+    manifest_file_name,
+    status_document,
+    write_manifest,
+)
 from camb.batch._state import StateStore, state_file_name
 
 
@@ -92,3 +98,8 @@ def test_status_document_from_a_reader_while_the_run_holds_the_store(
     store.close()
     assert status_document(reader)["running"] is False
     reader.close()
+
+
+def test_each_shard_has_its_own_manifest() -> None:
+    assert manifest_file_name() == MANIFEST_FILE
+    assert manifest_file_name(Shard(0, 4)) == "manifest-shard-0-of-4.jsonl"

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 import camb
 from camb.batch._aimd import AimdLimiter
@@ -269,3 +270,22 @@ def test_killed_runs_resume_without_paying_twice_for_done_items(tmp_path: Path) 
     redos = {row["id"]: row["redone_after_crash"] for row in manifest}
     assert all(sent[i] <= 1 + redos[i] for i in sent), "paid twice without a crash to explain it"
     assert sum(count - 1 for count in sent.values()) <= sum(redos.values()) <= kills * 8
+
+
+def test_ctrl_c_waits_for_requests_under_way_and_records_them(tmp_path: Path) -> None:
+    calls = 0
+
+    def interrupt(progress: Progress) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt
+
+    synth = FakeSynth(latency=lambda: 0.01)
+    with open_store(tmp_path) as state:
+        with pytest.raises(KeyboardInterrupt):
+            run_batch(make_items(40), state, synth, concurrency=4, on_progress=interrupt)
+        counts = state.counts()
+    assert counts.in_flight == 0
+    assert counts.done == len(synth.calls)
+    assert 2 <= counts.done < 40

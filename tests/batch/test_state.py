@@ -300,3 +300,23 @@ def test_syncing_twenty_thousand_items_is_fast(state_path: Path) -> None:
     assert second < 3, second
     assert state_path.stat().st_size < 20_000 * 400
     assert os.path.exists(f"{state_path}.lock")
+
+
+def test_a_transaction_keeps_all_changes_or_none(state_path: Path) -> None:
+    with StateStore.open(state_path) as store:
+        store.sync_items(items(3))
+
+        def two_good_moves_and_a_bad_one() -> None:
+            with store.transaction():
+                store.mark_in_flight("i0")
+                store.mark_in_flight("i1")
+                assert store.counts() == Counts(pending=1, in_flight=2)  # seen inside
+                store.mark_done("i2", file="x", bytes=1)  # i2 is pending: refused
+
+        with pytest.raises(BatchStateError):
+            two_good_moves_and_a_bad_one()
+        assert store.counts() == Counts(pending=3)
+        with store.transaction():
+            store.mark_in_flight("i0")
+            assert store.summary().counts == Counts(pending=2, in_flight=1)
+        assert store.counts() == Counts(pending=2, in_flight=1)
