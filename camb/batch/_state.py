@@ -75,7 +75,6 @@ PENDING = "pending"
 IN_FLIGHT = "in_flight"
 DONE = "done"
 FAILED = "failed"
-ItemStateName = Literal["pending", "in_flight", "done", "failed"]
 SCHEMA_VERSION = 1
 STATE_FILE = ".camb-batch.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -200,7 +199,12 @@ class _RunLock:
         self._file: IO[bytes] | None = None
 
     def acquire(self, *, shared: bool = False) -> bool:
-        file = open(self.path, "a+b")  # noqa: SIM115 (held open for the lock's lifetime)
+        try:
+            # Held open for the lock's lifetime. A shared lock needs only read access, so a
+            # status reader can test it on a folder it may not write.
+            file = open(self.path, "rb" if shared else "a+b")  # noqa: SIM115
+        except OSError:
+            return False
         try:
             if sys.platform == "win32":  # pragma: no cover (tested on POSIX only)
                 import msvcrt
