@@ -1,0 +1,703 @@
+"""Batch input: JSON Lines or CSV, one item a line, checked whole before anything is sent.
+
+Each line names an `id` (it becomes the file name `<id>.<ext>`), the `text` (any length), the
+`voice_id` and `language`, and optionally the options of `tts.speak`. Options missing from a
+line (or empty CSV cells, or JSON `null`) take the caller's `defaults` (the command line's
+options). Every bad line is reported with its line number, field and rule, all at once, as one
+`BatchInputError`; nothing is returned while any line is bad unless `skip_invalid=True`.
+
+Rules worth knowing:
+
+- `id`: 1 to 128 ASCII letters, digits, `.`, `_`, `-`, starting with a letter or digit, and not
+  a Windows device name (`con`, `nul`, `com1`, ...). Ids are unique *ignoring case*, so two ids
+  never name one file on a case-insensitive file system (macOS, Windows). ASCII only: Unicode
+  names have several normal forms that macOS folds together, so two distinct ids could again
+  meet in one file. A JSON integer id is taken as its decimal string.
+- Unknown fields are refused (with a "did you mean" for typos like `voice-id`), because a
+  misspelt option silently ignored would make audio the user did not ask for and pay for it.
+  Fields whose name starts with `_` are ignored: room for the user's own notes or columns.
+- CSV: the first row names the columns; `voice_settings.speaking_rate`-style columns fill the
+  nested options (or a cell may hold the whole object as JSON); booleans are
+  `true/false/yes/no/1/0`.
+- Numbers in float options are kept as floats, so `1` and `1.0` are the same item (and hash).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import attrs
+
+from .. import _validation as check
+from .._exceptions import InvalidInputError
+from .._models import AUDIO_FORMATS, AudioFormat, InferenceOptions, VoiceSettings
+
+__all__ = [
+    "DEFAULT_FORMAT",
+    "EXTENSIONS",
+    "BatchInputError",
+    "BatchItem",
+    "InputFormat",
+    "InputProblem",
+    "ReadResult",
+    "check_item_id",
+    "read_items",
+]
+
+InputFormat = Literal["jsonl", "csv"]
+# The format asked for when neither the line nor the defaults name one: WAV is lossless and
+# every decoder reads it, and the file's extension always matches what was asked for.
+DEFAULT_FORMAT: AudioFormat = "wav"
+EXTENSIONS: Mapping[str, str] = {
+    "wav": "wav",
+    "flac": "flac",
+    "mp3": "mp3",
+    "adts": "aac",
+    "pcm_s16le": "pcm",
+    "pcm_s16be": "pcm",
+    "pcm_s32le": "pcm",
+    "pcm_s32be": "pcm",
+    "pcm_f32le": "pcm",
+    "pcm_f32be": "pcm",
+}
+FILE_EXTENSIONS: Mapping[str, InputFormat] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".jsonlines": "jsonl",
+    ".csv": "csv",
+}
+ID_MAX = 128
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# Windows refuses these as a file's stem whatever the extension ("con.wav" included).
+WINDOWS_DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{name}{n}" for name in ("com", "lpt") for n in [*"0123456789", "¹", "²", "³"]}
+)
+MAX_PROBLEMS_IN_MESSAGE = 10
+
+
+@attrs.frozen
+class InputProblem:
+    """One thing wrong with the input: its 1-based line (0: the file as a whole), the field
+    (None: the line as a whole) and the rule it breaks."""
+
+    line: int
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "input"
+        return (
+            f"{where}, {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+class BatchInputError(InvalidInputError):
+    """The batch input has bad lines; nothing was sent. `problems` lists every one of them."""
+
+    def __init__(self, problems: Iterable[InputProblem], *, source: str = "input") -> None:
+        self.problems = list(problems)
+        shown = "; ".join(str(p) for p in self.problems[:MAX_PROBLEMS_IN_MESSAGE])
+        more = len(self.problems) - MAX_PROBLEMS_IN_MESSAGE
+        tail = f"; and {more} more" if more > 0 else ""
+        count = len(self.problems)
+        super().__init__(
+            source,
+            f"{count} problem{'s' if count != 1 else ''}: {shown}{tail}",
+            show_value=False,
+        )
+
+
+@attrs.frozen
+class BatchItem:
+    """One line of the input, checked, with the caller's defaults applied.
+
+    `line` is where it came from (for messages only: it is not part of what is synthesised).
+    """
+
+    id: str
+    text: str
+    voice_id: int
+    language: str
+    format: AudioFormat = DEFAULT_FORMAT
+    speech_model: str | None = None
+    user_instructions: str | None = None
+    sample_rate: int | None = None
+    apply_enhancement: bool | None = None
+    enhance_named_entities_pronunciation: bool | None = None
+    paragraph_pause: float | None = None
+    voice_settings: VoiceSettings | None = None
+    inference_options: InferenceOptions | None = None
+    line: int = attrs.field(default=0, eq=False)
+
+    @property
+    def file_name(self) -> str:
+        """The output file's name in the output folder: `<id>.<extension of the format>`."""
+        return f"{self.id}.{EXTENSIONS[self.format]}"
+
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments for `tts.speak` besides text, voice and language (None left
+        out, so the API's own defaults apply)."""
+        return {name: value for name in OPTION_NAMES if (value := getattr(self, name)) is not None}
+
+
+OPTION_NAMES = (
+    "format",
+    "speech_model",
+    "user_instructions",
+    "sample_rate",
+    "apply_enhancement",
+    "enhance_named_entities_pronunciation",
+    "paragraph_pause",
+    "voice_settings",
+    "inference_options",
+)
+
+
+@attrs.frozen
+class ReadResult:
+    """The valid items in input order, and the problems (empty unless `skip_invalid=True`)."""
+
+    items: list[BatchItem]
+    problems: list[InputProblem]
+
+
+class _Problem(Exception):
+    """A field's value breaks its rule (internal: becomes an InputProblem)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- field checks: (value, from_csv) -> checked value; raise InvalidInputError or _Problem ---
+
+Check = Callable[[str, object, bool], Any]
+
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_FLOAT_RE = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _as_int(param: str, value: object, from_csv: bool) -> object:
+    if from_csv and isinstance(value, str):
+        text = value.strip()
+        if not _INT_RE.fullmatch(text):
+            raise _Problem(f"must be a whole number (got {value!r})")
+        return int(text)
+    return value
+
+
+def _as_float(param: str, value: object, from_csv: bool) -> object:
+    if from_csv and isinstance(value, str):
+        text = value.strip()
+        if not _FLOAT_RE.fullmatch(text):
+            raise _Problem(f"must be a number (got {value!r})")
+        return float(text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _as_bool(param: str, value: object, from_csv: bool) -> bool | None:
+    if from_csv and isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise _Problem(f"must be true or false (got {value!r})")
+    return check.optional_bool(param, value)
+
+
+def _positive_int(param: str, value: object, from_csv: bool) -> int:
+    return check.positive_int(param, _as_int(param, value, from_csv))
+
+
+def _optional_positive_int(param: str, value: object, from_csv: bool) -> int | None:
+    return check.optional_int(param, _as_int(param, value, from_csv), minimum=1)
+
+
+def _number(
+    *,
+    between: tuple[float, float] | None = None,
+    above: float | None = None,
+    at_least: float | None = None,
+) -> Check:
+    def checked(param: str, value: object, from_csv: bool) -> float | None:
+        number = check.number_in_range(
+            param, _as_float(param, value, from_csv), between=between, above=above
+        )
+        if number is not None and at_least is not None and number < at_least:
+            raise InvalidInputError(param, f"must be >= {at_least}", number)
+        return None if number is None else float(number)
+
+    return checked
+
+
+def _int_between(low: int, high: int) -> Check:
+    def checked(param: str, value: object, from_csv: bool) -> int | None:
+        number = check.optional_int(param, _as_int(param, value, from_csv), minimum=low)
+        if number is not None and number > high:
+            raise InvalidInputError(param, f"must be between {low} and {high}", number)
+        return number
+
+    return checked
+
+
+def _non_empty_text(param: str, value: object, from_csv: bool) -> str:
+    checked = check.text(param, value, min_len=0)
+    if not checked.strip():
+        raise _Problem("must not be empty or only white space")
+    return checked
+
+
+def _optional_text(param: str, value: object, from_csv: bool) -> str | None:
+    return check.optional_text(param, value)
+
+
+def _locale(param: str, value: object, from_csv: bool) -> str:
+    return check.locale(param, value.strip() if from_csv and isinstance(value, str) else value)
+
+
+def _format(param: str, value: object, from_csv: bool) -> AudioFormat:
+    if from_csv and isinstance(value, str):
+        value = value.strip()
+    chosen: AudioFormat = check.choice(param, value, AUDIO_FORMATS)
+    return chosen
+
+
+def _bool(param: str, value: object, from_csv: bool) -> bool | None:
+    return _as_bool(param, value, from_csv)
+
+
+VOICE_SETTINGS_FIELDS: Mapping[str, Check] = {
+    "enhance_reference_audio_quality": _bool,
+    "maintain_source_accent": _bool,
+    "apply_ref_loudness_norm": _bool,
+    "speaking_rate": _number(above=0),
+}
+INFERENCE_OPTIONS_FIELDS: Mapping[str, Check] = {
+    "stability": _number(between=(0, 1)),
+    "temperature": _number(between=(0.01, 4)),
+    "inference_steps": _int_between(1, 1000),
+    "speaker_similarity": _number(between=(0, 1)),
+    "localize_speaker_weight": _number(),
+    "acoustic_quality_boost": _bool,
+}
+NESTED_FIELDS: Mapping[str, Mapping[str, Check]] = {
+    "voice_settings": VOICE_SETTINGS_FIELDS,
+    "inference_options": INFERENCE_OPTIONS_FIELDS,
+}
+SCALAR_FIELDS: Mapping[str, Check] = {
+    "text": _non_empty_text,
+    "voice_id": _positive_int,
+    "language": _locale,
+    "format": _format,
+    "speech_model": _optional_text,
+    "user_instructions": _optional_text,
+    "sample_rate": _optional_positive_int,
+    "apply_enhancement": _bool,
+    "enhance_named_entities_pronunciation": _bool,
+    "paragraph_pause": _number(at_least=0),
+}
+REQUIRED = ("id", "text", "voice_id", "language")
+KNOWN_FIELDS = ("id", *SCALAR_FIELDS, *NESTED_FIELDS)
+NOT_DEFAULTABLE = frozenset({"id", "text"})
+
+
+def check_item_id(value: object) -> str:
+    """An item id that is safe as a file name everywhere; raises InvalidInputError if not."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        value = str(value)
+    if not isinstance(value, str):
+        raise InvalidInputError("id", "must be a str (or a whole number >= 0)", value)
+    if not value:
+        raise InvalidInputError("id", "must not be empty", value)
+    if len(value) > ID_MAX:
+        raise InvalidInputError(
+            "id", f"must be at most {ID_MAX} characters long, not {len(value)}", show_value=False
+        )
+    if not ID_RE.fullmatch(value):
+        raise InvalidInputError(
+            "id",
+            "must be ASCII letters, digits, '.', '_' and '-', starting with a letter or digit "
+            "(it becomes a file name)",
+            value,
+        )
+    if value.split(".", 1)[0].lower() in WINDOWS_DEVICE_NAMES:
+        raise InvalidInputError(
+            "id", "must not be a Windows device name such as 'con' or 'nul'", value
+        )
+    return value
+
+
+# --- one record -> one item --------------------------------------------------------------------
+
+
+def _unknown_field_message(name: str) -> str:
+    candidates = [*KNOWN_FIELDS] + [
+        f"{outer}.{inner}" for outer, fields in NESTED_FIELDS.items() for inner in fields
+    ]
+    close = difflib.get_close_matches(name.replace("-", "_"), candidates, n=1, cutoff=0.75)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"is not a known field (prefix it with '_' to have it ignored){hint}"
+
+
+def _check_field(
+    problems: list[InputProblem],
+    line: int,
+    field: str,
+    check_: Check,
+    value: object,
+    from_csv: bool,
+) -> tuple[bool, Any]:
+    try:
+        return True, check_(field, value, from_csv)
+    except InvalidInputError as error:
+        problems.append(InputProblem(line, field, str(error).removeprefix(f"{field}: ")))
+    except _Problem as problem:
+        problems.append(InputProblem(line, field, problem.message))
+    return False, None
+
+
+def _check_nested(
+    problems: list[InputProblem],
+    line: int,
+    outer: str,
+    value: object,
+    from_csv: bool,
+) -> tuple[bool, dict[str, Any]]:
+    if not isinstance(value, Mapping):
+        problems.append(
+            InputProblem(line, outer, f"must be an object (got {type(value).__name__})")
+        )
+        return False, {}
+    fields = NESTED_FIELDS[outer]
+    ok = True
+    checked: dict[str, Any] = {}
+    for key, inner_value in value.items():
+        name = f"{outer}.{key}"
+        if key not in fields:
+            known = ", ".join(fields)
+            problems.append(InputProblem(line, name, f"is not a known option (known: {known})"))
+            ok = False
+            continue
+        if inner_value is None or (from_csv and inner_value == ""):
+            continue
+        good, result = _check_field(problems, line, name, fields[key], inner_value, from_csv)
+        ok = ok and good
+        if result is not None:
+            checked[key] = result
+    return ok, checked
+
+
+def _record_to_item(
+    record: Mapping[str, Any],
+    line: int,
+    defaults: Mapping[str, Any],
+    from_csv: bool,
+    problems: list[InputProblem],
+    first_line_of: dict[str, tuple[int, str]],
+) -> BatchItem | None:
+    """The item a record describes, or None after adding its problems to `problems`."""
+    before = len(problems)
+    values: dict[str, Any] = {}
+    for name, value in record.items():
+        if name.startswith("_"):
+            continue
+        if name not in KNOWN_FIELDS:
+            problems.append(InputProblem(line, name, _unknown_field_message(name)))
+            continue
+        if value is None or (from_csv and value == ""):
+            continue
+        if name == "id":
+            try:
+                item_id = check_item_id(
+                    value.strip() if from_csv and isinstance(value, str) else value
+                )
+            except InvalidInputError as error:
+                problems.append(InputProblem(line, "id", str(error).removeprefix("id: ")))
+                continue
+            values["id"] = item_id
+            # Checked also when other fields are bad, so one pass reports every problem. The
+            # first line with an id keeps it.
+            folded = item_id.lower()
+            if folded in first_line_of:
+                other_line, other_id = first_line_of[folded]
+                how = "" if other_id == item_id else f" ({other_id!r}) when case is ignored"
+                problems.append(
+                    InputProblem(
+                        line, "id", f"repeats the id of line {other_line}{how}: ids must be unique"
+                    )
+                )
+            else:
+                first_line_of[folded] = (line, item_id)
+        elif name in NESTED_FIELDS:
+            good, nested = _check_nested(problems, line, name, value, from_csv)
+            if good:
+                values[name] = nested
+        else:
+            good, result = _check_field(problems, line, name, SCALAR_FIELDS[name], value, from_csv)
+            if good and result is not None:
+                values[name] = result
+    for name in REQUIRED:
+        if (
+            name not in values
+            and name not in defaults
+            and not any(p.field == name for p in problems[before:])
+        ):
+            hint = "" if name in NOT_DEFAULTABLE else " (or give a default for every line)"
+            problems.append(InputProblem(line, name, f"is required{hint}"))
+    if len(problems) > before:
+        return None
+    merged: dict[str, Any] = {**defaults, **values}
+    for outer, cls in (("voice_settings", VoiceSettings), ("inference_options", InferenceOptions)):
+        nested = {**defaults.get(outer, {}), **values.get(outer, {})}
+        merged[outer] = cls(**nested) if nested else None
+    return BatchItem(**merged, line=line)
+
+
+def _checked_defaults(defaults: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The caller's defaults, checked like a JSON line; InvalidInputError naming the default."""
+    if not defaults:
+        return {}
+    checked: dict[str, Any] = {}
+    for name, value in defaults.items():
+        param = f"defaults[{name!r}]"
+        if name in NOT_DEFAULTABLE or name not in KNOWN_FIELDS:
+            raise InvalidInputError(
+                param, "is not an option a default can be given for", show_value=False
+            )
+        if value is None:
+            continue
+        problems: list[InputProblem] = []
+        if name in NESTED_FIELDS:
+            good, result = _check_nested(problems, 0, name, value, False)
+        else:
+            good, result = _check_field(problems, 0, name, SCALAR_FIELDS[name], value, False)
+        if not good:
+            raise InvalidInputError(
+                f"defaults[{problems[0].field!r}]", problems[0].message, show_value=False
+            )
+        if result is not None and result != {}:
+            checked[name] = result
+    return checked
+
+
+# --- reading the file --------------------------------------------------------------------------
+
+
+def _decoded_lines(raw: IO[bytes], problems: list[InputProblem]) -> Iterator[tuple[int, str]]:
+    """(line number, text) for each line, decoded as UTF-8 (a BOM tolerated); a line that is
+    not UTF-8 is a problem, and is passed on with the bad bytes replaced so the rest is read."""
+    for number, data in enumerate(raw, start=1):
+        if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            problems.append(
+                InputProblem(
+                    number, None, f"is not UTF-8 text ({error.reason} at byte {error.start})"
+                )
+            )
+            text = data.decode("utf-8", errors="replace")
+        yield number, text
+
+
+def _jsonl_records(
+    lines: Iterator[tuple[int, str]], problems: list[InputProblem]
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    for number, text in lines:
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as error:
+            problems.append(
+                InputProblem(
+                    number, None, f"is not valid JSON ({error.msg} at column {error.colno})"
+                )
+            )
+            continue
+        if not isinstance(record, dict):
+            problems.append(
+                InputProblem(number, None, f"must be a JSON object (got {type(record).__name__})")
+            )
+            continue
+        yield number, record
+
+
+def _csv_records(
+    lines: Iterator[tuple[int, str]], problems: list[InputProblem]
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    # csv.reader counts physical lines itself (a quoted cell may span several); the line a
+    # record starts on is one after where the previous record ended.
+    reader = csv.reader((text for _, text in lines), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as error:
+        problems.append(InputProblem(reader.line_num, None, f"is not valid CSV ({error})"))
+        return
+    columns = [name.strip() for name in header]
+    header_ok = True
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            problems.append(InputProblem(1, name, "is a column named twice"))
+            header_ok = False
+        seen.add(name)
+        if name.startswith("_"):
+            continue
+        outer, dot, inner = name.partition(".")
+        if dot and outer in NESTED_FIELDS:
+            if inner not in NESTED_FIELDS[outer]:
+                known = ", ".join(NESTED_FIELDS[outer])
+                problems.append(InputProblem(1, name, f"is not a known option (known: {known})"))
+                header_ok = False
+        elif name not in KNOWN_FIELDS:
+            problems.append(InputProblem(1, name, _unknown_field_message(name)))
+            header_ok = False
+    ended = reader.line_num
+    while True:
+        start = ended + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problems.append(InputProblem(start, None, f"is not valid CSV ({error})"))
+            return
+        ended = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(columns):
+            problems.append(
+                InputProblem(
+                    start, None, f"has {len(row)} cells; the header names {len(columns)} columns"
+                )
+            )
+            continue
+        if not header_ok:
+            continue
+        record = _csv_row_record(columns, row, start, problems)
+        if record is not None:
+            yield start, record
+
+
+def _csv_row_record(
+    columns: list[str], row: list[str], line: int, problems: list[InputProblem]
+) -> dict[str, Any] | None:
+    record: dict[str, Any] = {}
+    nested: dict[str, dict[str, str]] = {}
+    for name, cell in zip(columns, row, strict=True):
+        outer, dot, inner = name.partition(".")
+        if name.startswith("_"):
+            continue
+        if dot:
+            if cell != "":
+                nested.setdefault(outer, {})[inner] = cell
+        elif name in NESTED_FIELDS:
+            if cell.strip():
+                try:
+                    record[name] = json.loads(cell)
+                except json.JSONDecodeError:
+                    problems.append(
+                        InputProblem(
+                            line,
+                            name,
+                            "must be a JSON object, or use columns like "
+                            f"'{name}.{next(iter(NESTED_FIELDS[name]))}'",
+                        )
+                    )
+                    return None
+        else:
+            record[name] = cell
+    for outer, cells in nested.items():
+        if outer in record:
+            problems.append(
+                InputProblem(
+                    line, outer, f"is given both as a JSON cell and as '{outer}.*' columns"
+                )
+            )
+            return None
+        record[outer] = cells
+    return record
+
+
+def _detect_format(name: str) -> InputFormat:
+    suffix = Path(name).suffix.lower()
+    if suffix not in FILE_EXTENSIONS:
+        known = ", ".join(FILE_EXTENSIONS)
+        raise InvalidInputError("input", f"must end in one of {known} (or name its format)", name)
+    return FILE_EXTENSIONS[suffix]
+
+
+def read_items(
+    source: str | os.PathLike[str] | IO[bytes],
+    *,
+    format: InputFormat | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    skip_invalid: bool = False,
+) -> ReadResult:
+    """Read and check a whole batch input file.
+
+    `source` is a path (its extension tells the format unless `format` is given: `.jsonl`,
+    `.ndjson`, `.csv`) or a binary stream such as `sys.stdin.buffer` (JSON Lines when its
+    first character is `{`, else CSV, unless `format` is given). `defaults` fill what a line
+    leaves out: any field but `id` and `text`, checked like a line (a bad default raises
+    `InvalidInputError` naming it). Raises `BatchInputError` listing every problem unless
+    `skip_invalid`, which returns the valid items with the problems. A duplicated id is a
+    problem of the later line; the first keeps the id.
+    """
+    if format is not None:
+        check.choice("format", format, ("jsonl", "csv"))
+    checked_defaults = _checked_defaults(defaults)
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        chosen = format or _detect_format(name)
+        try:
+            with open(name, "rb") as raw:
+                return _read(raw, chosen, checked_defaults, skip_invalid, name)
+        except OSError as error:
+            raise InvalidInputError("input", f"cannot be read ({error.strerror})", name) from None
+    raw = source if isinstance(source, io.BufferedReader) else io.BufferedReader(source)  # type: ignore[arg-type]
+    if format is None:
+        first = raw.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        format = "jsonl" if first == b"{" else "csv"
+    return _read(raw, format, checked_defaults, skip_invalid, "input")
+
+
+def _read(
+    raw: IO[bytes], format: InputFormat, defaults: dict[str, Any], skip_invalid: bool, name: str
+) -> ReadResult:
+    problems: list[InputProblem] = []
+    lines = _decoded_lines(raw, problems)
+    records = (
+        _jsonl_records(lines, problems) if format == "jsonl" else _csv_records(lines, problems)
+    )
+    items: list[BatchItem] = []
+    first_line_of: dict[str, tuple[int, str]] = {}
+    for line, record in records:
+        item = _record_to_item(record, line, defaults, format == "csv", problems, first_line_of)
+        if item is None:
+            continue
+        items.append(item)
+    if not items and not problems:
+        problems.append(InputProblem(0, None, "has no items"))
+    problems.sort(key=lambda p: p.line)
+    if problems and not skip_invalid:
+        raise BatchInputError(problems, source=name)
+    return ReadResult(items, problems)
