@@ -8,7 +8,7 @@ SPEC := openapi/camb-tts.yaml
 GEN_CONFIG := openapi/generator-config.yaml
 GEN_DIR := generated/camb_api
 
-.PHONY: install regen test lint typecheck demo bench clean
+.PHONY: install regen test lint typecheck demo bench docs clean
 
 install: $(STAMP)
 
@@ -26,6 +26,7 @@ regen: $(STAMP)
 # Line coverage of camb/ must stay at or above 95%. pytest's own exit code (including 5 for
 # "no tests collected") fails the target before the report runs.
 test: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	rm -f .coverage .coverage.*
 	$(BIN)/python -m coverage run -m pytest
 	$(BIN)/python -m coverage combine --quiet
@@ -39,6 +40,11 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench/run.py
 
+# The documentation site, into site/ (mkdocs.yml; strict: a warning or a broken link fails).
+# NO_MKDOCS_2_WARNING silences the theme's notice about its successor, printed on every build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 lint: $(STAMP)
 	$(BIN)/ruff check camb tests scripts
 	$(BIN)/ruff format --check camb tests scripts
@@ -47,4 +53,4 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov demo-output
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov demo-output site

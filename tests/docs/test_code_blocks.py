@@ -26,7 +26,7 @@ from ._paths import DOCS, PENDING, built_pages
 
 RUNNABLE = PYTHON | SHELL
 # A floor, so that a page losing its examples (or a parser that finds none) fails loudly.
-MIN_BLOCKS_RUN = 40
+MIN_BLOCKS_RUN = 35
 
 
 def _runnable(page: Path) -> list[CodeBlock]:
