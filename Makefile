@@ -46,8 +46,8 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
-	$(BIN)/ruff check camb tests scripts
-	$(BIN)/ruff format --check camb tests scripts
+	$(BIN)/ruff check camb tests scripts examples
+	$(BIN)/ruff format --check camb tests scripts examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -93,9 +93,7 @@ def code_blocks(path: Path) -> list[CodeBlock]:
             raise MarkerError(f"{path}:{index + 1}: a code block is never closed")
         code = textwrap.dedent("\n".join(lines[index + 1 : end])) + "\n"
         mode, reason = pending if pending is not None else ("run", None)
-        blocks.append(
-            CodeBlock(path, index + 1, _language(opening["info"]), code, mode, reason)
-        )
+        blocks.append(CodeBlock(path, index + 1, _language(opening["info"]), code, mode, reason))
         pending = None
         index = end + 1
     if pending is not None:

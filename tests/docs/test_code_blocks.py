@@ -38,7 +38,8 @@ def _with_expected_output(page: Path) -> list[tuple[CodeBlock, CodeBlock | None]
     pairs: list[tuple[CodeBlock, CodeBlock | None]] = []
     for block in code_blocks(page):
         if block.mode == "output":
-            assert pairs and pairs[-1][1] is None, f"{block.where}: output of no block"
+            assert pairs, f"{block.where}: output of no block"
+            assert pairs[-1][1] is None, f"{block.where}: two outputs for one block"
             assert pairs[-1][0].mode == "run", f"{block.where}: output of a block that never runs"
             pairs[-1] = (pairs[-1][0], block)
         elif block.language in RUNNABLE:
@@ -182,8 +183,10 @@ def test_the_docs_run_their_code(capsys: pytest.CaptureFixture[str]) -> None:
             f"{len(skipped)} skipped:"
         )
         for block in skipped:
-            print(f"  {block.path.relative_to(DOCS)}:{block.line} ({block.language}): "
-                  f"{block.skip_reason}")
+            print(
+                f"  {block.path.relative_to(DOCS)}:{block.line} ({block.language}): "
+                f"{block.skip_reason}"
+            )
     assert len(ran) >= MIN_BLOCKS_RUN
     # Skips are the exception: shell sessions that install packages or need a real key.
     assert len(skipped) <= len(ran) // 4

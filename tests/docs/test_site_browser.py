@@ -85,9 +85,9 @@ def _chromium_or_skip() -> str:
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Browser:
     executable = _chromium_or_skip()
-    yield Browser(executable, tmp_path_factory.mktemp("chromium-profile"))
+    return Browser(executable, tmp_path_factory.mktemp("chromium-profile"))
 
 
 class Browser:
@@ -211,8 +211,9 @@ def home(chromium: Browser, base_url: str) -> _Page:
 def test_the_home_page_renders(home: _Page, chromium: Browser, base_url: str) -> None:
     page = home
     assert page.title.startswith("camb")
-    assert ("h1", "camb", "camb") in [(tag, id_, text.rstrip("¶")) for tag, id_, text in
-                                       page.headings]
+    assert ("h1", "camb", "camb") in [
+        (tag, id_, text.rstrip("¶")) for tag, id_, text in page.headings
+    ]
     headings = {text.rstrip("¶") for _tag, _id, text in page.headings}
     assert {"What it does", "Where to go next"} <= headings
     # The theme's scripts ran: they mark the document and add copy buttons to code blocks.
@@ -233,7 +234,8 @@ def test_the_camb_api_page_renders_when_reached_from_the_navigation(
     ids = {id_ for _tag, id_, _text in page.headings}
     assert {"camb.Camb", "camb.AsyncCamb", "camb.Camb.with_options", "camb.Camb.close"} <= ids
     # The generated signature and the docstring are there.
-    assert "api_key" in html and "max_retries" in html
+    assert "api_key" in html
+    assert "max_retries" in html
     assert "The client for Camb.ai" in html
     _check_screenshot(chromium.screenshot(url, SCREENSHOTS / "api-camb.png"))
 
@@ -242,8 +244,11 @@ def test_every_navigation_link_leads_to_a_page_that_loads(
     home: _Page, chromium: Browser, base_url: str
 ) -> None:
     targets = sorted(
-        {urldefrag(urljoin(base_url, href))[0] for href, _t, css in home.links
-         if "md-nav__link" in css and href}
+        {
+            urldefrag(urljoin(base_url, href))[0]
+            for href, _t, css in home.links
+            if "md-nav__link" in css and href
+        }
     )
     assert len(targets) >= 18  # every page in mkdocs.yml's nav
     for url in targets:
