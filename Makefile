@@ -8,7 +8,7 @@ SPEC := openapi/camb-tts.yaml
 GEN_CONFIG := openapi/generator-config.yaml
 GEN_DIR := generated/camb_api
 
-.PHONY: install regen unasync test lint typecheck demo bench clean
+.PHONY: install regen unasync test lint typecheck demo bench docs clean
 
 install: $(STAMP)
 
@@ -31,6 +31,7 @@ unasync: $(STAMP)
 # "no tests collected") fails the target before the report runs. Lint and types are part of
 # the test: CI runs this target.
 test: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	rm -f .coverage .coverage.*
 	$(BIN)/python -m coverage run -m pytest
 	$(BIN)/python -m coverage combine --quiet
@@ -45,12 +46,17 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench/run.py
 
+# The documentation site, into site/ (mkdocs.yml; strict: a warning or a broken link fails).
+# NO_MKDOCS_2_WARNING silences the theme's notice about its successor, printed on every build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 lint: $(STAMP)
-	$(BIN)/ruff check camb tests scripts
-	$(BIN)/ruff format --check camb tests scripts
+	$(BIN)/ruff check camb tests scripts examples
+	$(BIN)/ruff format --check camb tests scripts examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov demo-output
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov demo-output site

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,12 +9,15 @@ import pytest
 
 from camb.sandbox import Sandbox, running
 
+from ._markdown import python_blocks
+
 README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCK_RE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
 def _examples() -> list[str]:
-    return BLOCK_RE.findall(README.read_text())
+    blocks = python_blocks(README)
+    assert all(block.mode == "run" for block in blocks), "every README example runs"
+    return [block.code for block in blocks]
 
 
 @pytest.fixture(scope="module")
