@@ -9,6 +9,7 @@ with Camb() as client:                      # key from $CAMB_API_KEY
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._audio_join import AudioExtraMissingError, AudioJoinError
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -20,6 +21,7 @@ from ._exceptions import (
     CambError,
     ClientStateError,
     ConflictError,
+    FileWriteError,
     InvalidInputError,
     InvalidInputTypeError,
     NotFoundError,
@@ -27,6 +29,7 @@ from ._exceptions import (
     PaymentRequiredStatusError,
     RateLimitError,
     ServerError,
+    SpeechSegmentError,
     TaskError,
     TaskFailedError,
     TaskPaymentRequiredError,
@@ -48,6 +51,7 @@ from ._models import (
 )
 from ._polling import PollSchedule
 from ._retry import BackoffPolicy
+from ._speech import SpeechProgress, SpeechResult
 from ._sync._client import Camb
 from ._sync._streaming import SpeechStream
 from ._types import NOT_GIVEN, NotGiven
@@ -83,7 +87,9 @@ __all__ = [
     "APITimeoutError",
     "AsyncCamb",
     "AsyncSpeechStream",
+    "AudioExtraMissingError",
     "AudioFormat",
+    "AudioJoinError",
     "AuthenticationError",
     "BackoffPolicy",
     "BadRequestError",
@@ -93,6 +99,7 @@ __all__ = [
     "CambError",
     "ClientStateError",
     "ConflictError",
+    "FileWriteError",
     "InferenceOptions",
     "InvalidInputError",
     "InvalidInputTypeError",
@@ -103,6 +110,9 @@ __all__ = [
     "PollSchedule",
     "RateLimitError",
     "ServerError",
+    "SpeechProgress",
+    "SpeechResult",
+    "SpeechSegmentError",
     "SpeechStream",
     "TaskError",
     "TaskFailedError",

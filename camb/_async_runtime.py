@@ -8,7 +8,7 @@ Cancelling the caller (Ctrl-C under `asyncio.run`) cancels every task it started
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
 ItemT = TypeVar("ItemT")
@@ -57,3 +57,44 @@ def is_running(loop: object) -> bool:
     return (
         isinstance(loop, asyncio.AbstractEventLoop) and loop.is_running() and not loop.is_closed()
     )
+
+
+async def iter_ordered(
+    fn: Callable[[ItemT], Awaitable[ResultT]], items: Sequence[ItemT], limit: int
+) -> AsyncGenerator[ResultT, None]:
+    """`fn` over `items`, at most `limit` running at a time; yields each result in item order,
+    as soon as it and every one before it are done.
+
+    If a result raises, or the consumer stops early, nothing new starts and the ones already
+    running are waited for (their work, paid for, is not thrown away); if the caller is
+    cancelled, every task is cancelled.
+    """
+    gate = asyncio.Semaphore(limit)
+    started: set[int] = set()
+
+    async def run(index: int) -> ResultT:
+        async with gate:
+            started.add(index)
+            return await fn(items[index])
+
+    tasks = [asyncio.ensure_future(run(index)) for index in range(len(items))]
+    finished = False
+    try:
+        for task in tasks:
+            yield await task
+        finished = True
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        raise
+    finally:
+        if not finished:
+            waiting = [t for i, t in enumerate(tasks) if i not in started or t.done()]
+            for task in waiting:
+                task.cancel()
+            running = [t for t in tasks if not t.done()]
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+            for task in tasks:
+                if task.done() and not task.cancelled():
+                    task.exception()  # retrieved, so asyncio does not log it as lost

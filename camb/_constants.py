@@ -44,3 +44,14 @@ DEFAULT_WAIT_CONCURRENCY = 16
 DEFAULT_BULK_CONCURRENCY = 1
 
 EXPIRED_URL_HINT = "presigned URLs expire: fetch a fresh one with result_url()"
+
+# Long-form speech (`tts.speak`): segments streamed at once. Small, because each is a
+# synthesis the account pays for and rate limits count; raise it when your limits allow.
+DEFAULT_SPEAK_CONCURRENCY = 4
+# Further tries of a segment after a transient failure (5xx, a dropped connection, an answer
+# cut short). One: such failures are usually passing, and each try may be billed, so a
+# segment that fails twice is better reported (its neighbours are kept) than paid for again.
+DEFAULT_SEGMENT_RETRIES = 1
+# 429s waited out per segment (Retry-After honoured) before the segment fails: a 429 costs
+# nothing, but an account that stays rate limited should not hang a call forever.
+DEFAULT_RATE_LIMIT_WAITS = 20

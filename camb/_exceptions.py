@@ -26,6 +26,8 @@
     │   └── WaitTimeoutError (TimeoutError)  our own deadline passed while waiting
     ├── ClientStateError (RuntimeError)      a client or stream used in a state that forbids it
     ├── FileWriteError (OSError)             writing a file failed; the destination is as it was
+    ├── SpeechSegmentError                   a segment of `speak()` failed; the finished ones are
+    │                                        kept for the next call (segment, cache_dir)
     ├── PaymentRequiredError                 the account needs credits (HTTP 402 or task status)
     └── BulkResultsError                     some chunks of a bulk call failed; `.results` holds
                                              everything that succeeded
@@ -66,6 +68,7 @@ __all__ = [
     "PaymentRequiredStatusError",
     "RateLimitError",
     "ServerError",
+    "SpeechSegmentError",
     "TaskError",
     "TaskFailedError",
     "TaskPaymentRequiredError",
@@ -263,6 +266,24 @@ class UnexpectedTaskStatusError(TaskError):
 
 class WaitTimeoutError(TaskError, TimeoutError):
     """Our own deadline passed while the task was still running; `status` is the last one seen."""
+
+
+class SpeechSegmentError(CambError):
+    """A segment of `tts.speak()` failed for good (its cause is `__cause__`).
+
+    `segment` is its index (0-based) of `segments`; `attempts` how often it was tried. Every
+    segment that finished is kept in `cache_dir`, so calling `speak()` again with the same
+    arguments synthesises only what is missing.
+    """
+
+    def __init__(
+        self, message: str, *, segment: int, segments: int, attempts: int, cache_dir: object
+    ) -> None:
+        super().__init__(message)
+        self.segment = segment
+        self.segments = segments
+        self.attempts = attempts
+        self.cache_dir = cache_dir
 
 
 class BulkResultsError(CambError):

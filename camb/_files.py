@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, BinaryIO, cast
 
 from ._exceptions import FileWriteError
 from ._types import StrPath
@@ -54,8 +54,20 @@ class AtomicFile:
             missing.append(parent)
             parent = parent.parent
         for folder in reversed(missing):
-            folder.mkdir()
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                # Made meanwhile by another writer (a concurrent segment): not ours to remove.
+                if folder.is_dir():
+                    continue
+                raise
             self._created.append(folder)
+
+    @property
+    def file(self) -> BinaryIO:
+        """The open temporary file, for writers that need to seek (a WAV header at the end)."""
+        assert self._tmp is not None
+        return cast(BinaryIO, self._tmp)
 
     def write(self, chunk: bytes) -> None:
         assert self._tmp is not None
@@ -73,6 +85,9 @@ class AtomicFile:
     ) -> None:
         if exc_type is not None:
             self._discard()
+            if isinstance(exc, OSError) and not isinstance(exc, FileWriteError):
+                # Written by someone holding `file` (an audio joiner, say).
+                raise self._error("cannot write the file", exc) from exc
             return
         assert self._tmp is not None
         try:

@@ -154,6 +154,14 @@ def stream_request(
     return build_create_tts_stream_request(body=body)
 
 
+def model_sample_rate(speech_model: object) -> int | None:
+    """The documented sample rate of `speech_model` (or of the server's default model)."""
+    from .api_facts import SAMPLE_RATES, SERVER_DEFAULT_SPEECH_MODEL
+
+    model = speech_model if isinstance(speech_model, str) else SERVER_DEFAULT_SPEECH_MODEL
+    return SAMPLE_RATES.get(model)
+
+
 def _int_in_range(param: str, value: object, low: int, high: int) -> int | None:
     checked = check.optional_int(param, value, minimum=low)
     if checked is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TypeVar
 
 ItemT = TypeVar("ItemT")
@@ -75,3 +75,42 @@ def current_loop() -> object:
 def is_running(loop: object) -> bool:
     """No event loop owns the blocking client's connections."""
     return False
+
+
+def iter_ordered(
+    fn: Callable[[ItemT], ResultT], items: Sequence[ItemT], limit: int
+) -> Generator[ResultT, None, None]:
+    """`fn` over `items`, at most `limit` running at a time; yields each result in item order,
+    as soon as it and every one before it are done.
+
+    If a result raises, or the consumer stops early, nothing new starts and the ones already
+    running are waited for (their work, paid for, is not thrown away); if the caller is
+    interrupted (Ctrl-C), they are told to stop at their next `sleep`.
+    """
+    if limit == 1 or len(items) <= 1:
+        for item in items:
+            yield fn(item)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    stop = threading.Event()
+
+    def run(item: ItemT) -> ResultT:
+        _local.stop = stop
+        try:
+            return fn(item)
+        finally:
+            _local.stop = None
+
+    pool = ThreadPoolExecutor(max_workers=min(limit, len(items)))
+    futures = [pool.submit(run, item) for item in items]
+    interrupted = False
+    try:
+        for future in futures:
+            yield future.result()
+    except (KeyboardInterrupt, SystemExit):
+        interrupted = True
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)

@@ -37,6 +37,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\b__aiter__\b", "__iter__"),
     (r"\b__anext__\b", "__next__"),
     (r"\baclose\b", "close"),
+    (r"\baclosing\b", "closing"),
     (r"\baread\b", "read"),
     (r"\baiter_bytes\b", "iter_bytes"),
     (r"\baiter_raw\b", "iter_raw"),

@@ -12,7 +12,8 @@ into the request, for options the API added after this client was released).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -20,17 +21,22 @@ from .. import _async_runtime
 from .. import _operations as ops
 from .. import _responses as parse
 from .. import _validation as check
+from .._audio_join import check_paragraph_pause
 from .._base_client import RequestArgs
 from .._bulk import BulkCollector
 from .._chunking import plan_chunks
 from .._constants import (
     DEFAULT_BULK_CONCURRENCY,
+    DEFAULT_RATE_LIMIT_WAITS,
+    DEFAULT_SEGMENT_RETRIES,
+    DEFAULT_SPEAK_CONCURRENCY,
     DEFAULT_WAIT_CONCURRENCY,
     DEFAULT_WAIT_TIMEOUT,
     EXPIRED_URL_HINT,
 )
-from .._exceptions import CambError
+from .._exceptions import CambError, InvalidInputTypeError
 from .._models import (
+    AUDIO_FORMATS,
     AudioFormat,
     BulkResults,
     InferenceOptions,
@@ -47,9 +53,20 @@ from .._options import (
     RequestOptions,
     RetriesOption,
     TimeoutOption,
+    TotalTimeoutOption,
 )
 from .._polling import OnStatus, Waiter, wait_args
+from .._speech import (
+    OnProgress,
+    SegmentCache,
+    SpeechResult,
+    cache_folder,
+    segment_extension,
+    speech_format,
+    wire_request,
+)
 from .._types import NOT_GIVEN, StrPath
+from ._speech import AsyncSegmentSynthesizer, join_to_file, plan_jobs, stream_chunks
 from ._streaming import AsyncSpeechStream
 
 if TYPE_CHECKING:
@@ -114,6 +131,200 @@ class AsyncTTS:
         return AsyncSpeechStream(
             lambda: self._client._send(request_args, options, idempotent=False, body="stream"),
             deadline=options.deadline,
+        )
+
+    async def speak(
+        self,
+        text: str,
+        voice_id: int,
+        language: str,
+        path: StrPath,
+        *,
+        format: AudioFormat | None = None,
+        speech_model: str | None = None,
+        sample_rate: int | None = None,
+        user_instructions: str | None = None,
+        enhance_named_entities_pronunciation: bool | None = None,
+        voice_settings: VoiceSettings | Mapping[str, Any] | None = None,
+        inference_options: InferenceOptions | Mapping[str, Any] | None = None,
+        paragraph_pause: float = 0.0,
+        concurrency: int = DEFAULT_SPEAK_CONCURRENCY,
+        segment_retries: int = DEFAULT_SEGMENT_RETRIES,
+        rate_limit_waits: int = DEFAULT_RATE_LIMIT_WAITS,
+        cache_dir: StrPath | None = None,
+        on_progress: OnProgress | None = None,
+        timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> SpeechResult:
+        """Speak text of any length into one audio file at `path`, with `POST /tts-stream`.
+
+        The text is cut into segments of 3 to 3000 characters at the best boundary (paragraph,
+        sentence, clause, word); `concurrency` segments are streamed at a time, each to disk as
+        it arrives; their audio is joined in text order into one valid file of `format`
+        (default: from the extension of `path`: .wav, .flac, .mp3, .aac), which appears only
+        when complete. FLAC is made from PCM and needs the `audio` extra. `paragraph_pause`
+        puts that many seconds of silence between paragraphs.
+
+        Failures cost credits, so: a 429 is waited out (up to `rate_limit_waits` times per
+        segment); other transient failures of a segment are tried again `segment_retries`
+        times. When a segment fails for good, SpeechSegmentError says which, and every
+        finished segment stays in `cache_dir` (default: `.camb-segments` beside `path`): the
+        same call again synthesises only what is missing. `on_progress` is called with a
+        SpeechProgress after each segment, in text order (from worker threads in the
+        blocking client). Returns a SpeechResult.
+        """
+        destination = check.file_path("path", path)
+        output = speech_format(destination, format)
+        pause = check_paragraph_pause(paragraph_pause)
+        workers = check.concurrency("concurrency", concurrency)
+        retries = check.max_retries("segment_retries", segment_retries)
+        waits = check.max_retries("rate_limit_waits", rate_limit_waits)
+        if on_progress is not None and not callable(on_progress):
+            raise InvalidInputTypeError("on_progress", "must be a callable", on_progress)
+        wire = wire_request(output, sample_rate, ops.model_sample_rate(speech_model))
+
+        def request_of(segment_text: str) -> RequestArgs:
+            return ops.stream_request(
+                segment_text,
+                voice_id,
+                language,
+                speech_model=speech_model,
+                format=wire["format"],
+                sample_rate=wire["sample_rate"],
+                user_instructions=user_instructions,
+                enhance_named_entities_pronunciation=enhance_named_entities_pronunciation,
+                voice_settings=voice_settings,
+                inference_options=inference_options,
+            )
+
+        jobs, requests = plan_jobs(text, request_of)
+        options = self._client._options(
+            timeout=timeout,
+            total_timeout=total_timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        folder = cache_folder("cache_dir", cache_dir, destination)
+        cache = SegmentCache(folder, segment_extension(wire["format"]))
+        synthesizer = AsyncSegmentSynthesizer(
+            self._client,
+            jobs,
+            requests,
+            options,
+            cache,
+            segment_retries=retries,
+            rate_limit_waits=waits,
+        )
+        size, duration, credits, cached = await join_to_file(
+            synthesizer,
+            jobs,
+            destination,
+            format=output,
+            sample_rate=wire["sample_rate"],
+            paragraph_pause=pause,
+            concurrency=workers,
+            on_progress=on_progress,
+        )
+        cache.discard([job.key for job in jobs])
+        return SpeechResult(
+            path=destination,
+            format=output,
+            segments=len(jobs),
+            bytes=size,
+            duration=duration,
+            credits=credits,
+            cached_segments=cached,
+        )
+
+    def speak_stream(
+        self,
+        text: str,
+        voice_id: int,
+        language: str,
+        *,
+        format: AudioFormat = "wav",
+        speech_model: str | None = None,
+        sample_rate: int | None = None,
+        user_instructions: str | None = None,
+        enhance_named_entities_pronunciation: bool | None = None,
+        voice_settings: VoiceSettings | Mapping[str, Any] | None = None,
+        inference_options: InferenceOptions | Mapping[str, Any] | None = None,
+        paragraph_pause: float = 0.0,
+        concurrency: int = DEFAULT_SPEAK_CONCURRENCY,
+        segment_retries: int = DEFAULT_SEGMENT_RETRIES,
+        rate_limit_waits: int = DEFAULT_RATE_LIMIT_WAITS,
+        cache_dir: StrPath | None = None,
+        timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> AsyncIterator[bytes]:
+        """Like `speak()`, but an iterator over the joined audio, for playback while the rest
+        is made: the first bytes come once the first segment is done, and every byte comes in
+        text order. WAV is streamed with an "unknown length" header, as players expect of a
+        stream. Segments are kept in a temporary folder unless `cache_dir` is given.
+        """
+        output = check.choice("format", format, AUDIO_FORMATS)
+        pause = check_paragraph_pause(paragraph_pause)
+        workers = check.concurrency("concurrency", concurrency)
+        retries = check.max_retries("segment_retries", segment_retries)
+        waits = check.max_retries("rate_limit_waits", rate_limit_waits)
+        wire = wire_request(output, sample_rate, ops.model_sample_rate(speech_model))
+
+        def request_of(segment_text: str) -> RequestArgs:
+            return ops.stream_request(
+                segment_text,
+                voice_id,
+                language,
+                speech_model=speech_model,
+                format=wire["format"],
+                sample_rate=wire["sample_rate"],
+                user_instructions=user_instructions,
+                enhance_named_entities_pronunciation=enhance_named_entities_pronunciation,
+                voice_settings=voice_settings,
+                inference_options=inference_options,
+            )
+
+        jobs, requests = plan_jobs(text, request_of)
+        options = self._client._options(
+            timeout=timeout,
+            total_timeout=total_timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        temporary = None
+        if cache_dir is None:
+            temporary = tempfile.TemporaryDirectory(prefix="camb-segments-")
+            folder = Path(temporary.name)
+        else:
+            folder = cache_folder("cache_dir", cache_dir, Path(cache_dir))
+        synthesizer = AsyncSegmentSynthesizer(
+            self._client,
+            jobs,
+            requests,
+            options,
+            SegmentCache(folder, segment_extension(wire["format"])),
+            segment_retries=retries,
+            rate_limit_waits=waits,
+        )
+        return stream_chunks(
+            synthesizer,
+            jobs,
+            format=output,
+            sample_rate=wire["sample_rate"],
+            paragraph_pause=pause,
+            concurrency=workers,
+            temporary_cache=temporary,
         )
 
     async def create(

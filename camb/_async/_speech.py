@@ -1,0 +1,220 @@
+"""Long-form speech: any length of text, one audio file, in text order.
+
+The text is cut into segments the API accepts (`_segmenting`); each segment is streamed from
+`POST /tts-stream` into an on-disk cache as it arrives, `concurrency` at a time; the segments'
+audio is joined in text order into one file of the requested format (`_audio_join`), which
+appears only when complete. A failed segment keeps every finished one in the cache, so the
+same call again pays only for what is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import _async_runtime
+from .._audio_join import Joiner, StreamJoiner
+from .._base_client import RequestArgs, remaining
+from .._exceptions import (
+    APIConnectionError,
+    CambError,
+    RateLimitError,
+    ServerError,
+    SpeechSegmentError,
+    UnexpectedResponseError,
+)
+from .._files import AtomicFile
+from .._options import RequestOptions
+from .._retry import parse_retry_after, retry_delay
+from .._segmenting import plan_segments
+from .._speech import (
+    OnProgress,
+    SegmentAudio,
+    SegmentCache,
+    SegmentJob,
+    SpeechProgress,
+    add_credits,
+    segment_key,
+)
+from ._streaming import AsyncSpeechStream
+
+if TYPE_CHECKING:
+    from ._api_client import AsyncAPIClient
+
+# Failures worth another try of a segment (each try costs credits): the connection, the
+# server, or an answer that broke part-way.
+_RETRYABLE = (APIConnectionError, ServerError, UnexpectedResponseError)
+
+
+class AsyncSegmentSynthesizer:
+    """Makes each segment's audio, from the cache or from `/tts-stream`, with the retry rules
+    of long-form speech: a 429 is waited out and is not an attempt; other transient failures
+    are tried again up to `segment_retries` times; anything else fails the segment at once."""
+
+    def __init__(
+        self,
+        client: AsyncAPIClient,
+        jobs: list[SegmentJob],
+        requests: list[RequestArgs],
+        options: RequestOptions,
+        cache: SegmentCache,
+        *,
+        segment_retries: int,
+        rate_limit_waits: int,
+    ) -> None:
+        self._client = client
+        self._jobs = jobs
+        self._requests = requests
+        self._options = options
+        self.cache = cache
+        self._segment_retries = segment_retries
+        self._rate_limit_waits = rate_limit_waits
+
+    async def __call__(self, index: int) -> SegmentAudio:
+        job = self._jobs[index]
+        failures = rate_limited = 0
+        while True:
+            cached = self.cache.lookup(index, job.key)
+            if cached is not None:
+                return cached
+            try:
+                return await self._synthesize(index, job)
+            except RateLimitError as error:
+                rate_limited += 1
+                if rate_limited > self._rate_limit_waits:
+                    raise self._failed(index, error, failures + 1) from error
+                delay = self._retry_after(error, rate_limited)
+            except _RETRYABLE as error:
+                failures += 1
+                if failures > self._segment_retries:
+                    raise self._failed(index, error, failures) from error
+                delay = self._backoff(failures)
+            except CambError as error:
+                raise self._failed(index, error, failures + 1) from error
+            left = remaining(self._options.deadline)
+            if left is not None and delay >= left:
+                raise self._failed(index, CambError("the call's deadline passed"), failures)
+            await _async_runtime.sleep(delay)
+
+    async def _synthesize(self, index: int, job: SegmentJob) -> SegmentAudio:
+        request_args, options = self._requests[index], self._options
+        stream = AsyncSpeechStream(
+            lambda: self._client._send(request_args, options, idempotent=False, body="stream"),
+            deadline=options.deadline,
+        )
+        async with stream:
+            credits = stream.credits_required
+            path = await stream.save(self.cache.audio_path(job.key))
+        self.cache.store_meta(job.key, credits)
+        return SegmentAudio(
+            index=index, path=path, bytes=path.stat().st_size, credits=credits, cached=False
+        )
+
+    def _retry_after(self, error: RateLimitError, count: int) -> float:
+        header = error.response.headers.get("retry-after") if error.response else None
+        seconds = parse_retry_after(header, time.time())
+        return seconds if seconds is not None else self._backoff(count)
+
+    def _backoff(self, count: int) -> float:
+        return retry_delay(
+            count - 1,
+            retry_after=None,
+            policy=self._client.backoff,
+            random_share=self._client._random.random(),
+        )
+
+    def _failed(self, index: int, error: CambError, attempts: int) -> SpeechSegmentError:
+        text = self._jobs[index].segment.text
+        preview = text if len(text) <= 60 else text[:57] + "..."
+        return SpeechSegmentError(
+            f"segment {index + 1} of {len(self._jobs)} ({preview!r}) failed after {attempts} "
+            f"attempt(s): {error}. Finished segments are kept in {str(self.cache.folder)!r}: "
+            "the same call again synthesises only what is missing.",
+            segment=index,
+            segments=len(self._jobs),
+            attempts=attempts,
+            cache_dir=self.cache.folder,
+        )
+
+
+def plan_jobs(
+    text: str, request_of: Callable[[str], RequestArgs]
+) -> tuple[list[SegmentJob], list[RequestArgs]]:
+    """Each segment with its cache key and its request, all checked before anything is sent."""
+    jobs: list[SegmentJob] = []
+    requests: list[RequestArgs] = []
+    for segment in plan_segments(text):
+        request_args = request_of(segment.text)
+        body = dict(request_args.get("json") or {})
+        body.pop("text", None)
+        jobs.append(SegmentJob(segment=segment, key=segment_key(segment.text, body)))
+        requests.append(request_args)
+    return jobs, requests
+
+
+async def join_to_file(
+    synthesizer: AsyncSegmentSynthesizer,
+    jobs: list[SegmentJob],
+    destination: Path,
+    *,
+    format: Any,
+    sample_rate: int | None,
+    paragraph_pause: float,
+    concurrency: int,
+    on_progress: OnProgress | None,
+) -> tuple[int, float | None, float | None, int]:
+    """Synthesise every segment and join them, in text order, into `destination`.
+
+    Returns (bytes written, duration, credits spent now, segments from the cache).
+    """
+    credits: float | None = None
+    cached = received = 0
+    synthesizer.cache.open()
+    with AtomicFile(destination) as out:
+        joiner = Joiner(format, out.file, sample_rate=sample_rate)
+        results = _async_runtime.iter_ordered(synthesizer, list(range(len(jobs))), concurrency)
+        async with contextlib.aclosing(results):
+            async for audio in results:
+                previous = jobs[audio.index - 1].segment if audio.index else None
+                pause = paragraph_pause if previous and previous.ends_paragraph else 0.0
+                joiner.add(audio.path, pause_before=pause)
+                credits = add_credits(credits, audio.credits)
+                cached += audio.cached
+                received += audio.bytes
+                if on_progress is not None:
+                    on_progress(SpeechProgress(audio.index + 1, len(jobs), cached, received))
+        joined = joiner.finish()
+    return joined.bytes_written, joined.duration, credits, cached
+
+
+async def stream_chunks(
+    synthesizer: AsyncSegmentSynthesizer,
+    jobs: list[SegmentJob],
+    *,
+    format: Any,
+    sample_rate: int | None,
+    paragraph_pause: float,
+    concurrency: int,
+    temporary_cache: tempfile.TemporaryDirectory[str] | None,
+) -> AsyncIterator[bytes]:
+    """The joined audio as it is made: segment by segment, in text order."""
+    joiner = StreamJoiner(format, sample_rate=sample_rate)
+    synthesizer.cache.open()
+    results = _async_runtime.iter_ordered(synthesizer, list(range(len(jobs))), concurrency)
+    try:
+        async with contextlib.aclosing(results):
+            async for audio in results:
+                previous = jobs[audio.index - 1].segment if audio.index else None
+                pause = paragraph_pause if previous and previous.ends_paragraph else 0.0
+                for chunk in joiner.feed(audio.path, pause_before=pause):
+                    yield chunk
+        tail = joiner.finish()
+        if tail:
+            yield tail
+    finally:
+        if temporary_cache is not None:
+            temporary_cache.cleanup()

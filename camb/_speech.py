@@ -1,0 +1,202 @@
+"""Long-form speech without the network: what to ask for, what is cached, what to report.
+
+`tts.speak()` (camb/_async/_speech.py and its generated twin) splits text with `_segmenting`,
+asks `/tts-stream` for each segment, and joins the audio with `_audio_join`. This module holds
+the decisions around that which do no network I/O: the output format a path implies, each
+segment's cache key, the on-disk segment cache, and the result and progress values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import _validation as check
+from ._audio_join import wire_format_for
+from ._exceptions import FileWriteError, InvalidInputError
+from ._files import AtomicFile
+from ._models import AUDIO_FORMATS, AudioFormat
+from ._segmenting import Segment
+
+# A file name's extension -> the format `speak()` writes when none is given.
+FORMAT_OF_EXTENSION: Mapping[str, AudioFormat] = {
+    ".wav": "wav",
+    ".flac": "flac",
+    ".mp3": "mp3",
+    ".aac": "adts",
+    ".adts": "adts",
+}
+EXTENSION_OF_FORMAT: Mapping[str, str] = {
+    "wav": ".wav",
+    "flac": ".flac",
+    "mp3": ".mp3",
+    "adts": ".aac",
+}
+
+
+def speech_format(path: Path, format: object) -> AudioFormat:
+    """The output format: the one asked for, else the one the file name's extension names."""
+    if format is not None:
+        chosen: AudioFormat = check.choice("format", format, AUDIO_FORMATS)
+        return chosen
+    by_extension = FORMAT_OF_EXTENSION.get(path.suffix.lower())
+    if by_extension is None:
+        raise InvalidInputError(
+            "format",
+            f"is needed: the extension of {path.name!r} names no audio format "
+            f"(use .wav, .flac, .mp3 or .aac, or pass format=)",
+            show_value=False,
+        )
+    return by_extension
+
+
+def segment_extension(format: str) -> str:
+    return EXTENSION_OF_FORMAT.get(format, ".pcm")
+
+
+@attrs.frozen
+class SegmentJob:
+    """One segment to synthesise: its place, its text, and the cache key of its audio."""
+
+    segment: Segment
+    key: str
+
+
+def segment_key(text: str, request: Mapping[str, Any]) -> str:
+    """A stable key for a segment's audio: its text and every option that shapes the sound."""
+    canonical = json.dumps({"text": text, **request}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+@attrs.frozen
+class SegmentAudio:
+    """A segment's audio on disk, and what it cost (0 when it came from the cache)."""
+
+    index: int
+    path: Path
+    bytes: int
+    credits: float | None
+    cached: bool
+
+
+class SegmentCache:
+    """Finished segments on disk, so that a failed or interrupted `speak()` resumes for free.
+
+    A segment is stored as `<key><ext>` with `<key>.json` beside it (what it cost); both are
+    written atomically, the audio first, so a segment is either complete or absent.
+    """
+
+    def __init__(self, folder: Path, extension: str) -> None:
+        self.folder = folder
+        self.extension = extension
+
+    def open(self) -> None:
+        """Make the folder before segments are written to it side by side."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FileWriteError(
+                f"cannot make the segment cache {str(self.folder)!r}: {exc.strerror}",
+                path=str(self.folder),
+            ) from exc
+
+    def audio_path(self, key: str) -> Path:
+        return self.folder / f"{key}{self.extension}"
+
+    def lookup(self, index: int, key: str) -> SegmentAudio | None:
+        audio = self.audio_path(key)
+        try:
+            size = audio.stat().st_size
+        except OSError:
+            return None
+        return SegmentAudio(index=index, path=audio, bytes=size, credits=None, cached=True)
+
+    def store_meta(self, key: str, credits: float | None) -> None:
+        with AtomicFile(self.folder / f"{key}.json") as out:
+            out.write(json.dumps({"credits": credits}).encode())
+
+    def discard(self, keys: list[str]) -> None:
+        """Remove these segments (after the joined file is safely written) and the folder if
+        nothing else is left in it; never raises."""
+        for key in keys:
+            for path in (self.audio_path(key), self.folder / f"{key}.json"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
+
+
+def default_cache_folder(destination: Path) -> Path:
+    """Beside the destination, so that a resumed call finds it and it shares the disk."""
+    return destination.parent / ".camb-segments"
+
+
+def cache_folder(param: str, value: object, destination: Path) -> Path:
+    if value is None:
+        return default_cache_folder(destination)
+    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
+        raise InvalidInputError(param, "must be a str or os.PathLike folder", value)
+    folder = Path(value)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInputError(param, "must be a folder, not a file", value)
+    return folder
+
+
+@attrs.frozen
+class SpeechProgress:
+    """How far `speak()` is: segments done (in text order) of the total, and how many of
+    them came from the cache."""
+
+    done: int
+    total: int
+    cached: int
+    bytes: int
+
+
+OnProgress = Callable[[SpeechProgress], object]
+
+
+@attrs.frozen
+class SpeechResult:
+    """What `speak()` made: one file holding the whole text's audio.
+
+    `duration` is in seconds where the format tells it; `credits` is the sum of the
+    `X-Credits-Required` headers of the segments synthesised by this call (None when the
+    server sent none); `cached_segments` came from an earlier, interrupted call for free.
+    """
+
+    path: Path
+    format: AudioFormat
+    segments: int
+    bytes: int
+    duration: float | None
+    credits: float | None
+    cached_segments: int
+
+
+def wire_request(
+    format: AudioFormat, sample_rate: int | None, model_rate: int | None
+) -> dict[str, Any]:
+    """The format and sample rate to ask the API for, given the output format.
+
+    FLAC is made from PCM (`wire_format_for`); raw PCM does not say its rate, so a PCM request
+    always names one: the caller's, else the model's documented rate.
+    """
+    wire = wire_format_for(format)
+    rate = sample_rate
+    if wire.startswith("pcm") and rate is None:
+        rate = model_rate
+    return {"format": wire, "sample_rate": rate}
+
+
+def add_credits(total: float | None, more: float | None) -> float | None:
+    if more is None:
+        return total
+    return more if total is None else total + more
