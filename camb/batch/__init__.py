@@ -1,11 +1,43 @@
 """Durable batch jobs: a file of many lines in, a folder of audio files out, resumable.
 
-The pieces (the lead wires them into `camb.batch.run` and `camb batch`):
+    import camb, camb.batch
 
-- `_input`: JSON Lines / CSV input checked whole before anything is sent (`read_items`).
-- `_identity`: what makes an item's audio (`item_hash`) and deterministic sharding.
-- `_state`: the SQLite state store in the output folder (`StateStore`).
-- `_manifest`: `manifest.jsonl` and the rows of `camb batch status --json`.
-- `_aimd`: adaptive concurrency under rate limits (`AimdLimiter`).
-- `_runner`: the orchestration over an abstract synthesiser (`run_batch`).
+    client = camb.Camb()
+    result = camb.batch.run(client, "lines.jsonl", out="audio/", concurrency=8)
+    print(result.summary)
+
+The pieces: `_input` (JSON Lines / CSV checked whole before anything is sent), `_identity`
+(what makes an item's audio, deterministic sharding), `_state` (the SQLite state in the output
+folder), `_manifest` (`manifest.jsonl`, `camb batch status --json`), `_aimd` (adaptive
+concurrency under rate limits), `_runner` (the loop over a synthesiser), `_api` (`run`).
 """
+
+from ._aimd import AimdLimiter
+from ._api import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, run, run_async, status
+from ._identity import Shard, parse_shard, shard_of
+from ._input import BatchInputError, BatchItem, InputProblem, ReadResult, read_items
+from ._runner import BatchResult, ItemResult, Progress
+from ._state import BatchLockedError, BatchStateError, Summary
+
+__all__ = [
+    "DEFAULT_BATCH_CONCURRENCY",
+    "DEFAULT_MAX_ATTEMPTS",
+    "AimdLimiter",
+    "BatchInputError",
+    "BatchItem",
+    "BatchLockedError",
+    "BatchResult",
+    "BatchStateError",
+    "InputProblem",
+    "ItemResult",
+    "Progress",
+    "ReadResult",
+    "Shard",
+    "Summary",
+    "parse_shard",
+    "read_items",
+    "run",
+    "run_async",
+    "shard_of",
+    "status",
+]

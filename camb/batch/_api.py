@@ -1,0 +1,245 @@
+"""`camb.batch.run`: a file of items in, a folder of audio files out, resumable.
+
+Each item is spoken with `tts.speak()` (any length of text) into a temporary file, renamed to
+`<out>/<id>.<ext>` when complete, and recorded in the SQLite state of the output folder. The
+same call again resumes: done items are never synthesised again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .. import _validation as check
+from .._exceptions import CambError, InvalidInputError, InvalidInputTypeError, SpeechSegmentError
+from ._identity import Shard, parse_shard
+from ._input import BatchItem, InputFormat, read_items
+from ._manifest import manifest_file_name, status_document, write_manifest
+from ._runner import BatchResult, ItemResult, Progress, run_batch
+from ._state import StateStore, state_file_name
+
+if TYPE_CHECKING:
+    from .._async._client import AsyncCamb
+    from .._sync._client import Camb
+
+# Items synthesised at once at most (the limit adapts below it on 429s).
+DEFAULT_BATCH_CONCURRENCY = 8
+# Tries of an item in one run before it is recorded failed (a 429 is not a try).
+DEFAULT_MAX_ATTEMPTS = 3
+
+Source = str | os.PathLike[str] | IO[bytes]
+OnProgress = Callable[[Progress], object]
+
+
+def _unwrapped(error: CambError) -> CambError:
+    """The error behind a failed segment, so the runner can tell a 429 or a bad key."""
+    cause = error.__cause__
+    if isinstance(error, SpeechSegmentError) and isinstance(cause, CambError):
+        return cause
+    return error
+
+
+def _speak_args(item: BatchItem) -> dict[str, Any]:
+    # One segment try per item try: the runner retries the item, and the segment cache makes
+    # a retried item pay only for its missing segments. 429s go to the runner, whose
+    # concurrency adapts to them.
+    return {**item.options(), "segment_retries": 0, "rate_limit_waits": 0}
+
+
+def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
+    def synthesize(item: BatchItem, path: Path) -> ItemResult:
+        try:
+            result = client.tts.speak(
+                item.text, item.voice_id, item.language, path, **_speak_args(item)
+            )
+        except CambError as error:
+            raise _unwrapped(error) from error
+        return ItemResult(duration=result.duration, credits=result.credits)
+
+    return synthesize
+
+
+def _async_synthesizer(
+    client: AsyncCamb, loop: asyncio.AbstractEventLoop
+) -> Callable[[BatchItem, Path], ItemResult]:
+    """Runs each item's `speak()` on the caller's event loop, from the runner's threads."""
+
+    def synthesize(item: BatchItem, path: Path) -> ItemResult:
+        coroutine = client.tts.speak(
+            item.text, item.voice_id, item.language, path, **_speak_args(item)
+        )
+        try:
+            result = asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+        except CambError as error:
+            raise _unwrapped(error) from error
+        return ItemResult(duration=result.duration, credits=result.credits)
+
+    return synthesize
+
+
+def _prepare(
+    source: Source,
+    *,
+    out: object,
+    defaults: Mapping[str, Any] | None,
+    shard: Shard | str | None,
+    skip_invalid: bool,
+    input_format: InputFormat | None,
+) -> tuple[list[BatchItem], Path, Shard | None, list[Any]]:
+    """Read and check the whole input (nothing is sent while a line is bad), pick the shard."""
+    if not isinstance(out, (str, os.PathLike)) or isinstance(out, bytes):
+        raise InvalidInputTypeError("out", "must be a str or os.PathLike folder", out)
+    out_dir = Path(out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInputError("out", "must be a folder, not a file", out)
+    chosen = parse_shard(shard) if isinstance(shard, str) else shard
+    read = read_items(source, format=input_format, defaults=defaults, skip_invalid=skip_invalid)
+    items = [item for item in read.items if chosen is None or chosen.contains(item.id)]
+    return items, out_dir, chosen, list(read.problems)
+
+
+def _run_prepared(
+    items: list[BatchItem],
+    out_dir: Path,
+    shard: Shard | None,
+    synthesize: Callable[[BatchItem, Path], ItemResult],
+    *,
+    concurrency: int,
+    max_attempts: int,
+    on_progress: OnProgress | None,
+) -> BatchResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with StateStore.open(out_dir / state_file_name(shard), out_dir=out_dir) as store:
+        try:
+            result = run_batch(
+                items,
+                store,
+                synthesize,
+                concurrency=concurrency,
+                max_attempts=max_attempts,
+                on_progress=on_progress,  # type: ignore[arg-type]
+            )
+        finally:
+            write_manifest(out_dir / manifest_file_name(shard), store.rows())
+    return result
+
+
+def run(
+    client: Camb | AsyncCamb,
+    source: Source,
+    *,
+    out: str | os.PathLike[str],
+    defaults: Mapping[str, Any] | None = None,
+    concurrency: int = DEFAULT_BATCH_CONCURRENCY,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    shard: Shard | str | None = None,
+    skip_invalid: bool = False,
+    input_format: InputFormat | None = None,
+    on_progress: OnProgress | None = None,
+) -> Any:
+    """Speak every item of a JSON Lines or CSV file into `out/<id>.<ext>`; resumable.
+
+    `source` is a path (`.jsonl`, `.ndjson`, `.csv`) or a binary stream. Every line is checked
+    before anything is sent: a bad line raises BatchInputError listing each problem with its
+    line number and field (unless `skip_invalid=True`, which leaves bad lines out). `defaults`
+    fill what a line leaves out (voice_id, language, format, speech_model, ...).
+
+    The state of every item lives in an SQLite file in `out`; the same call again resumes:
+    done items are never synthesised again, a changed line is redone. `concurrency` items
+    are spoken at once at most, less while the API answers 429. `shard="K/N"` takes this
+    machine's deterministic share of the items (K from 0). A `manifest.jsonl` in `out` lists
+    every item with its state, file, bytes, duration and credits.
+
+    With an `AsyncCamb`, this returns a coroutine (as `run_async` does): `await` it.
+    """
+    from .._async._client import AsyncCamb as AsyncClient
+
+    if isinstance(client, AsyncClient):
+        return run_async(
+            client,
+            source,
+            out=out,
+            defaults=defaults,
+            concurrency=concurrency,
+            max_attempts=max_attempts,
+            shard=shard,
+            skip_invalid=skip_invalid,
+            input_format=input_format,
+            on_progress=on_progress,
+        )
+    workers = check.concurrency("concurrency", concurrency)
+    attempts = check.concurrency("max_attempts", max_attempts)
+    items, out_dir, chosen, _ = _prepare(
+        source,
+        out=out,
+        defaults=defaults,
+        shard=shard,
+        skip_invalid=skip_invalid,
+        input_format=input_format,
+    )
+    return _run_prepared(
+        items,
+        out_dir,
+        chosen,
+        _sync_synthesizer(client),
+        concurrency=workers,
+        max_attempts=attempts,
+        on_progress=on_progress,
+    )
+
+
+def run_async(
+    client: AsyncCamb,
+    source: Source,
+    *,
+    out: str | os.PathLike[str],
+    defaults: Mapping[str, Any] | None = None,
+    concurrency: int = DEFAULT_BATCH_CONCURRENCY,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    shard: Shard | str | None = None,
+    skip_invalid: bool = False,
+    input_format: InputFormat | None = None,
+    on_progress: OnProgress | None = None,
+) -> Coroutine[Any, Any, BatchResult]:
+    """`run()` for an `AsyncCamb`: the requests run on the caller's event loop; the state
+    bookkeeping (short local SQLite transactions) runs in a worker thread."""
+    workers = check.concurrency("concurrency", concurrency)
+    attempts = check.concurrency("max_attempts", max_attempts)
+    items, out_dir, chosen, _ = _prepare(
+        source,
+        out=out,
+        defaults=defaults,
+        shard=shard,
+        skip_invalid=skip_invalid,
+        input_format=input_format,
+    )
+
+    async def running() -> BatchResult:
+        synthesize = _async_synthesizer(client, asyncio.get_running_loop())
+        return await asyncio.to_thread(
+            _run_prepared,
+            items,
+            out_dir,
+            chosen,
+            synthesize,
+            concurrency=workers,
+            max_attempts=attempts,
+            on_progress=on_progress,
+        )
+
+    return running()
+
+
+def status(out: str | os.PathLike[str], *, shard: Shard | str | None = None) -> dict[str, Any]:
+    """The state of a batch folder as JSON-ready data: counts and every item's row. Safe to
+    call while a run is writing (it reads a snapshot and takes no lock)."""
+    chosen = parse_shard(shard) if isinstance(shard, str) else shard
+    path = Path(out) / state_file_name(chosen)
+    store = StateStore.open_readonly(path)
+    try:
+        return status_document(store)
+    finally:
+        store.close()
