@@ -4,8 +4,12 @@ from camb import Camb
 
 with Camb() as client:                      # key from $CAMB_API_KEY
     client.tts.stream("Hello!", voice_id=147320, language="en-us").save("hello.wav")
+
+Installed as the distribution `camb-tts` (`pip install camb-tts`); imported as `camb`.
+`CAMB_LOG=debug` in the environment logs every request to stderr.
 """
 
+from . import _distribution, _logs
 from ._client import AsyncCamb, Camb
 from ._exceptions import (
     APIConnectionError,
@@ -19,6 +23,7 @@ from ._exceptions import (
     ConflictError,
     InvalidInputError,
     InvalidInputTypeError,
+    MissingExtraError,
     NotFoundError,
     PaymentRequiredError,
     PaymentRequiredStatusError,
@@ -70,6 +75,7 @@ __all__ = [
     "InferenceOptions",
     "InvalidInputError",
     "InvalidInputTypeError",
+    "MissingExtraError",
     "NotFoundError",
     "NotGiven",
     "PaymentRequiredError",
@@ -92,3 +98,7 @@ __all__ = [
     "WaitTimeoutError",
     "__version__",
 ]
+
+# Cheap (a few file-existence tests): say so when another `camb` distribution shares our folder.
+_distribution.warn_if_shared()
+_logs.configure_from_environment()
