@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -70,3 +72,25 @@ def test_a_folder_of_ours_alone_does_not_warn(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_if_shared(str(tmp_path))
+
+
+def test_the_pytest_fixture_without_the_extra_fails_with_the_hint(tmp_path: Path) -> None:
+    (tmp_path / "test_user.py").write_text("def test_it(camb_sandbox):\n    pass\n")
+    code = (
+        "import sys; sys.modules['uvicorn'] = None; import pytest; "
+        f"raise SystemExit(pytest.main(['-q', '-p', 'no:cacheprovider', {str(tmp_path)!r}]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "the camb_sandbox fixture: camb.sandbox.running needs the 'sandbox' extra "
+        "(no module named 'uvicorn'): pip install 'camb-tts[sandbox]'"
+    ) in done.stdout
+    assert "Traceback" not in done.stdout
