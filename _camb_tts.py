@@ -39,7 +39,10 @@ def main() -> int:
         try:
             from camb._cli import main as cli_main
         except ImportError as error:
-            diagnosis = diagnose()
+            try:
+                diagnosis = diagnose()
+            except Exception:  # a broken metadata file must not hide the real error
+                diagnosis = None
             if diagnosis is None:
                 raise
             print(f"camb: error: {diagnosis} (the import failed with: {error})", file=sys.stderr)
