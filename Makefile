@@ -1,9 +1,11 @@
-# Everything runs inside .venv, created on first use from pyproject.toml's `dev` extra, so a
-# fresh clone needs only Python 3.10+ and make.
+# Everything runs inside .venv, created on first use, so a fresh clone needs only Python 3.10+
+# and make. `make demo` installs only what the demo needs (the package with its sandbox and cli
+# extras); the other targets install the `dev` extra (a superset) too.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+STAMP := $(VENV)/.dev-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 SPEC := openapi/camb-tts.yaml
 GEN_CONFIG := openapi/generator-config.yaml
 GEN_DIR := generated/camb_api
@@ -12,11 +14,24 @@ GEN_DIR := generated/camb_api
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(VENV)/pyvenv.cfg:
 	$(PYTHON) -m venv $(VENV)
+
+# The distribution was named `camb` before it became `camb-tts`: a .venv made then still holds
+# that name's metadata, whose uninstall would delete files of camb-tts. Drop it once.
+FORGET_OLD_NAME = ls $(VENV)/lib/python*/site-packages/camb-[0-9]*.dist-info >/dev/null 2>&1 \
+	&& $(BIN)/python -m pip uninstall --quiet --yes camb || true
+
+$(STAMP): pyproject.toml | $(VENV)/pyvenv.cfg
+	$(FORGET_OLD_NAME)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml | $(VENV)/pyvenv.cfg
+	$(FORGET_OLD_NAME)
+	$(BIN)/python -m pip install --quiet -e '.[sandbox,cli]'
+	touch $(DEMO_STAMP)
 
 # Regenerate the low-level client from the spec. The generator and ruff are pinned, so the
 # output is identical on every machine; never edit generated/ by hand.
@@ -39,7 +54,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory lint typecheck
 
 # The README's first command: the whole flow against a local sandbox, through the CLI.
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/python scripts/demo.py
 
 # Benchmarks against the sandbox and raw httpx; rewrites docs/benchmarks.md and its plots.
@@ -52,8 +67,8 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
-	$(BIN)/ruff check camb tests scripts examples
-	$(BIN)/ruff format --check camb tests scripts examples
+	$(BIN)/ruff check camb tests scripts examples _camb_tts.py
+	$(BIN)/ruff format --check camb tests scripts examples _camb_tts.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

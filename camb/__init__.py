@@ -4,11 +4,15 @@ from camb import Camb
 
 with Camb() as client:                      # key from $CAMB_API_KEY
     client.tts.stream("Hello!", voice_id=147320, language="en-us").save("hello.wav")
+
+Installed as the distribution `camb-tts` (`pip install camb-tts`); imported as `camb`.
+`CAMB_LOG=debug` in the environment logs every request to stderr.
 """
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _distribution, _logs
 from ._audio_join import AudioExtraMissingError, AudioJoinError
 from ._exceptions import (
     APIConnectionError,
@@ -24,6 +28,7 @@ from ._exceptions import (
     FileWriteError,
     InvalidInputError,
     InvalidInputTypeError,
+    MissingExtraError,
     NotFoundError,
     PaymentRequiredError,
     PaymentRequiredStatusError,
@@ -103,6 +108,7 @@ __all__ = [
     "InferenceOptions",
     "InvalidInputError",
     "InvalidInputTypeError",
+    "MissingExtraError",
     "NotFoundError",
     "NotGiven",
     "PaymentRequiredError",
@@ -128,3 +134,7 @@ __all__ = [
     "WaitTimeoutError",
     "__version__",
 ]
+
+# Cheap (a few file-existence tests): say so when another `camb` distribution shares our folder.
+_distribution.warn_if_shared()
+_logs.configure_from_environment()

@@ -8,7 +8,7 @@ Usage (the global options go before or after the command)::
     camb speak TEXT -o FILE [--voice-id N] [--language en-us] [--format F] [--speech-model M]
     camb create TEXT... --voice-id N --language ID [--project-name NAME]
     camb status [TASK_ID...]
-    camb wait [TASK_ID...] [--timeout S] [--poll-interval S]
+    camb wait [TASK_ID...] [--wait-timeout S] [--poll-interval S] [--concurrency N]
     camb result RUN_ID [-o FILE | --url]
     camb results [RUN_ID...] [--file F] [--download DIR] [--concurrency N]
     camb voices
@@ -21,7 +21,12 @@ The key comes from --api-key or $CAMB_API_KEY, the API's address from --base-url
 $CAMB_BASE_URL (else the real API). `--json` makes every command print JSON on stdout.
 Results go to stdout; errors are one line on stderr (`camb: error: ...`), with no traceback
 unless --debug, and never show the key. Progress bars (with the `cli` extra) appear on stderr
-only when it is a terminal.
+only when it is a terminal. `--debug` or `CAMB_LOG=debug` logs every request to stderr.
+
+Timeouts: `--timeout S` means one thing wherever it is written: the seconds a single HTTP
+request may take (the client's `timeout=`), before or after any command. How long `wait` waits
+for its tasks as a whole is a separate option, `wait --wait-timeout S` (the `timeout=` of
+`tts.wait_many`).
 
 Exit status:
     0    success
@@ -29,7 +34,8 @@ Exit status:
          or a bulk call where only some of the ids failed (also a local failure such as a file
          that cannot be written)
     2    usage error: bad arguments, or input refused before anything is sent (no API key, a
-         run id of 0, ...)
+         run id of 0, ...); also an installation that cannot do it (a missing extra, another
+         package's `camb` module in the way)
     130  interrupted (Ctrl-C)
 """
 
@@ -44,28 +50,34 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn
 
-from camb import AUDIO_FORMATS, AsyncCamb, CambError, InvalidInputError, __version__
+from camb import (
+    AUDIO_FORMATS,
+    AsyncCamb,
+    CambError,
+    InvalidInputError,
+    MissingExtraError,
+    __version__,
+)
 
 from . import _cli_commands as commands
-from ._cli_support import PROG, Console, UsageError
-
-EXIT_OK = commands.EXIT_OK
-EXIT_FAILED = commands.EXIT_FAILED
-EXIT_USAGE = commands.EXIT_USAGE
-EXIT_INTERRUPTED = 130
+from . import _logs
+from ._cli_support import PROG, Console, ExitStatus, UsageError
 
 EPILOG = """\
 exit status:
   0    success
   1    the API or a task failed (also when only some ids of a wait or bulk call failed)
-  2    usage error: bad arguments, or input refused before sending (no API key, run id 0, ...)
+  2    usage error: bad arguments, or input refused before sending (no API key, run id 0, ...),
+       or an installation that cannot do it (a missing extra)
   130  interrupted (Ctrl-C)
 
 The key comes from --api-key or $CAMB_API_KEY; the address from --base-url or $CAMB_BASE_URL.
+--timeout is always the limit of one HTTP request; `wait --wait-timeout` limits the whole wait.
+CAMB_LOG=debug (or info, warning, error) logs to stderr, like --debug without tracebacks.
 Try it offline: `camb sandbox --port 0` prints the two variables to set.
 """
 
-ApiCommand = Callable[[AsyncCamb, argparse.Namespace, Console], Awaitable[int]]
+ApiCommand = Callable[[AsyncCamb, argparse.Namespace, Console], Awaitable[ExitStatus]]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,14 +85,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{PROG}: error: {message} (see '{self.prog} --help')\n")
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(ExitStatus.USAGE)
 
 
 def _global_options(
     parser: argparse.ArgumentParser, *, top: bool, skip: Sequence[str] = ()
 ) -> None:
-    """The options every command takes. On the commands themselves their default is SUPPRESS,
-    so that a value given before the command is not reset by the command's parser."""
+    """The options every command takes, shown in every command's help. On the commands
+    themselves their default is SUPPRESS, so that a value given before the command is not reset
+    by the command's parser."""
 
     def default(value: object) -> Any:
         return value if top else argparse.SUPPRESS
@@ -124,7 +137,8 @@ def _global_options(
             type=float,
             default=default(None),
             metavar="S",
-            help="seconds before a single HTTP request times out (default 60)",
+            help="seconds one HTTP request may take, for every request the command sends "
+            "(default 60); not the limit of a whole command",
         )
 
 
@@ -239,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.set_defaults(api_command=commands.status)
 
-    wait = command("wait", "wait for tasks; print task id and run id per line", skip=["--timeout"])
+    wait = command("wait", "wait for tasks; print task id and run id per line")
     wait.add_argument(
         "task_ids",
         nargs="*",
@@ -247,12 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="task ids (default: read from stdin, e.g. from `camb create`)",
     )
     wait.add_argument(
-        "--timeout",
-        dest="wait_timeout",
+        "--wait-timeout",
         type=_positive_float,
         default=600.0,
         metavar="S",
-        help="give up on a task after S seconds (default 600)",
+        help="give up on the tasks not finished S seconds after the wait began (default 600; "
+        "--timeout is the limit of each poll)",
     )
     wait.add_argument(
         "--poll-interval",
@@ -354,37 +368,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _exit_status(code: object) -> int:
-    if code is None:
-        return EXIT_OK
-    return code if isinstance(code, int) else EXIT_USAGE
+def _exit_status(code: object) -> ExitStatus:
+    """The status of argparse's SystemExit (0 after --help, else a usage error)."""
+    if code is None or code == 0:
+        return ExitStatus.OK
+    return ExitStatus.USAGE
 
 
 def _enable_debug_logging() -> Callable[[], None]:
-    """Log the `camb` logger at DEBUG to stderr; answers the function that undoes it."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    logger = logging.getLogger("camb")
+    """Log the `camb` logger at DEBUG to stderr; answers the function that undoes it.
+
+    When CAMB_LOG already gave the logger a handler, only the level changes (no line twice).
+    """
+    logger = logging.getLogger(_logs.LOGGER_NAME)
     previous_level = logger.level
-    logger.addHandler(handler)
+    handler: logging.Handler | None = None
+    if _logs.environment_handler() is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(_logs.LOG_FORMAT))
+        logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
 
     def undo() -> None:
-        logger.removeHandler(handler)
+        if handler is not None:
+            logger.removeHandler(handler)
         logger.setLevel(previous_level)
 
     return undo
 
 
-async def _run_api_command(command: ApiCommand, args: argparse.Namespace, console: Console) -> int:
+async def _run_api_command(
+    command: ApiCommand, args: argparse.Namespace, console: Console
+) -> ExitStatus:
     async with commands.build_client(args) as client:
         return await command(client, args, console)
 
 
-def _run(args: argparse.Namespace, console: Console) -> int:
+def _run(args: argparse.Namespace, console: Console) -> ExitStatus:
     local = getattr(args, "local_command", None)
     if local is not None:
-        status: int = local(args, console)
+        status: ExitStatus = local(args, console)
         return status
     return asyncio.run(_run_api_command(args.api_command, args, console))
 
@@ -397,7 +420,7 @@ def _describe(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> ExitStatus:
     """Run `camb` with `argv` (default: the process's arguments) and return the exit status."""
     parser = build_parser()
     try:
@@ -412,27 +435,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, console)
     except KeyboardInterrupt:
         console.error("interrupted")
-        return EXIT_INTERRUPTED
-    except (UsageError, InvalidInputError) as error:
+        return ExitStatus.INTERRUPTED
+    except (UsageError, InvalidInputError, MissingExtraError) as error:
         _report(console, error, args.debug)
-        return EXIT_USAGE
+        return ExitStatus.USAGE
     except CambError as error:
         _report(console, error, args.debug)
-        return EXIT_FAILED
+        return ExitStatus.FAILED
     except BrokenPipeError:
         # stdout was closed early (`camb voices | head -1`): stop quietly.
         _silence_stdout()
-        return EXIT_FAILED
+        return ExitStatus.FAILED
     except OSError as error:
         _report(console, error, args.debug)
-        return EXIT_FAILED
+        return ExitStatus.FAILED
     except Exception as error:
         if args.debug:
             traceback.print_exc()
         console.error(
             f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)"
         )
-        return EXIT_FAILED
+        return ExitStatus.FAILED
     finally:
         if undo_logging is not None:
             undo_logging()

@@ -25,6 +25,7 @@ from camb import (
 
 from ._cli_support import (
     Console,
+    ExitStatus,
     Progress,
     UsageError,
     error_json,
@@ -36,10 +37,6 @@ from ._cli_support import (
 
 if TYPE_CHECKING:
     from camb.sandbox import Sandbox
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 # The format `speak` asks for when the output file's extension says it.
 EXTENSION_FORMATS: dict[str, AudioFormat] = {
@@ -88,7 +85,7 @@ async def first_voice(client: AsyncCamb) -> Voice:
     return voices[0]
 
 
-async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -> int:
+async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     audio_format = speak_format(args.output, args.format)
     voice_id: int = args.voice_id if args.voice_id is not None else (await first_voice(client)).id
     stream = client.tts.stream(
@@ -117,13 +114,13 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
         )
     else:
         console.out(f"wrote {path} ({size:,} bytes, {audio_format}, voice {voice_id})")
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 # --- the task flow: create, status, wait ----------------------------------------------------------
 
 
-async def create(client: AsyncCamb, args: argparse.Namespace, console: Console) -> int:
+async def create(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     task_ids: list[str] = []
     try:
         for text in args.texts:
@@ -145,7 +142,7 @@ async def create(client: AsyncCamb, args: argparse.Namespace, console: Console) 
             _print_task_ids(console, task_ids)
         raise
     _print_task_ids(console, task_ids)
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def _print_task_ids(console: Console, task_ids: list[str]) -> None:
@@ -175,7 +172,7 @@ def _status_json(status: TaskStatus) -> dict[str, Any]:
     }
 
 
-async def status(client: AsyncCamb, args: argparse.Namespace, console: Console) -> int:
+async def status(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     ids = task_ids_of(args)
 
     async def one(task_id: str) -> TaskStatus | CambError:
@@ -203,7 +200,7 @@ async def status(client: AsyncCamb, args: argparse.Namespace, console: Console) 
             run = outcome.run_id if outcome.run_id is not None else "-"
             extra = f"\t{outcome.exception_reason}" if outcome.exception_reason else ""
             console.out(f"{task_id}\t{outcome.status}\t{run}{extra}")
-    return EXIT_FAILED if errors else EXIT_OK
+    return ExitStatus.FAILED if errors else ExitStatus.OK
 
 
 def _raise_if_all_failed(errors: dict[Any, CambError], total: int) -> None:
@@ -214,7 +211,7 @@ def _raise_if_all_failed(errors: dict[Any, CambError], total: int) -> None:
             raise shared
 
 
-async def wait(client: AsyncCamb, args: argparse.Namespace, console: Console) -> int:
+async def wait(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     ids = task_ids_of(args)
     progress = Progress(len(ids), desc="waiting", unit="task")
     finished: set[str] = set()
@@ -225,13 +222,14 @@ async def wait(client: AsyncCamb, args: argparse.Namespace, console: Console) ->
             progress.update()
 
     try:
-        results = await client.tts.wait_many(
-            ids,
-            timeout=args.wait_timeout,
-            poll_interval=args.poll_interval,
-            on_status=on_status,
-            concurrency=args.concurrency,
-        )
+        async with progress.ticking():
+            results = await client.tts.wait_many(
+                ids,
+                timeout=args.wait_timeout,
+                poll_interval=args.poll_interval,
+                on_status=on_status,
+                concurrency=args.concurrency,
+            )
     except BaseException:
         progress.close()
         raise
@@ -252,13 +250,13 @@ async def wait(client: AsyncCamb, args: argparse.Namespace, console: Console) ->
     for task_id, error in failed.items():
         message = str(error)
         console.error(message if task_id in message else f"{task_id}: {message}")
-    return EXIT_FAILED if failed else EXIT_OK
+    return ExitStatus.FAILED if failed else ExitStatus.OK
 
 
 # --- results --------------------------------------------------------------------------------------
 
 
-async def result(client: AsyncCamb, args: argparse.Namespace, console: Console) -> int:
+async def result(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     run_id: int = args.run_id
     if args.url:
         url = await client.tts.result_url(run_id)
@@ -266,14 +264,14 @@ async def result(client: AsyncCamb, args: argparse.Namespace, console: Console) 
             console.emit_json({"run_id": run_id, "url": url})
         else:
             console.out(url)
-        return EXIT_OK
+        return ExitStatus.OK
     path = await client.tts.download(run_id, args.output or f"{run_id}.flac")
     size = path.stat().st_size
     if console.json_mode:
         console.emit_json({"run_id": run_id, "path": str(path), "bytes": size})
     else:
         console.out(f"wrote {path} ({size:,} bytes)")
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def run_ids_of(args: argparse.Namespace) -> list[int]:
@@ -291,7 +289,7 @@ def _keyed(mapping: Any) -> dict[str, Any]:
     return {str(key): value for key, value in mapping.items()}
 
 
-async def results(client: AsyncCamb, args: argparse.Namespace, console: Console) -> int:
+async def results(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     ids = run_ids_of(args)
     bulk = await client.tts.results(ids, concurrency=args.bulk_concurrency, raise_on_error=False)
     _raise_if_all_failed(dict(bulk.failed), len(ids))
@@ -317,6 +315,12 @@ async def results(client: AsyncCamb, args: argparse.Namespace, console: Console)
         # Without --download the answer is always this JSON map: URLs are not for reading.
         console.emit_json(document)
     missing = len(bulk.unavailable) + len(failed)
+    if missing and args.download is not None and not console.json_mode:
+        # Without --json nothing else names them: one line per run id, with the reason.
+        for run_id, reason in bulk.unavailable.items():
+            console.error(f"{run_id}: no file: {reason}")
+        for run_id, error in failed.items():
+            console.error(f"{run_id}: no file: {error}")
     if missing:
         first = next(iter(failed.values()), None)
         why = f"; first error: {first}" if first is not None else ""
@@ -325,8 +329,8 @@ async def results(client: AsyncCamb, args: argparse.Namespace, console: Console)
             f"{'file' if args.download is not None else 'URL'} "
             f"({len(bulk.unavailable)} unavailable, {len(failed)} failed){why}"
         )
-        return EXIT_FAILED
-    return EXIT_OK
+        return ExitStatus.FAILED
+    return ExitStatus.OK
 
 
 def _make_dir(directory: Path) -> None:
@@ -374,11 +378,11 @@ async def _download_all(
 # --- voices ---------------------------------------------------------------------------------------
 
 
-async def voices(client: AsyncCamb, args: argparse.Namespace, console: Console) -> int:
+async def voices(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     listed = await client.voices.list()
     if console.json_mode:
         console.emit_json([attrs.asdict(voice) for voice in listed])
-        return EXIT_OK
+        return ExitStatus.OK
     rows = [("ID", "NAME", "GENDER", "AGE", "LANGUAGE")]
     rows.extend(
         (
@@ -391,7 +395,7 @@ async def voices(client: AsyncCamb, args: argparse.Namespace, console: Console) 
         for v in listed
     )
     console.out(_table(rows))
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
@@ -424,21 +428,12 @@ SANDBOX_SETTINGS: tuple[tuple[str, str, type, str], ...] = (
     ),
     ("--result-bytes", "result_bytes", int, "pad FLAC results to at least this many bytes"),
 )
-SANDBOX_EXTRA_MODULES = frozenset({"starlette", "uvicorn", "numpy", "soundfile", "anyio"})
 
 
-def sandbox(args: argparse.Namespace, console: Console) -> int:
-    try:
-        from camb.sandbox import SandboxConfig, serve
-    except ModuleNotFoundError as error:
-        missing = (error.name or "").split(".")[0]
-        if missing not in SANDBOX_EXTRA_MODULES:
-            raise
-        console.error(
-            f"the sandbox needs the 'sandbox' extra (no module {missing!r}): "
-            "pip install 'camb[sandbox]'"
-        )
-        return EXIT_USAGE
+def sandbox(args: argparse.Namespace, console: Console) -> ExitStatus:
+    # Without the sandbox extra this raises camb.MissingExtraError, which names the extra.
+    from camb.sandbox import SandboxConfig, serve
+
     settings: dict[str, Any] = {
         field: getattr(args, field)
         for _flag, field, _type, _help in SANDBOX_SETTINGS
@@ -480,5 +475,5 @@ def sandbox(args: argparse.Namespace, console: Console) -> int:
     except OSError as error:
         ports = f"port {args.port}" + (f" or {args.files_port}" if args.files_port else "")
         console.error(f"cannot listen on {args.host} {ports}: {error.strerror or error}")
-        return EXIT_FAILED
-    return EXIT_OK
+        return ExitStatus.FAILED
+    return ExitStatus.OK

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import enum
 import importlib
 import json
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, TextIO
 
 from camb import APIStatusError, CambError, TaskError
@@ -15,6 +18,19 @@ from camb import APIStatusError, CambError, TaskError
 PROG = "camb"
 _SPACE_RE = re.compile(r"\s+")
 _SEPARATORS_RE = re.compile(r"[\s,]+")
+
+
+class ExitStatus(enum.IntEnum):
+    """The exit statuses of `camb`, the same for every command."""
+
+    OK = 0
+    # The API or a task failed (also when only some ids of a wait or bulk call failed), or a
+    # local failure such as a file that cannot be written.
+    FAILED = 1
+    # Bad arguments, input refused before anything is sent (no API key, a run id of 0, ...), or
+    # an installation that cannot do it (a missing extra, another package's `camb`).
+    USAGE = 2
+    INTERRUPTED = 130
 
 
 class UsageError(Exception):
@@ -100,6 +116,10 @@ def shared_failure(errors: Iterable[CambError]) -> CambError | None:
     return first if same else None
 
 
+# How often a progress bar is redrawn while nothing finishes (its clock shows whole seconds).
+TICK_SECONDS = 0.5
+
+
 class Progress:
     """A tqdm bar on stderr, only when stderr is a terminal and tqdm (the `cli` extra) is
     installed; otherwise it does nothing, so nothing reaches stderr in a pipe."""
@@ -132,6 +152,31 @@ class Progress:
     def update(self, count: int = 1) -> None:
         if self._bar is not None:
             self._bar.update(count)
+
+    def refresh(self) -> None:
+        """Redraw the bar, so that its elapsed time moves on while nothing is counted."""
+        if self._bar is not None:
+            self._bar.refresh()
+
+    @contextlib.asynccontextmanager
+    async def ticking(self, every: float = TICK_SECONDS) -> AsyncIterator[None]:
+        """Redraw the bar every `every` seconds while the block runs (when it is shown)."""
+        if self._bar is None:
+            yield
+            return
+
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(every)
+                self.refresh()
+
+        ticker = asyncio.create_task(tick())
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
 
     def finish(self) -> None:
         """Fill the bar (for items that ended without a report) and close it."""

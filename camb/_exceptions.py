@@ -29,8 +29,9 @@
     ├── SpeechSegmentError                   a segment of `speak()` failed; the finished ones are
     │                                        kept for the next call (segment, cache_dir)
     ├── PaymentRequiredError                 the account needs credits (HTTP 402 or task status)
-    └── BulkResultsError                     some chunks of a bulk call failed; `.results` holds
-                                             everything that succeeded
+    ├── BulkResultsError                     some chunks of a bulk call failed; `.results` holds
+    │                                        everything that succeeded
+    └── MissingExtraError (ImportError)      a feature needs an optional extra not installed
 
 No message ever contains the API key. Errors pickle (for multiprocessing and error trackers):
 the pickle keeps the message and every plain attribute (`status_code`, `body`, `param`,
@@ -63,6 +64,7 @@ __all__ = [
     "FileWriteError",
     "InvalidInputError",
     "InvalidInputTypeError",
+    "MissingExtraError",
     "NotFoundError",
     "PaymentRequiredError",
     "PaymentRequiredStatusError",
@@ -295,6 +297,25 @@ class BulkResultsError(CambError):
     def __init__(self, message: str, *, results: BulkResults) -> None:
         super().__init__(message)
         self.results = results
+
+
+class MissingExtraError(CambError, ImportError):
+    """A feature needs one of this package's optional extras, which is not installed.
+
+    `extra` names the extra, `name` (as on every ImportError) the module that was missing; the
+    message says the pip command that installs it.
+    """
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        from ._distribution import install_hint
+
+        self.feature = feature
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs the '{extra}' extra (no module named {module!r}): "
+            f"{install_hint(extra)}",
+            name=module,
+        )
 
 
 def _short_repr(value: object, limit: int = 60) -> str:

@@ -141,6 +141,8 @@ class Waiter:
         self.schedule = schedule or PollSchedule()
         self.clock = clock
         self.started = clock()
+        # When the wait must be over, on `clock`'s time line.
+        self.deadline = self.started + timeout
         self.last_status: TaskStatus | None = None
         self.polls = 0
 

@@ -36,6 +36,7 @@ from typing import IO, Any
 import soundfile
 
 TASK_COUNT = 12
+VOICES_SHOWN = 4  # the voices listed by name; the line after them says how many there are
 BULK_MAX_IDS = 5
 TASK_DURATION = "1"  # seconds each sandbox task stays PENDING
 READY_TIMEOUT = 30.0
@@ -171,6 +172,12 @@ def run_camb(
     return completed.stdout
 
 
+def voice_count(total: int, listed: int) -> str:
+    """ "6 voices, showing 4" (or "3 voices" when all are listed)."""
+    noun = "voice" if total == 1 else "voices"
+    return f"{total} {noun}" if listed >= total else f"{total} {noun}, showing {listed}"
+
+
 def step(number: int, title: str, command: str) -> float:
     say()
     say(f"[{number}] {title}")
@@ -208,10 +215,14 @@ def flow(camb: list[str], base_url: str, api_key: str, out: Path) -> None:
     voices = json.loads(run_camb(camb, ["--json", "voices"], env))
     if not voices:
         raise DemoError("the sandbox offers no voices")
-    for voice in voices[:4]:
+    listed = voices[:VOICES_SHOWN]
+    for voice in listed:
         say(f"      {voice['id']:>8}  {voice['voice_name']}")
     voice_id = int(voices[0]["id"])
-    done(started, f"{len(voices)} voices; using {voices[0]['voice_name']} ({voice_id})")
+    done(
+        started,
+        f"{voice_count(len(voices), len(listed))}; using {voices[0]['voice_name']} ({voice_id})",
+    )
 
     hello = out / "hello.wav"
     speak_args = ["speak", HELLO_TEXT, "-o", str(hello), "--voice-id", str(voice_id)]

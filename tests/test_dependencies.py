@@ -17,8 +17,19 @@ EXTRA_ONLY = {"camb/sandbox", "camb/_cli"}
 
 
 def _imported_top_level(path: Path) -> set[str]:
+    """Modules imported when the module is imported: at module level, not inside a function
+    (a function may import an optional extra's module when it is used)."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nested = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for inner in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in nested:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+import attrs
+
 from .. import _operations as ops
 from .. import _responses as parse
 from .. import _sync_runtime
@@ -97,6 +99,7 @@ class TTS:
         voice_settings: VoiceSettings | Mapping[str, Any] | None = None,
         inference_options: InferenceOptions | Mapping[str, Any] | None = None,
         timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
@@ -125,6 +128,7 @@ class TTS:
         )
         options = self._client._options(
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -345,6 +349,7 @@ class TTS:
         gender: int | None = None,
         age: int | None = None,
         timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
@@ -367,6 +372,7 @@ class TTS:
         )
         options = self._client._options(
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -380,6 +386,7 @@ class TTS:
         task_id: str,
         *,
         timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
@@ -390,6 +397,7 @@ class TTS:
         request_args = ops.status_request(task_id)
         options = self._client._options(
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -429,6 +437,9 @@ class TTS:
         return self._wait(waiter, request_args, options)
 
     def _wait(self, waiter: Waiter, request_args: RequestArgs, options: RequestOptions) -> int:
+        # Every poll, its retries and its body end by the wait's deadline: a slow or
+        # rate-limited poll cannot carry the wait past it.
+        options = attrs.evolve(options, deadline=waiter.deadline)
         while True:
             try:
                 status = self._status(waiter.task_id, request_args, options)
@@ -498,6 +509,7 @@ class TTS:
         *,
         output_type: Literal["raw_bytes"] = ...,
         timeout: TimeoutOption = ...,
+        total_timeout: TotalTimeoutOption = ...,
         max_retries: RetriesOption = ...,
         extra_headers: HeadersOption = ...,
         extra_query: QueryOption = ...,
@@ -510,6 +522,7 @@ class TTS:
         *,
         output_type: Literal["file_url"],
         timeout: TimeoutOption = ...,
+        total_timeout: TotalTimeoutOption = ...,
         max_retries: RetriesOption = ...,
         extra_headers: HeadersOption = ...,
         extra_query: QueryOption = ...,
@@ -521,6 +534,7 @@ class TTS:
         *,
         output_type: OutputType = "raw_bytes",
         timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
@@ -530,6 +544,7 @@ class TTS:
         request_args = ops.result_request(run_id, output_type)
         options = self._client._options(
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -546,6 +561,7 @@ class TTS:
         run_id: int,
         *,
         timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
@@ -556,6 +572,7 @@ class TTS:
             run_id,
             output_type="file_url",
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -568,6 +585,7 @@ class TTS:
         path: StrPath,
         *,
         timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
@@ -578,6 +596,7 @@ class TTS:
         destination = check.file_path("path", path)
         options = self._client._options(
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -591,6 +610,7 @@ class TTS:
         path: StrPath,
         *,
         timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
@@ -602,6 +622,7 @@ class TTS:
         destination = check.file_path("path", path)
         options = self._client._options(
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -626,6 +647,7 @@ class TTS:
         concurrency: int = DEFAULT_BULK_CONCURRENCY,
         raise_on_error: bool = True,
         timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
@@ -643,6 +665,7 @@ class TTS:
         workers = check.concurrency("concurrency", concurrency)
         options = self._client._options(
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -684,6 +707,7 @@ class Voices:
         self,
         *,
         timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
@@ -692,6 +716,7 @@ class Voices:
         """Every voice this key can use (`GET /list-voices`)."""
         options = self._client._options(
             timeout=timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -33,7 +33,8 @@ request schema (FastAPI-shaped 422s), and answers as the spec documents:
 
 Also: ``serve()`` (foreground, the ``camb sandbox`` command) and the ``camb_sandbox`` pytest
 fixture (``camb.sandbox.pytest_plugin``). Needs the ``sandbox`` extra (starlette, uvicorn,
-numpy, soundfile), imported on first use of ``running``, ``serve`` or ``Sandbox``.
+numpy, soundfile), imported on first use of ``running``, ``serve`` or ``Sandbox``; without it
+those names raise ``camb.MissingExtraError``, which says what to install.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Sandbox", "SandboxConfig", "running", "serve"]
 
+# The top-level modules the `sandbox` extra brings (and what they bring themselves).
+EXTRA = "sandbox"
+EXTRA_MODULES = frozenset({"starlette", "uvicorn", "numpy", "soundfile", "anyio"})
+
 _HOMES = {
     "SandboxConfig": "._config",
     "Sandbox": "._runner",
@@ -59,7 +64,16 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
+    try:
+        module = importlib.import_module(home, __name__)
+    except ModuleNotFoundError as error:
+        missing = (error.name or "").partition(".")[0]
+        if missing not in EXTRA_MODULES:
+            raise
+        from camb import MissingExtraError
+
+        raise MissingExtraError(f"camb.sandbox.{name}", EXTRA, missing) from error
+    value = getattr(module, name)
     globals()[name] = value
     return value
 

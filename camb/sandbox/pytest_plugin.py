@@ -43,11 +43,12 @@ def _marker_arguments(request: pytest.FixtureRequest) -> tuple[Any, dict[str, An
 @pytest.fixture
 def camb_sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
     """A running Camb sandbox; configure it with ``@pytest.mark.camb_sandbox(**fields)``."""
+    from camb import MissingExtraError
+
     try:
-        from camb.sandbox._runner import running
-    except ImportError as exc:
-        hint = "the camb_sandbox fixture needs the sandbox extra: pip install 'camb[sandbox]'"
-        pytest.fail(f"{hint} ({exc})", pytrace=False)
+        from camb.sandbox import running
+    except MissingExtraError as exc:
+        pytest.fail(f"the camb_sandbox fixture: {exc}", pytrace=False)
     config, overrides = _marker_arguments(request)
     with running(config, **overrides) as sandbox:
         yield sandbox

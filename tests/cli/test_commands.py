@@ -192,7 +192,7 @@ def test_status_reports_each_task(cli: Run, client: Camb) -> None:
 
 def test_wait_maps_task_ids_to_run_ids(cli: Run, client: Camb) -> None:
     task_ids = _tasks(client, 4)
-    outcome = cli("--json", "wait", *task_ids, "--timeout", "20")
+    outcome = cli("--json", "wait", *task_ids, "--wait-timeout", "20")
     assert outcome.code == 0, outcome.err
     report = outcome.json()
     assert report["failed"] == {}

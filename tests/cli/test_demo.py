@@ -64,6 +64,12 @@ def test_demo_runs_the_whole_flow_and_leaves_no_sandbox(tmp_path: Path) -> None:
     text = completed.stdout
 
     assert "12 files" in text
+    # The voice line says what its number means: how many there are, and how many are listed.
+    voices = re.search(r"\n((?: {6}\s*\d+  .+\n)+) {4}(\d+) voices, showing (\d+); using ", text)
+    assert voices, text
+    listed = voices.group(1).splitlines()
+    assert len(listed) == int(voices.group(3)) == 4
+    assert int(voices.group(2)) > len(listed)
     assert re.search(r"12 run ids -> 3 bulk requests\b", text)
     assert "422 answers: 0" in text
     assert re.search(r"get_tts_results\s+200: 3\n", text)

@@ -83,6 +83,7 @@ def test_a_missing_key_is_a_usage_error(cli: Run, monkeypatch: pytest.MonkeyPatc
         ("results", "1", "-5"),
         ("bogus",),
         (),
+        ("wait", "--wait-timeout", "-1", "some-task"),
         ("wait", "--timeout", "-1", "some-task"),
         ("--max-retries", "-1", "voices"),
         ("--timeout", "0", "voices"),
@@ -133,7 +134,7 @@ def test_sandbox_without_its_extra_says_what_to_install(
     monkeypatch.delattr(camb.sandbox, "serve", raising=False)
     outcome = cli("sandbox", "--port", "0")
     assert outcome.code == 2
-    assert "pip install 'camb[sandbox]'" in _one_error_line(outcome)
+    assert "pip install 'camb-tts[sandbox]'" in _one_error_line(outcome)
 
 
 def test_sandbox_on_a_busy_port_exits_1(cli: Run) -> None:

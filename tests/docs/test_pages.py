@@ -67,7 +67,13 @@ def test_the_sandbox_guide_lists_every_knob_with_its_flag_and_default() -> None:
     for name, default in fields.items():
         assert table[name][1] == str(default), name
     flags = {field: flag for flag, field, _type, _help in SANDBOX_SETTINGS}
-    flags.update({"api_key": "--api-key", "access_log": "--access-log"})
+    flags.update(
+        {
+            "api_key": "--api-key",
+            "access_log": "--access-log",
+            "strict_documented": "--strict-documented",
+        }
+    )
     assert {name: flag for name, (flag, _) in table.items()} == flags
 
 
