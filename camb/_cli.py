@@ -62,6 +62,8 @@ from camb import (
 from . import _cli_commands as commands
 from . import _logs
 from ._cli_support import PROG, Console, ExitStatus, UsageError
+from ._constants import DEFAULT_SPEAK_CONCURRENCY
+from .batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 
 EPILOG = """\
 exit status:
@@ -194,8 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
         _global_options(cmd, top=False, skip=skip)
         return cmd
 
-    speak = command("speak", "stream speech to an audio file (the recommended flow)")
-    speak.add_argument("text", help="what to say (3 to 3000 characters)")
+    speak = command(
+        "speak",
+        "speak text of any length into one audio file (streamed, the recommended flow)",
+    )
+    speak.add_argument(
+        "text",
+        nargs="?",
+        help="what to say, any length (or `-` to read stdin, or -f FILE)",
+    )
+    speak.add_argument("-f", "--file", metavar="FILE", help="read the text from FILE (UTF-8)")
     speak.add_argument(
         "-o",
         "--output",
@@ -223,6 +233,26 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the audio format: {', '.join(AUDIO_FORMATS)}",
     )
     speak.add_argument("--speech-model", metavar="MODEL", help="e.g. mars-flash, mars-pro")
+    speak.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_SPEAK_CONCURRENCY,
+        metavar="N",
+        help=f"segments streamed at once for long text (default {DEFAULT_SPEAK_CONCURRENCY})",
+    )
+    speak.add_argument(
+        "--paragraph-pause",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="seconds of silence between paragraphs (default 0)",
+    )
+    speak.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where finished segments wait, so that a failed run resumes for free "
+        "(default: .camb-segments beside the output)",
+    )
     speak.set_defaults(api_command=commands.speak)
 
     create = command("create", "start one task per text (the deprecated task flow)")
@@ -329,6 +359,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="bulk URL requests at once (default 1: one after another, as the API advises)",
     )
     results.set_defaults(api_command=commands.results)
+
+    batch = command(
+        "batch",
+        "speak every line of a JSON Lines or CSV file into DIR/<id>.<ext>, resumably; "
+        "`camb batch status DIR` shows where a run stands",
+    )
+    batch.add_argument(
+        "target",
+        nargs="+",
+        metavar="INPUT | status DIR",
+        help="the input file (.jsonl, .ndjson, .csv; `-` for stdin), or `status DIR`",
+    )
+    batch.add_argument("--out", metavar="DIR", help="the output folder (its state lives there)")
+    batch.add_argument("--voice-id", type=_positive_int, metavar="N", help="default voice_id")
+    batch.add_argument("--language", metavar="LOCALE", help="default language, e.g. en-us")
+    batch.add_argument(
+        "--format", choices=AUDIO_FORMATS, metavar="FORMAT", help="default audio format (wav)"
+    )
+    batch.add_argument("--speech-model", metavar="MODEL", help="default speech model")
+    batch.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_BATCH_CONCURRENCY,
+        metavar="N",
+        help="items spoken at once at most; fewer while the API answers 429 "
+        f"(default {DEFAULT_BATCH_CONCURRENCY})",
+    )
+    batch.add_argument(
+        "--max-attempts",
+        type=_positive_int,
+        default=DEFAULT_MAX_ATTEMPTS,
+        metavar="N",
+        help=f"tries of an item in one run (default {DEFAULT_MAX_ATTEMPTS}; a 429 is not a try)",
+    )
+    batch.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="this machine's share of the items: shard K (from 0) of N, by a hash of the id",
+    )
+    batch.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave bad lines out (and list them) instead of refusing the whole file",
+    )
+    batch.set_defaults(api_command=commands.batch)
 
     voices = command("voices", "list the voices this key can use")
     voices.set_defaults(api_command=commands.voices)

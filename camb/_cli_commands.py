@@ -19,6 +19,7 @@ from camb import (
     BulkResults,
     CambError,
     InvalidInputError,
+    SpeechProgress,
     TaskStatus,
     Voice,
 )
@@ -34,19 +35,15 @@ from ._cli_support import (
     read_text,
     shared_failure,
 )
+from ._speech import FORMAT_OF_EXTENSION
 
 if TYPE_CHECKING:
     from camb.sandbox import Sandbox
 
 # The format `speak` asks for when the output file's extension says it.
-EXTENSION_FORMATS: dict[str, AudioFormat] = {
-    ".wav": "wav",
-    ".flac": "flac",
-    ".mp3": "mp3",
-    ".aac": "adts",
-    ".adts": "adts",
-    ".pcm": "pcm_s16le",
-}
+EXTENSION_FORMATS = FORMAT_OF_EXTENSION
+# What each output format is, for `speak --json` (the sandbox and the API send the same).
+CONTENT_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg", "adts": "audio/aac"}
 GENDERS = {0: "unknown", 1: "male", 2: "female", 9: "n/a"}
 # The status codes with which a presigned URL says it has expired (or never existed).
 EXPIRED_URL_STATUSES = frozenset({401, 403, 404, 410})
@@ -85,35 +82,71 @@ async def first_voice(client: AsyncCamb) -> Voice:
     return voices[0]
 
 
+def speak_text(args: argparse.Namespace) -> str:
+    """The text to speak: the argument, the file named by -f, or stdin for `-`."""
+    given = [source for source in (args.text, args.file) if source is not None]
+    if len(given) != 1:
+        raise UsageError("give the text as an argument, with -f FILE, or `-` to read stdin")
+    if args.file is not None:
+        try:
+            return Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"cannot read {args.file!r}: {error}") from None
+    if args.text == "-":
+        return sys.stdin.read()
+    text: str = args.text
+    return text
+
+
 async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     audio_format = speak_format(args.output, args.format)
+    text = speak_text(args)
     voice_id: int = args.voice_id if args.voice_id is not None else (await first_voice(client)).id
-    stream = client.tts.stream(
-        args.text,
-        voice_id,
-        args.language,
-        speech_model=args.speech_model,
-        format=audio_format,
-    )
-    async with stream:
-        path = await stream.save(args.output)
-        content_type = stream.content_type
-        credits_required = stream.credits_required
-    size = path.stat().st_size
+    progress: Progress | None = None
+
+    def show(step: SpeechProgress) -> None:
+        nonlocal progress
+        if progress is None:
+            progress = Progress(step.total, desc="speaking", unit="segment")
+        progress.update()
+
+    try:
+        result = await client.tts.speak(
+            text,
+            voice_id,
+            args.language,
+            args.output,
+            format=audio_format,
+            speech_model=args.speech_model,
+            concurrency=args.concurrency,
+            paragraph_pause=args.paragraph_pause,
+            cache_dir=args.cache_dir,
+            on_progress=show,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     if console.json_mode:
         console.emit_json(
             {
-                "path": str(path),
-                "bytes": size,
-                "format": audio_format,
+                "path": str(result.path),
+                "bytes": result.bytes,
+                "format": result.format,
+                "content_type": CONTENT_TYPES.get(result.format, "application/octet-stream"),
                 "voice_id": voice_id,
                 "language": args.language,
-                "content_type": content_type,
-                "credits_required": credits_required,
+                "segments": result.segments,
+                "cached_segments": result.cached_segments,
+                "duration": result.duration,
+                "credits_required": result.credits,
             }
         )
     else:
-        console.out(f"wrote {path} ({size:,} bytes, {audio_format}, voice {voice_id})")
+        seconds = f", {result.duration:.1f} s" if result.duration is not None else ""
+        console.out(
+            f"wrote {result.path} ({result.bytes:,} bytes, {result.format}{seconds}, "
+            f"{result.segments} segment{'s' if result.segments != 1 else ''}, voice {voice_id})"
+        )
     return ExitStatus.OK
 
 
@@ -373,6 +406,105 @@ async def _download_all(
         else:
             files[run_id] = outcome
     return files, failures
+
+
+# --- batch ----------------------------------------------------------------------------------------
+
+
+async def batch(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
+    from camb import batch as batch_jobs
+
+    target: list[str] = args.target
+    if target[0] == "status":
+        if len(target) != 2:
+            raise UsageError("`camb batch status` takes one folder: camb batch status DIR")
+        return batch_status(Path(target[1]), args, console)
+    if len(target) != 1:
+        raise UsageError("give one input file (or `status DIR`)")
+    if args.out is None:
+        raise UsageError("--out DIR is required: the folder for the audio files and the state")
+    defaults = {
+        name: value
+        for name, value in (
+            ("voice_id", args.voice_id),
+            ("language", args.language),
+            ("format", args.format),
+            ("speech_model", args.speech_model),
+        )
+        if value is not None
+    }
+    source: Any = sys.stdin.buffer if target[0] == "-" else target[0]
+    bar: Progress | None = None
+
+    def show(step: batch_jobs.Progress) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = Progress(step.total, desc="batch", unit="item")
+        bar.set(step.done + step.failed, failed=step.failed, concurrency=step.concurrency)
+
+    try:
+        result = await batch_jobs.run_async(
+            client,
+            source,
+            out=args.out,
+            defaults=defaults,
+            concurrency=args.concurrency,
+            max_attempts=args.max_attempts,
+            shard=args.shard,
+            skip_invalid=args.skip_invalid,
+            on_progress=show,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = result.summary
+    counts = summary.counts
+    if console.json_mode:
+        console.emit_json(
+            {
+                "done": counts.done,
+                "failed": counts.failed,
+                "pending": counts.pending,
+                "redone_after_crash": summary.redone_after_crash,
+                "credits": summary.credits,
+                "bytes": summary.bytes,
+                "duration": summary.duration,
+                "requests": result.requests,
+                "rate_limited": result.rate_limited,
+                "skipped_lines": [str(problem) for problem in result.problems],
+                "first_errors": [list(e) for e in summary.first_errors],
+            }
+        )
+    else:
+        console.out(
+            f"done {counts.done}, failed {counts.failed}, pending {counts.pending}; "
+            f"redone after a crash {summary.redone_after_crash}; "
+            f"credits {summary.credits if summary.credits is not None else 'unknown'}; "
+            f"{result.requests} requests ({result.rate_limited} rate-limited) "
+            f"in {result.elapsed:.1f} s"
+        )
+        for problem in result.problems:
+            console.error(f"skipped: {problem}")
+        for item_id, error in summary.first_errors:
+            console.error(f"{item_id}: {error}")
+    if result.aborted is not None:
+        raise result.aborted
+    return ExitStatus.OK if counts.failed == 0 and counts.pending == 0 else ExitStatus.FAILED
+
+
+def batch_status(folder: Path, args: argparse.Namespace, console: Console) -> ExitStatus:
+    from camb import batch as batch_jobs
+
+    document = batch_jobs.status(folder, shard=args.shard)
+    counts = document["counts"]
+    if console.json_mode:
+        console.emit_json(document)
+    else:
+        console.out(
+            f"{counts['total']} items: {counts['done']} done, {counts['failed']} failed, "
+            f"{counts['in_flight']} in flight, {counts['pending']} pending"
+        )
+    return ExitStatus.OK
 
 
 # --- voices ---------------------------------------------------------------------------------------

@@ -153,6 +153,14 @@ class Progress:
         if self._bar is not None:
             self._bar.update(count)
 
+    def set(self, count: int, **postfix: object) -> None:
+        """Show `count` done (of the total), with `postfix` (e.g. failed=2) beside the bar."""
+        if self._bar is not None:
+            self._bar.n = count
+            if postfix:
+                self._bar.set_postfix(postfix, refresh=False)
+            self._bar.refresh()
+
     def refresh(self) -> None:
         """Redraw the bar, so that its elapsed time moves on while nothing is counted."""
         if self._bar is not None:

@@ -32,6 +32,7 @@ FORMAT_OF_EXTENSION: Mapping[str, AudioFormat] = {
     ".mp3": "mp3",
     ".aac": "adts",
     ".adts": "adts",
+    ".pcm": "pcm_s16le",
 }
 EXTENSION_OF_FORMAT: Mapping[str, str] = {
     "wav": ".wav",
@@ -51,7 +52,7 @@ def speech_format(path: Path, format: object) -> AudioFormat:
         raise InvalidInputError(
             "format",
             f"is needed: the extension of {path.name!r} names no audio format "
-            f"(use .wav, .flac, .mp3 or .aac, or pass format=)",
+            f"(use {', '.join(FORMAT_OF_EXTENSION)}, or pass format=)",
             show_value=False,
         )
     return by_extension

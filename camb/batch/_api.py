@@ -13,6 +13,8 @@ from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import attrs
+
 from .. import _validation as check
 from .._exceptions import CambError, InvalidInputError, InvalidInputTypeError, SpeechSegmentError
 from ._identity import Shard, parse_shard
@@ -107,6 +109,7 @@ def _run_prepared(
     shard: Shard | None,
     synthesize: Callable[[BatchItem, Path], ItemResult],
     *,
+    problems: list[Any],
     concurrency: int,
     max_attempts: int,
     on_progress: OnProgress | None,
@@ -124,7 +127,7 @@ def _run_prepared(
             )
         finally:
             write_manifest(out_dir / manifest_file_name(shard), store.rows())
-    return result
+    return attrs.evolve(result, problems=tuple(problems))
 
 
 def run(
@@ -172,7 +175,7 @@ def run(
         )
     workers = check.concurrency("concurrency", concurrency)
     attempts = check.concurrency("max_attempts", max_attempts)
-    items, out_dir, chosen, _ = _prepare(
+    items, out_dir, chosen, problems = _prepare(
         source,
         out=out,
         defaults=defaults,
@@ -185,6 +188,7 @@ def run(
         out_dir,
         chosen,
         _sync_synthesizer(client),
+        problems=problems,
         concurrency=workers,
         max_attempts=attempts,
         on_progress=on_progress,
@@ -208,7 +212,7 @@ def run_async(
     bookkeeping (short local SQLite transactions) runs in a worker thread."""
     workers = check.concurrency("concurrency", concurrency)
     attempts = check.concurrency("max_attempts", max_attempts)
-    items, out_dir, chosen, _ = _prepare(
+    items, out_dir, chosen, problems = _prepare(
         source,
         out=out,
         defaults=defaults,
@@ -225,6 +229,7 @@ def run_async(
             out_dir,
             chosen,
             synthesize,
+            problems=problems,
             concurrency=workers,
             max_attempts=attempts,
             on_progress=on_progress,

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -98,6 +99,8 @@ class BatchResult:
     rate_limited: int
     elapsed: float
     aborted: CambError | None = None
+    # Input lines left out by `skip_invalid=True` (set by `camb.batch.run`).
+    problems: tuple[Any, ...] = ()
 
 
 @attrs.frozen

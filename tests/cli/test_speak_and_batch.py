@@ -1,0 +1,103 @@
+"""`camb speak` for any length of text, and `camb batch` / `camb batch status`."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import soundfile
+
+from camb import Camb
+
+from ._helpers import Run
+
+LONG = "\n\n".join(" ".join(f"Sentence {n} of paragraph {p}." for n in range(25)) for p in range(4))
+
+
+def test_speak_reads_a_long_text_from_a_file_into_one_file(cli: Run, tmp_path: Path) -> None:
+    (tmp_path / "chapter.txt").write_text(LONG, encoding="utf-8")
+    outcome = cli("--json", "speak", "-f", "chapter.txt", "-o", "chapter.wav")
+    assert outcome.code == 0, outcome.err
+    report = outcome.json()
+    assert report["segments"] == 4
+    assert report["cached_segments"] == 0
+    info = soundfile.info(str(tmp_path / "chapter.wav"))
+    assert info.duration == pytest.approx(report["duration"], abs=0.01)
+    assert report["bytes"] == (tmp_path / "chapter.wav").stat().st_size
+
+
+def test_speak_reads_stdin_for_a_dash(
+    cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(LONG))
+    outcome = cli("speak", "-", "-o", "piped.wav")
+    assert outcome.code == 0, outcome.err
+    assert "4 segments" in outcome.out
+    assert soundfile.info(str(tmp_path / "piped.wav")).duration > 60
+
+
+def test_speak_needs_exactly_one_source_of_text(cli: Run, tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text("Some text.", encoding="utf-8")
+    assert cli("speak", "-o", "x.wav").code == 2
+    assert cli("speak", "Both at once.", "-f", "t.txt", "-o", "x.wav").code == 2
+    assert not (tmp_path / "x.wav").exists()
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_batch_runs_resumes_and_reports(cli: Run, client: Camb, tmp_path: Path) -> None:
+    voice = client.voices.list()[0].id
+    rows: list[dict[str, object]] = [
+        {"id": f"line-{i}", "text": f"Batch line number {i}."} for i in range(12)
+    ]
+    rows.append({"id": "long-one", "text": LONG, "format": "mp3"})
+    _write_jsonl(tmp_path / "lines.jsonl", rows)
+    args = ("batch", "lines.jsonl", "--out", "audio", "--voice-id", str(voice))
+    first = cli("--json", *args, "--language", "en-us")
+    assert first.code == 0, first.err
+    assert first.json()["done"] == 13
+    assert (tmp_path / "audio" / "long-one.mp3").exists()
+    assert soundfile.info(str(tmp_path / "audio" / "line-3.wav")).frames > 0
+    again = cli("--json", *args, "--language", "en-us")
+    assert again.json()["requests"] == 0
+    status = cli("batch", "status", "audio")
+    assert status.code == 0
+    assert "13 items: 13 done" in status.out
+    document = cli("--json", "batch", "status", "audio").json()
+    assert {row["id"] for row in document["items"]} == {row["id"] for row in rows}
+    manifest = (tmp_path / "audio" / "manifest.jsonl").read_text().splitlines()
+    assert len(manifest) == 13
+
+
+def test_batch_refuses_a_file_with_bad_lines_with_exit_2(cli: Run, tmp_path: Path) -> None:
+    _write_jsonl(
+        tmp_path / "bad.jsonl",
+        [{"id": "ok", "text": "Fine."}, {"id": "bad", "text": "", "voice-id": 3}],
+    )
+    outcome = cli("batch", "bad.jsonl", "--out", "o", "--voice-id", "7", "--language", "en-us")
+    assert outcome.code == 2
+    assert "line 2" in outcome.err
+    assert not (tmp_path / "o").exists()
+
+
+def test_batch_with_a_failed_item_exits_1(cli: Run, client: Camb, tmp_path: Path) -> None:
+    voice = client.voices.list()[0].id
+    _write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "good", "text": "A good line."},
+            {"id": "unknown-voice", "text": "A line for nobody.", "voice_id": 999999},
+        ],
+    )
+    outcome = cli(
+        "batch", "in.jsonl", "--out", "o", "--voice-id", str(voice), "--language", "en-us"
+    )
+    assert outcome.code == 1
+    assert "unknown-voice" in outcome.err
+    assert (tmp_path / "o" / "good.wav").exists()
