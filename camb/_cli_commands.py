@@ -6,17 +6,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from camb import (
-    APIStatusError,
+    APIError,
     AsyncCamb,
     AudioFormat,
-    BulkResults,
     CambError,
     InvalidInputError,
     SpeechProgress,
@@ -45,8 +44,6 @@ EXTENSION_FORMATS = FORMAT_OF_EXTENSION
 # What each output format is, for `speak --json` (the sandbox and the API send the same).
 CONTENT_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg", "adts": "audio/aac"}
 GENDERS = {0: "unknown", 1: "male", 2: "female", 9: "n/a"}
-# The status codes with which a presigned URL says it has expired (or never existed).
-EXPIRED_URL_STATUSES = frozenset({401, 403, 404, 410})
 
 
 def build_client(args: argparse.Namespace) -> AsyncCamb:
@@ -236,7 +233,7 @@ async def status(client: AsyncCamb, args: argparse.Namespace, console: Console) 
     return ExitStatus.FAILED if errors else ExitStatus.OK
 
 
-def _raise_if_all_failed(errors: dict[Any, CambError], total: int) -> None:
+def _raise_if_all_failed(errors: Mapping[Any, CambError], total: int) -> None:
     """When every id failed the same way (a bad key, say), that one error is the answer."""
     if len(errors) == total:
         shared = shared_failure(errors.values())
@@ -324,33 +321,56 @@ def _keyed(mapping: Any) -> dict[str, Any]:
 
 async def results(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     ids = run_ids_of(args)
-    bulk = await client.tts.results(ids, concurrency=args.bulk_concurrency, raise_on_error=False)
-    _raise_if_all_failed(dict(bulk.failed), len(ids))
-    failed: dict[int, CambError] = dict(bulk.failed)
     document: dict[str, Any]
     if args.download is None:
+        bulk = await client.tts.results(
+            ids, concurrency=args.bulk_concurrency, raise_on_error=False
+        )
+        _raise_if_all_failed(dict(bulk.failed), len(ids))
+        unavailable, failed = bulk.unavailable, dict(bulk.failed)
         document = {"urls": _keyed(bulk.urls)}
     else:
-        files, download_failures = await _download_all(client, bulk, Path(args.download), args)
-        failed.update(download_failures)
+        progress = Progress(len(ids), desc="downloading", unit="file")
+        try:
+            downloaded = await client.tts.download_results(
+                ids,
+                args.download,
+                concurrency=args.concurrency,
+                bulk_concurrency=args.bulk_concurrency,
+            )
+        finally:
+            progress.close()
+        # A shared failure of the API (a bad key, say) is the answer; a storage host's refusals
+        # of single downloads are reported per id below.
+        from_api = {
+            run_id: error
+            for run_id, error in downloaded.failed.items()
+            if isinstance(error, APIError)
+            and error.request is not None
+            and str(error.request.url).startswith(client.base_url)
+        }
+        _raise_if_all_failed(from_api, len(ids))
+        unavailable, failed = downloaded.unavailable, dict(downloaded.failed)
         document = {
             "files": {
                 str(run_id): {"path": str(path), "bytes": path.stat().st_size}
-                for run_id, path in files.items()
-            }
+                for run_id, path in downloaded.items()
+            },
+            "skipped": sorted(downloaded.skipped),
         }
         if not console.json_mode:
-            for run_id, path in files.items():
-                console.out(f"{run_id}\t{path}\t{path.stat().st_size} bytes")
-    document["unavailable"] = _keyed(bulk.unavailable)
+            for run_id, path in downloaded.items():
+                note = " (already there)" if run_id in downloaded.skipped else ""
+                console.out(f"{run_id}\t{path}\t{path.stat().st_size} bytes{note}")
+    document["unavailable"] = _keyed(unavailable)
     document["failed"] = {str(run_id): error_json(e) for run_id, e in failed.items()}
     if console.json_mode or args.download is None:
         # Without --download the answer is always this JSON map: URLs are not for reading.
         console.emit_json(document)
-    missing = len(bulk.unavailable) + len(failed)
+    missing = len(unavailable) + len(failed)
     if missing and args.download is not None and not console.json_mode:
         # Without --json nothing else names them: one line per run id, with the reason.
-        for run_id, reason in bulk.unavailable.items():
+        for run_id, reason in unavailable.items():
             console.error(f"{run_id}: no file: {reason}")
         for run_id, error in failed.items():
             console.error(f"{run_id}: no file: {error}")
@@ -360,52 +380,10 @@ async def results(client: AsyncCamb, args: argparse.Namespace, console: Console)
         console.error(
             f"{missing} of {len(ids)} run ids have no "
             f"{'file' if args.download is not None else 'URL'} "
-            f"({len(bulk.unavailable)} unavailable, {len(failed)} failed){why}"
+            f"({len(unavailable)} unavailable, {len(failed)} failed){why}"
         )
         return ExitStatus.FAILED
     return ExitStatus.OK
-
-
-def _make_dir(directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-
-
-async def _download_all(
-    client: AsyncCamb, bulk: BulkResults, directory: Path, args: argparse.Namespace
-) -> tuple[dict[int, Path], dict[int, CambError]]:
-    _make_dir(directory)
-    limiter = asyncio.Semaphore(args.concurrency)
-    progress = Progress(len(bulk.urls), desc="downloading", unit="file")
-
-    async def one(run_id: int, url: str) -> Path | CambError:
-        path = directory / f"{run_id}.flac"
-        async with limiter:
-            try:
-                try:
-                    return await client.tts.download_url(url, path)
-                except APIStatusError as error:
-                    if error.status_code not in EXPIRED_URL_STATUSES:
-                        raise
-                    # The presigned URL expired before its turn came: ask for a fresh one, once.
-                    fresh = await client.tts.result_url(run_id)
-                    return await client.tts.download_url(fresh, path)
-            except CambError as error:
-                return error
-            finally:
-                progress.update()
-
-    try:
-        outcomes = await asyncio.gather(*(one(r, u) for r, u in bulk.urls.items()))
-    finally:
-        progress.close()
-    files: dict[int, Path] = {}
-    failures: dict[int, CambError] = {}
-    for run_id, outcome in zip(bulk.urls, outcomes, strict=True):
-        if isinstance(outcome, CambError):
-            failures[run_id] = outcome
-        else:
-            files[run_id] = outcome
-    return files, failures
 
 
 # --- batch ----------------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ DEFAULT_WAIT_CONCURRENCY = 16
 DEFAULT_BULK_CONCURRENCY = 1
 
 EXPIRED_URL_HINT = "presigned URLs expire: fetch a fresh one with result_url()"
+# The statuses with which a storage host says a presigned URL has expired (or never existed).
+EXPIRED_URL_STATUSES = frozenset({401, 403, 404, 410})
+# Files downloaded at once by `download_results` (from the storage host, not the API).
+DEFAULT_DOWNLOAD_CONCURRENCY = 4
 
 # Long-form speech (`tts.speak`): segments streamed at once. Small, because each is a
 # synthesis the account pays for and rate limits count; raise it when your limits allow.

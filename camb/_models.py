@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any, Literal, get_args
 
 import attrs
@@ -14,6 +15,7 @@ __all__ = [
     "DOCUMENTED_STATUSES",
     "AudioFormat",
     "BulkResults",
+    "DownloadResults",
     "InferenceOptions",
     "TaskStatus",
     "Voice",
@@ -137,6 +139,41 @@ class BulkResults(Mapping[int, str]):
 
     def missing(self) -> dict[int, str]:
         """Every id without a URL, with the reason."""
+        reasons = dict(self.unavailable)
+        reasons.update({run_id: str(error) for run_id, error in self.failed.items()})
+        return reasons
+
+
+@attrs.frozen
+class DownloadResults(Mapping[int, Path]):
+    """The answer to `tts.download_results`: a mapping run id -> the audio file on disk.
+
+    Every id asked for is accounted for exactly once: a key here (its file is complete, either
+    downloaded now or found from an earlier call: those are also in `skipped`), or in
+    `unavailable` (the API has no audio for it), or in `failed` (the error).
+    """
+
+    files: Mapping[int, Path]
+    skipped: frozenset[int] = frozenset()
+    unavailable: Mapping[int, str] = attrs.field(factory=dict)
+    failed: Mapping[int, CambError] = attrs.field(factory=dict)
+
+    def __getitem__(self, run_id: int) -> Path:
+        return self.files[run_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    @property
+    def ok(self) -> bool:
+        """True when every id asked for has its file."""
+        return not self.unavailable and not self.failed
+
+    def missing(self) -> dict[int, str]:
+        """Every id without a file, with the reason."""
         reasons = dict(self.unavailable)
         reasons.update({run_id: str(error) for run_id, error in self.failed.items()})
         return reasons

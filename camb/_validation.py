@@ -180,6 +180,19 @@ def file_path(param: str, value: object) -> Path:
     return path
 
 
+def folder_path(param: str, value: object) -> Path:
+    """A folder to write files into: a str or path-like that is not a file (made if missing)."""
+    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
+        raise InvalidInputTypeError(param, "must be a str or os.PathLike folder", value)
+    text = os.fspath(value)
+    if not isinstance(text, str) or text == "" or "\0" in text:
+        raise InvalidInputError(param, "must be a folder path", value)
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise InvalidInputError(param, "must be a folder, not a file", value)
+    return path
+
+
 def timeout_seconds(param: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInputTypeError(param, "must be a number of seconds", value)

@@ -31,18 +31,21 @@ from .._bulk import BulkCollector
 from .._chunking import plan_chunks
 from .._constants import (
     DEFAULT_BULK_CONCURRENCY,
+    DEFAULT_DOWNLOAD_CONCURRENCY,
     DEFAULT_RATE_LIMIT_WAITS,
     DEFAULT_SEGMENT_RETRIES,
     DEFAULT_SPEAK_CONCURRENCY,
     DEFAULT_WAIT_CONCURRENCY,
     DEFAULT_WAIT_TIMEOUT,
     EXPIRED_URL_HINT,
+    EXPIRED_URL_STATUSES,
 )
-from .._exceptions import CambError, InvalidInputTypeError
+from .._exceptions import APIStatusError, CambError, InvalidInputTypeError
 from .._models import (
     AUDIO_FORMATS,
     AudioFormat,
     BulkResults,
+    DownloadResults,
     InferenceOptions,
     OutputType,
     TaskStatus,
@@ -671,6 +674,16 @@ class TTS:
             extra_query=extra_query,
             extra_body=extra_body,
         )
+        return self._results(unique, workers, options, raise_on_error=raise_on_error)
+
+    def _results(
+        self,
+        unique: list[int],
+        workers: int,
+        options: RequestOptions,
+        *,
+        raise_on_error: bool,
+    ) -> BulkResults:
         collector = BulkCollector(unique)
         if len(unique) == 1:
             # A single id cannot form a bulk request (2 to 5 ids); it is fetched alone.
@@ -695,6 +708,80 @@ class TTS:
 
         _sync_runtime.map_concurrently(send, plan_chunks(unique), workers)
         return collector.finish(raise_on_error=raise_on_error)
+
+    def download_results(
+        self,
+        run_ids: Iterable[int],
+        folder: StrPath,
+        *,
+        concurrency: int = DEFAULT_DOWNLOAD_CONCURRENCY,
+        bulk_concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> DownloadResults:
+        """Download the audio of many runs into `folder/<run_id>.flac`; resumable.
+
+        A run whose file is already there is skipped (files are only ever renamed into place
+        when complete, so one that exists is whole). The others get their URLs from
+        `results()` (the fewest bulk requests) and are downloaded `concurrency` at a time; a
+        URL that expired before its turn (the storage host answers 401, 403, 404 or 410) is
+        fetched afresh once. Never raises for a single run: every id without a file is in
+        `.unavailable` or `.failed` (`.missing()` gives both with their reasons).
+        """
+        ids = check.run_ids("run_ids", run_ids)
+        directory = check.folder_path("folder", folder)
+        workers = check.concurrency("concurrency", concurrency)
+        bulk_workers = check.concurrency("bulk_concurrency", bulk_concurrency)
+        options = self._client._options(
+            timeout=timeout,
+            total_timeout=total_timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        skipped = frozenset(i for i in ids if (directory / f"{i}.flac").is_file())
+        wanted = [i for i in ids if i not in skipped]
+        files = {i: directory / f"{i}.flac" for i in skipped}
+        if not wanted:
+            return DownloadResults(files=files, skipped=skipped)
+        bulk = self._results(wanted, bulk_workers, options, raise_on_error=False)
+        failed: dict[int, CambError] = dict(bulk.failed)
+
+        def one(run_id: int) -> Path | CambError:
+            path = directory / f"{run_id}.flac"
+            try:
+                try:
+                    return self._download_to(bulk.urls[run_id], path, options)
+                except APIStatusError as error:
+                    if error.status_code not in EXPIRED_URL_STATUSES:
+                        raise
+                    fresh = self._client._send(
+                        ops.result_request(run_id, "file_url"), options, idempotent=True
+                    )
+                    return self._download_to(parse.parse_output_url(fresh), path, options)
+            except CambError as error:
+                return error
+
+        outcomes = _sync_runtime.map_concurrently(one, list(bulk.urls), workers)
+        for run_id, outcome in zip(bulk.urls, outcomes, strict=True):
+            if isinstance(outcome, CambError):
+                failed[run_id] = outcome
+            else:
+                files[run_id] = outcome
+        return DownloadResults(
+            files={i: files[i] for i in ids if i in files},
+            skipped=skipped,
+            unavailable=dict(bulk.unavailable),
+            failed=failed,
+        )
+
+    def _download_to(self, url: str, path: Path, options: RequestOptions) -> Path:
+        return self._save(ops.download_request(url), path, options, hint=EXPIRED_URL_HINT)
 
 
 class Voices:
