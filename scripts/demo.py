@@ -5,11 +5,14 @@ line against it like a user would in a shell:
 
     camb voices
     camb speak "..." -o demo-output/hello.wav
+    camb speak -f demo-output/chapter.txt -o demo-output/chapter.mp3      (a long text)
     camb create TEXT x12 --voice-id N --language 1 | camb wait | camb results --download DIR
+    camb batch demo-output/lines.csv --out demo-output/batch   (killed half-way, then resumed)
 
 and prints every file with its size and audio duration, and the requests the sandbox saw
-(the 12 run ids' URLs take 3 bulk requests, and no request is refused with a 422). The sandbox
-is stopped at the end, also when a step fails. Exits non-zero if any step fails.
+(the 12 run ids' URLs take 3 bulk requests, no request is refused with a 422, and the resumed
+batch asks only for what the killed run had not finished). The sandbox is stopped at the end,
+also when a step fails. Exits non-zero if any step fails.
 
     python scripts/demo.py [--output-dir demo-output]
 """
@@ -42,6 +45,17 @@ TASK_DURATION = "1"  # seconds each sandbox task stays PENDING
 READY_TIMEOUT = 30.0
 STEP_TIMEOUT = 60.0
 HELLO_TEXT = "Hello from Camb! This sentence was streamed straight to a file."
+# A chapter of a few thousand characters: more than one request's worth (3,000 at most).
+CHAPTER = "\n\n".join(
+    f"Part {p + 1}. "
+    + " ".join(
+        f"Sentence {n + 1} of part {p + 1} is spoken in order, like every other one."
+        for n in range(14)
+    )
+    for p in range(5)
+)
+BATCH_ITEMS = 40
+SANDBOX_LATENCY = "0.03"  # seconds per API request: slow enough to stop a batch half-way
 TEXTS = [
     f"Sentence number {i + 1} of the demo, {'with a few more words ' * (i % 4)}spoken by a task."
     for i in range(TASK_COUNT)
@@ -86,6 +100,8 @@ class SandboxProcess:
                 "0",
                 "--task-duration",
                 TASK_DURATION,
+                "--latency",
+                SANDBOX_LATENCY,
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -178,7 +194,7 @@ def voice_count(total: int, listed: int) -> str:
     return f"{total} {noun}" if listed >= total else f"{total} {noun}, showing {listed}"
 
 
-def step(number: int, title: str, command: str) -> float:
+def step(number: int | str, title: str, command: str) -> float:
     say()
     say(f"[{number}] {title}")
     say(f"    $ {command}")
@@ -230,6 +246,23 @@ def flow(camb: list[str], base_url: str, api_key: str, out: Path) -> None:
     spoken = json.loads(run_camb(camb, ["--json", *speak_args], env))
     done(started, f"{spoken['path']}: {spoken['bytes']:,} bytes, {spoken['content_type']}")
 
+    chapter_txt = out / "chapter.txt"
+    chapter_txt.write_text(CHAPTER, encoding="utf-8")
+    chapter = out / "chapter.mp3"
+    long_args = ["speak", "-f", str(chapter_txt), "-o", str(chapter), "--voice-id", str(voice_id)]
+    started = step(
+        "2b", f"Speak a long text ({len(CHAPTER):,} characters) into one file", shown(long_args)
+    )
+    long_form = json.loads(run_camb(camb, ["--json", *long_args], env, show_stderr=True))
+    seconds = audio_seconds(chapter)
+    if long_form["segments"] < 2 or abs(seconds - long_form["duration"]) > 0.5:
+        raise DemoError(f"the long text did not make one whole file: {json.dumps(long_form)}")
+    done(
+        started,
+        f"{chapter}: {long_form['segments']} segments joined in order, "
+        f"{long_form['bytes']:,} bytes, {seconds:.1f} s of audio",
+    )
+
     create_args = ["create", *TEXTS, "--voice-id", str(voice_id), "--language", "1"]
     started = step(3, f"Create {TASK_COUNT} tasks (the deprecated task flow)", shown(create_args))
     task_ids = run_camb(camb, create_args, env)
@@ -257,7 +290,82 @@ def flow(camb: list[str], base_url: str, api_key: str, out: Path) -> None:
         raise DemoError(f"expected {TASK_COUNT} files, got: {json.dumps(fetched)}")
     done(started, f"{len(files)} files in {tasks_dir}")
 
+    batch_files = batch_flow(camb, env, out, voice_id, base_url)
     summary(hello, files, fetch_stats(base_url))
+    say(
+        f"    long text: {chapter.name}, {audio_seconds(chapter):.1f} s; batch: "
+        f"{len(batch_files)} files in {out / 'batch'}"
+    )
+
+
+def batch_flow(
+    camb: list[str], env: dict[str, str], out: Path, voice_id: int, base_url: str
+) -> list[Path]:
+    """`camb batch` over a CSV, killed with SIGKILL half-way, then resumed by running it again."""
+    import camb.batch as batch_jobs
+
+    lines = out / "lines.csv"
+    rows = [
+        f'line-{i:02d},"Batch line number {i + 1}, spoken into its own file."'
+        for i in range(BATCH_ITEMS)
+    ]
+    lines.write_text("id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    folder = out / "batch"
+    args = [
+        "batch",
+        str(lines),
+        "--out",
+        str(folder),
+        "--voice-id",
+        str(voice_id),
+        "--language",
+        "en-us",
+        "--concurrency",
+        "2",
+    ]
+    started = step(6, f"Batch {BATCH_ITEMS} lines, kill it half-way (SIGKILL)", shown(args))
+    before = fetch_stats(base_url)["by_operation"].get("create_tts_stream", {}).get("200", 0)
+    process = subprocess.Popen([*camb, *args], env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + STEP_TIMEOUT
+    done_before = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            done_before = batch_jobs.status(folder)["counts"]["done"]
+        except Exception:  # the state file is not there yet
+            done_before = 0
+        if done_before >= BATCH_ITEMS // 2:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    counts = batch_jobs.status(folder)["counts"]
+    done(
+        started,
+        f"killed: {counts['done']} done, {counts['in_flight']} in flight, "
+        f"{counts['pending']} pending (`camb batch status {folder}`)",
+    )
+    started = step(7, "Run the same command again: it resumes", shown(args))
+    resumed = json.loads(run_camb(camb, ["--json", *args], env, show_stderr=True))
+    after = fetch_stats(base_url)["by_operation"].get("create_tts_stream", {}).get("200", 0)
+    manifest = [json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines()]
+    ids = sorted(row["id"] for row in manifest)
+    if resumed["done"] != BATCH_ITEMS or ids != sorted({row["id"] for row in manifest}):
+        raise DemoError(f"the resumed batch is not complete: {json.dumps(resumed)}")
+    if len(ids) != BATCH_ITEMS or any(row["state"] != "done" for row in manifest):
+        raise DemoError("the manifest does not list every item once, done")
+    paid = after - before
+    if paid > BATCH_ITEMS + resumed["redone_after_crash"]:
+        raise DemoError(f"{paid} syntheses for {BATCH_ITEMS} items: done items were redone")
+    files = [folder / row["file"] for row in manifest]
+    for path in files:
+        audio_seconds(path)  # every file decodes
+    done(
+        started,
+        f"{resumed['requests']} requests for the {BATCH_ITEMS - counts['done']} unfinished items; "
+        f"{paid} syntheses in all for {BATCH_ITEMS} items "
+        f"({resumed['redone_after_crash']} in flight at the kill, redone); every file decodes",
+    )
+    return files
 
 
 def summary(hello: Path, files: dict[str, Path], stats: dict[str, Any]) -> None:
@@ -320,7 +428,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     camb = camb_command()
     started = time.perf_counter()
 
-    say(f"Starting the sandbox: camb sandbox --port 0 --task-duration {TASK_DURATION}")
+    say(
+        f"Starting the sandbox: camb sandbox --port 0 --task-duration {TASK_DURATION} "
+        f"--latency {SANDBOX_LATENCY}"
+    )
     with tempfile.TemporaryFile() as sandbox_log:
         return run_demo(camb, out, sandbox_log, started)
 
