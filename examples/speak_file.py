@@ -1,10 +1,10 @@
-"""Speak a text file into an audio file.
+"""Speak a text file of any length (a chapter, a book) into one audio file.
 
     python speak_file.py story.txt story.mp3 [--voice-id N] [--language en-us]
 
 The format follows the output's extension (wav, flac, mp3, aac). The key comes from
-$CAMB_API_KEY (and the address from $CAMB_BASE_URL, e.g. a sandbox's). `stream()` takes up to
-3,000 characters; longer texts need to be split.
+$CAMB_API_KEY (and the address from $CAMB_BASE_URL, e.g. a sandbox's). If a piece fails, run
+the same command again: the pieces already made are kept and not paid for twice.
 """
 
 from __future__ import annotations
@@ -26,21 +26,26 @@ def main() -> int:
     parser.add_argument("--language", default="en-us", help="a lower-case locale (en-us)")
     args = parser.parse_args()
 
-    audio_format = FORMATS.get(args.output.suffix.lower())
-    if audio_format is None:
+    if args.output.suffix.lower() not in FORMATS:
         parser.error(f"the output must end with one of {', '.join(FORMATS)}")
-    text = args.text_file.read_text(encoding="utf-8").strip()
+    text = args.text_file.read_text(encoding="utf-8")
+
+    def progress(step: camb.SpeechProgress) -> None:
+        print(f"  piece {step.done} of {step.total}", file=sys.stderr)
 
     try:
         with camb.Camb() as client:
             voice_id = args.voice_id or client.voices.list()[0].id
-            with client.tts.stream(text, voice_id, args.language, format=audio_format) as speech:
-                path = speech.save(args.output)  # complete, or not there at all
-                credits = speech.credits_required
+            result = client.tts.speak(
+                text, voice_id, args.language, args.output, on_progress=progress
+            )
     except camb.CambError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"wrote {path} ({path.stat().st_size} bytes, {credits} credits)")
+    print(
+        f"wrote {result.path} ({result.bytes} bytes, {result.segments} pieces, "
+        f"{result.duration:.1f} s, {result.credits} credits)"
+    )
     return 0
 
 

@@ -47,7 +47,13 @@ def _finished_runs(sandbox: Sandbox, count: int) -> list[int]:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"speak_file.py", "wait_on_tasks.py", "async_many.py", "download_results.py"}
+    tested = {
+        "speak_file.py",
+        "batch_csv.py",
+        "wait_on_tasks.py",
+        "async_many.py",
+        "download_results.py",
+    }
     assert {path.name for path in EXAMPLES.glob("*.py")} == tested
 
 
@@ -59,6 +65,39 @@ def test_speak_file(sandbox: Sandbox, tmp_path: Path) -> None:
     assert audio[:4] == b"RIFF"
     assert audio[8:12] == b"WAVE"
     assert f"wrote story.wav ({len(audio)} bytes," in done.stdout
+
+
+def test_speak_file_speaks_a_long_text_into_one_file(sandbox: Sandbox, tmp_path: Path) -> None:
+    import soundfile
+
+    text = "\n\n".join(f"Part {n}. " + "A sentence of the long story. " * 90 for n in range(3))
+    (tmp_path / "long.txt").write_text(text)
+    done = _run(sandbox, tmp_path, "speak_file.py", "long.txt", "long.mp3")
+    assert done.returncode == 0, done.stderr
+    assert "3 pieces" in done.stdout
+    assert done.stderr.count("  piece ") == 3
+    assert soundfile.info(str(tmp_path / "long.mp3")).duration > 60
+
+
+def test_batch_csv_runs_and_resumes(sandbox: Sandbox, tmp_path: Path) -> None:
+    rows = "".join(f"line-{n},Line number {n} of the file.\n" for n in range(8))
+    (tmp_path / "lines.csv").write_text("id,text\n" + rows)
+    first = _run(sandbox, tmp_path, "batch_csv.py", "lines.csv", "audio")
+    assert first.returncode == 0, first.stderr
+    assert "8 done, 0 failed, 8 requests this run" in first.stdout
+    assert sorted(p.name for p in (tmp_path / "audio").glob("*.wav")) == sorted(
+        f"line-{n}.wav" for n in range(8)
+    )
+    again = _run(sandbox, tmp_path, "batch_csv.py", "lines.csv", "audio")
+    assert "8 done, 0 failed, 0 requests this run" in again.stdout
+
+
+def test_batch_csv_lists_bad_lines(sandbox: Sandbox, tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text("id,text\nok,Fine.\n../escape,Nope.\n")
+    done = _run(sandbox, tmp_path, "batch_csv.py", "bad.csv", "audio")
+    assert done.returncode == 2
+    assert "bad line: line 3" in done.stderr
+    assert not (tmp_path / "audio").exists()
 
 
 def test_speak_file_refuses_an_unknown_extension(sandbox: Sandbox, tmp_path: Path) -> None:
