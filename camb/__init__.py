@@ -13,12 +13,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import _distribution, _logs
-from ._audio_join import AudioExtraMissingError, AudioJoinError
 from ._exceptions import (
     APIConnectionError,
     APIError,
     APIStatusError,
     APITimeoutError,
+    AudioExtraMissingError,
+    AudioJoinError,
     AuthenticationError,
     BadRequestError,
     BulkResultsError,
@@ -57,7 +58,6 @@ from ._models import (
 )
 from ._polling import PollSchedule
 from ._retry import BackoffPolicy
-from ._speech import SpeechProgress, SpeechResult
 from ._sync._client import Camb
 from ._sync._streaming import SpeechStream
 from ._types import NOT_GIVEN, NotGiven
@@ -66,12 +66,15 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
     from ._async._streaming import AsyncSpeechStream
+    from ._speech import SpeechProgress, SpeechResult
 
-# The asyncio client is imported on first use: a script using only `Camb` does not pay for
-# asyncio at start-up.
+# The asyncio client and long-form speech are imported on first use: a script using only
+# `Camb` does not pay for asyncio, text segmentation or audio joining at start-up.
 _LAZY = {
     "AsyncCamb": "._async._client",
     "AsyncSpeechStream": "._async._streaming",
+    "SpeechProgress": "._speech",
+    "SpeechResult": "._speech",
 }
 
 

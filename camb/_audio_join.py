@@ -39,11 +39,15 @@ from typing import IO, Any, BinaryIO, Final
 
 import attrs
 
-from ._exceptions import CambError, InvalidInputError, InvalidInputTypeError
+from ._exceptions import (
+    AudioExtraMissingError,
+    AudioJoinError,
+    InvalidInputError,
+    InvalidInputTypeError,
+)
 from ._models import AUDIO_FORMATS, AudioFormat
 
 __all__ = [
-    "AUDIO_EXTRA_HINT",
     "AudioExtraMissingError",
     "AudioJoinError",
     "JoinResult",
@@ -56,7 +60,6 @@ __all__ = [
 
 CHUNK: Final = 1 << 20  # bytes copied at a time
 MAX_PAUSE_SECONDS: Final = 60.0
-AUDIO_EXTRA_HINT: Final = "pip install 'camb-tts[audio]'"
 
 # Sample layout of each raw PCM format: bytes per sample and struct byte order.
 PCM_WIDTHS: Final[dict[str, int]] = {
@@ -69,23 +72,6 @@ PCM_WIDTHS: Final[dict[str, int]] = {
 }
 _WAVE_PCM, _WAVE_FLOAT, _WAVE_EXTENSIBLE = 1, 3, 0xFFFE
 _UNKNOWN_SIZE = 0xFFFFFFFF
-
-
-class AudioJoinError(CambError):
-    """A segment's audio cannot be joined: not the expected format, truncated, or unlike the
-    segments before it (another sample rate, channel count or encoding).
-
-    `segment` is the 0-based number of the segment in the join, where known.
-    """
-
-    def __init__(self, message: str, *, segment: int | None = None) -> None:
-        where = f"segment {segment}: " if segment is not None else ""
-        super().__init__(where + message)
-        self.segment = segment
-
-
-class AudioExtraMissingError(CambError, ImportError):
-    """Writing this format needs the optional `audio` extra (soundfile and numpy)."""
 
 
 @attrs.frozen
@@ -147,9 +133,8 @@ def _soundfile() -> Any:
         import numpy  # noqa: F401
         import soundfile
     except ImportError as error:
-        raise AudioExtraMissingError(
-            f"writing FLAC needs soundfile and numpy: {AUDIO_EXTRA_HINT}"
-        ) from error
+        missing = error.name or "soundfile"
+        raise AudioExtraMissingError("writing FLAC", "audio", missing) from error
     return soundfile
 
 

@@ -26,12 +26,14 @@
     │   └── WaitTimeoutError (TimeoutError)  our own deadline passed while waiting
     ├── ClientStateError (RuntimeError)      a client or stream used in a state that forbids it
     ├── FileWriteError (OSError)             writing a file failed; the destination is as it was
+    ├── AudioJoinError                       a segment's audio cannot be joined (segment)
     ├── SpeechSegmentError                   a segment of `speak()` failed; the finished ones are
     │                                        kept for the next call (segment, cache_dir)
     ├── PaymentRequiredError                 the account needs credits (HTTP 402 or task status)
     ├── BulkResultsError                     some chunks of a bulk call failed; `.results` holds
     │                                        everything that succeeded
     └── MissingExtraError (ImportError)      a feature needs an optional extra not installed
+        └── AudioExtraMissingError           FLAC from `speak()` needs the `audio` extra
 
 No message ever contains the API key. Errors pickle (for multiprocessing and error trackers):
 the pickle keeps the message and every plain attribute (`status_code`, `body`, `param`,
@@ -55,6 +57,8 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AudioExtraMissingError",
+    "AudioJoinError",
     "AuthenticationError",
     "BadRequestError",
     "BulkResultsError",
@@ -316,6 +320,23 @@ class MissingExtraError(CambError, ImportError):
             f"{install_hint(extra)}",
             name=module,
         )
+
+
+class AudioExtraMissingError(MissingExtraError):
+    """Writing this format (FLAC from `speak()`) needs the `audio` extra: soundfile, numpy."""
+
+
+class AudioJoinError(CambError):
+    """A segment's audio cannot be joined: not the expected format, truncated, or unlike the
+    segments before it (another sample rate, channel count or encoding).
+
+    `segment` is the 0-based number of the segment in the join, where known.
+    """
+
+    def __init__(self, message: str, *, segment: int | None = None) -> None:
+        where = f"segment {segment}: " if segment is not None else ""
+        super().__init__(where + message)
+        self.segment = segment
 
 
 def _short_repr(value: object, limit: int = 60) -> str:

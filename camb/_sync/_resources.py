@@ -25,7 +25,6 @@ from .. import _operations as ops
 from .. import _responses as parse
 from .. import _sync_runtime
 from .. import _validation as check
-from .._audio_join import check_paragraph_pause
 from .._base_client import RequestArgs
 from .._bulk import BulkCollector
 from .._chunking import plan_chunks
@@ -63,20 +62,11 @@ from .._options import (
     TotalTimeoutOption,
 )
 from .._polling import OnStatus, Waiter, wait_args
-from .._speech import (
-    OnProgress,
-    SegmentCache,
-    SpeechResult,
-    cache_folder,
-    segment_extension,
-    speech_format,
-    wire_request,
-)
 from .._types import NOT_GIVEN, StrPath
-from ._speech import SegmentSynthesizer, join_to_file, plan_jobs, stream_chunks
 from ._streaming import SpeechStream
 
 if TYPE_CHECKING:
+    from .._speech import OnProgress, SpeechResult
     from ._client import Camb
 
 
@@ -187,6 +177,19 @@ class TTS:
         SpeechProgress after each segment, in text order (from worker threads in the
         blocking client). Returns a SpeechResult.
         """
+        # Long-form speech is imported when first used: its segmenting rules and audio joining
+        # cost start-up time that a client which never speaks long text should not pay.
+        from .._audio_join import check_paragraph_pause
+        from .._speech import (
+            SegmentCache,
+            SpeechResult,
+            cache_folder,
+            segment_extension,
+            speech_format,
+            wire_request,
+        )
+        from ._speech import SegmentSynthesizer, join_to_file, plan_jobs
+
         destination = check.file_path("path", path)
         output = speech_format(destination, format)
         pause = check_paragraph_pause(paragraph_pause)
@@ -284,6 +287,17 @@ class TTS:
         text order. WAV is streamed with an "unknown length" header, as players expect of a
         stream. Segments are kept in a temporary folder unless `cache_dir` is given.
         """
+        # Long-form speech is imported when first used: its segmenting rules and audio joining
+        # cost start-up time that a client which never speaks long text should not pay.
+        from .._audio_join import check_paragraph_pause
+        from .._speech import (
+            SegmentCache,
+            cache_folder,
+            segment_extension,
+            wire_request,
+        )
+        from ._speech import SegmentSynthesizer, plan_jobs, stream_chunks
+
         output = check.choice("format", format, AUDIO_FORMATS)
         pause = check_paragraph_pause(paragraph_pause)
         workers = check.concurrency("concurrency", concurrency)
