@@ -41,12 +41,14 @@ from ._models import (
     AudioFormat,
     BulkResults,
     InferenceOptions,
+    Language,
     TaskStatus,
     Voice,
     VoiceSettings,
     WaitResults,
 )
 from ._polling import PollSchedule
+from ._raw import RawResponse
 from ._retry import BackoffPolicy
 from ._sync._client import Camb
 from ._sync._streaming import SpeechStream
@@ -96,12 +98,14 @@ __all__ = [
     "InferenceOptions",
     "InvalidInputError",
     "InvalidInputTypeError",
+    "Language",
     "NotFoundError",
     "NotGiven",
     "PaymentRequiredError",
     "PaymentRequiredStatusError",
     "PollSchedule",
     "RateLimitError",
+    "RawResponse",
     "ServerError",
     "SpeechStream",
     "TaskError",

@@ -12,6 +12,7 @@ Usage (the global options go before or after the command)::
     camb result RUN_ID [-o FILE | --url]
     camb results [RUN_ID...] [--file F] [--download DIR] [--concurrency N]
     camb voices
+    camb languages [--target]
     camb sandbox [--port 8080] [--files-port 0] [--task-duration S] [--api-key K] [faults...]
 
 Ids not given as arguments are read from stdin when it is not a terminal, so commands chain:
@@ -45,6 +46,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn
 
 from camb import AUDIO_FORMATS, AsyncCamb, CambError, InvalidInputError, __version__
+from camb.api_facts import GENDER_CODES, STREAM_TEXT_MAX_LENGTH, STREAM_TEXT_MIN_LENGTH
 
 from . import _cli_commands as commands
 from ._cli_support import PROG, Console, UsageError
@@ -138,6 +140,11 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _language_id_or_locale(text: str) -> int | str:
+    """A numeric language id, or a locale (checked by the client)."""
+    return _positive_int(text) if text.lstrip("-").isdigit() else text
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -181,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
         return cmd
 
     speak = command("speak", "stream speech to an audio file (the recommended flow)")
-    speak.add_argument("text", help="what to say (3 to 3000 characters)")
+    speak.add_argument(
+        "text",
+        help=f"what to say ({STREAM_TEXT_MIN_LENGTH} to {STREAM_TEXT_MAX_LENGTH} characters)",
+    )
     speak.add_argument(
         "-o",
         "--output",
@@ -216,10 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--voice-id", type=_positive_int, required=True, metavar="N")
     create.add_argument(
         "--language",
-        type=_positive_int,
+        type=_language_id_or_locale,
         required=True,
         metavar="ID",
-        help="a numeric language id (speak takes a locale instead)",
+        help="a numeric language id, or a locale looked up in `camb languages`",
     )
     create.add_argument("--project-name", metavar="NAME")
     create.add_argument("--project-description", metavar="TEXT")
@@ -227,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--gender",
         type=int,
-        choices=(0, 1, 2, 9),
+        choices=GENDER_CODES,
         help="0 not known, 1 male, 2 female, 9 not applicable",
     )
     create.add_argument("--age", type=int, metavar="N")
@@ -318,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     voices = command("voices", "list the voices this key can use")
     voices.set_defaults(api_command=commands.voices)
+
+    languages = command("languages", "list the language ids `create` takes, with their locales")
+    languages.add_argument(
+        "--target", action="store_true", help="the target languages (default: the source ones)"
+    )
+    languages.set_defaults(api_command=commands.languages)
 
     sandbox = command(
         "sandbox",

@@ -1,4 +1,5 @@
-"""The client: configuration, the connection pool, and the resources `tts` and `voices`."""
+"""The client: configuration, the connection pool, and the resources `tts`, `voices` and
+`languages`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from types import TracebackType
 import httpx
 
 from .._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from .._locales import LocaleCache
 from .._retry import BackoffPolicy
 from .._types import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._api_client import AsyncAPIClient
+from ._languages import AsyncLanguages
+from ._raw_client import AsyncRawResponseClient
 from ._resources import AsyncTTS, AsyncVoices
 
 
@@ -50,8 +54,18 @@ class AsyncCamb(AsyncAPIClient):
             default_headers=default_headers,
         )
         self._adopt_http(http_client)
+        # The source languages, looked up once when `tts.create()` is given a locale.
+        self._locale_cache = LocaleCache()
         self.tts = AsyncTTS(self)
         self.voices = AsyncVoices(self)
+        self.languages = AsyncLanguages(self)
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponseClient:
+        """Every method of every resource, answering a `camb.RawResponse` instead of the value:
+        `client.with_raw_response.tts.create(...)` has `status_code`, `headers` (e.g.
+        `X-Credits-Required`), `http_response`, `elapsed`, and `parse()` for the value."""
+        return AsyncRawResponseClient(self)
 
     def with_options(
         self,
@@ -60,7 +74,9 @@ class AsyncCamb(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncCamb:
         """A client with other defaults that shares this one's connections (and its lifetime)."""
-        return AsyncCamb(**self._copy_args(timeout, max_retries), http_client=self._http)
+        copy = AsyncCamb(**self._copy_args(timeout, max_retries), http_client=self._http)
+        copy._locale_cache = self._locale_cache
+        return copy
 
     async def close(self) -> None:
         """Close the connections, unless the httpx client was brought by the caller. A closed
