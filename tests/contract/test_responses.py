@@ -430,11 +430,12 @@ def _check_lenient_list(op: str, content: bytes, value: Any, error: camb.CambErr
         return
     assert error is None, error
     cls, fields = LIST_MODELS[op]
+    check_item = ITEM_VALIDATORS[op]
     valid = [
         _expected_item(cls, fields, item)
         for item in body
         if isinstance(item, dict)
-        and (ITEM_VALIDATORS[op].is_valid(item) or ITEM_VALIDATORS[op].is_valid(_without_nulls(item)))
+        and (check_item.is_valid(item) or check_item.is_valid(_without_nulls(item)))
     ]
     assert value == valid, f"{content[:120]!r} -> {value!r}"
 
