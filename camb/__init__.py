@@ -48,7 +48,6 @@ from ._models import (
     WaitResults,
 )
 from ._polling import PollSchedule
-from ._raw import RawResponse
 from ._retry import BackoffPolicy
 from ._sync._client import Camb
 from ._sync._streaming import SpeechStream
@@ -58,12 +57,14 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
     from ._async._streaming import AsyncSpeechStream
+    from ._raw_response import RawResponse
 
-# The asyncio client is imported on first use: a script using only `Camb` does not pay for
-# asyncio at start-up.
+# The asyncio client (and the raw-answer type) are imported on first use: a script using only
+# `Camb` does not pay for asyncio at start-up.
 _LAZY = {
     "AsyncCamb": "._async._client",
     "AsyncSpeechStream": "._async._streaming",
+    "RawResponse": "._raw_response",
 }
 
 

@@ -2,14 +2,12 @@
 
 `POST /tts` takes a language id; `tts.create()` also takes a locale and looks it up in the
 API's own list (`GET /source-languages`), never in a table written into this client. The list
-is fetched once per client and kept in a `LocaleCache`.
+is fetched once per client (`client.languages`) and kept as a `LocaleIndex`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-
-import attrs
 
 from ._exceptions import InvalidInputError
 from ._models import Language
@@ -18,11 +16,11 @@ from ._models import Language
 SUGGESTIONS = 5
 
 
-@attrs.frozen
 class LocaleIndex:
     """Locale (`short_name`, lower case) -> language id, from a list of languages."""
 
-    ids: Mapping[str, int]
+    def __init__(self, ids: Mapping[str, int]) -> None:
+        self.ids = ids
 
     @classmethod
     def of(cls, languages: Iterable[Language]) -> LocaleIndex:
@@ -52,12 +50,3 @@ class LocaleIndex:
             f"{len(self.ids)} locales such as {shown}; client.languages.source() lists them)",
             locale,
         )
-
-
-class LocaleCache:
-    """The source languages' `LocaleIndex`, fetched on first need and kept for the client's
-    lifetime (its `with_options` copies share it). Two calls that both need it before it is
-    there may both fetch it; either answer is the same list."""
-
-    def __init__(self) -> None:
-        self.index: LocaleIndex | None = None

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 
 from .._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from .._locales import LocaleCache
 from .._retry import BackoffPolicy
 from .._types import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._api_client import AsyncAPIClient
 from ._languages import AsyncLanguages
-from ._raw_client import AsyncRawResponseClient
 from ._resources import AsyncTTS, AsyncVoices
+
+if TYPE_CHECKING:
+    from .._locales import LocaleIndex
+    from ._raw_client import AsyncRawResponseClient
 
 
 class AsyncCamb(AsyncAPIClient):
@@ -54,8 +57,10 @@ class AsyncCamb(AsyncAPIClient):
             default_headers=default_headers,
         )
         self._adopt_http(http_client)
-        # The source languages, looked up once when `tts.create()` is given a locale.
-        self._locale_cache = LocaleCache()
+        # The source languages' index, made once when `tts.create()` is first given a locale;
+        # shared with the `with_options` copies. Two calls that both need it before it is
+        # there may both fetch it: either answer is the same list.
+        self._locale_cache: dict[str, LocaleIndex] = {}
         self.tts = AsyncTTS(self)
         self.voices = AsyncVoices(self)
         self.languages = AsyncLanguages(self)
@@ -65,6 +70,8 @@ class AsyncCamb(AsyncAPIClient):
         """Every method of every resource, answering a `camb.RawResponse` instead of the value:
         `client.with_raw_response.tts.create(...)` has `status_code`, `headers` (e.g.
         `X-Credits-Required`), `http_response`, `elapsed`, and `parse()` for the value."""
+        from ._raw_client import AsyncRawResponseClient  # on first use: start-up stays lean
+
         return AsyncRawResponseClient(self)
 
     def with_options(

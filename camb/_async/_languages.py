@@ -13,7 +13,6 @@ import attrs
 from .. import _operations as ops
 from .. import _responses as parse
 from .._base_client import RequestArgs
-from .._locales import LocaleIndex
 from .._models import Language
 from .._options import (
     BodyOption,
@@ -91,8 +90,11 @@ class AsyncLanguages:
         The lookup goes with the calling method's timeout, retries, deadline and extra headers;
         its extra query and body were meant for that method's own request, not this one.
         """
+        from .._locales import LocaleIndex  # on first use: start-up stays lean
+
         cache = self._client._locale_cache
-        if cache.index is None:
+        if "source" not in cache:
             lookup = attrs.evolve(options, extra_query={}, extra_body={})
-            cache.index = LocaleIndex.of(await self._list(ops.source_languages_request(), lookup))
-        return cache.index.id_of("language", locale)
+            languages = await self._list(ops.source_languages_request(), lookup)
+            cache["source"] = LocaleIndex.of(languages)
+        return cache["source"].id_of("language", locale)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import _async_runtime, _raw
-from .._raw import RawResponse
+from .._raw_response import RawResponse
 from ._streaming import AsyncSpeechStream
 
 if TYPE_CHECKING:

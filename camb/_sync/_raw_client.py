@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import _raw, _sync_runtime
-from .._raw import RawResponse
+from .._raw_response import RawResponse
 from ._streaming import SpeechStream
 
 if TYPE_CHECKING:

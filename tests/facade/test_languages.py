@@ -85,15 +85,22 @@ def test_a_language_is_frozen_and_hashable_despite_its_extra_fields() -> None:
 def test_an_unreadable_language_is_skipped_with_a_warning(
     make_api: Callable[..., Api], caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = [SOURCE[0], {"id": "2", "language": "x", "short_name": "x-y"}, 5, SOURCE[1]]
+    body = [
+        SOURCE[0],
+        {"id": "2", "language": "x", "short_name": "x-y"},
+        5,
+        SOURCE[1],
+        {"id": 3, "language": "No locale"},
+    ]
     api = make_api(api_handler(source=body))
     with caplog.at_level(logging.WARNING, logger="camb"):
         source = api(lambda c: c.languages.source())
     assert [language.id for language in source] == [1, 81]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 2
-    assert "language 1 of 4: id is not int but str" in warnings[0]
-    assert "language 2 of 4" in warnings[1]
+    assert len(warnings) == 3
+    assert "language 1 of 5: id is not int but str" in warnings[0]
+    assert "language 2 of 5: not an object" in warnings[1]
+    assert "language 4 of 5: short_name is missing" in warnings[2]
 
 
 def test_a_languages_answer_that_is_not_a_list_is_a_typed_error(

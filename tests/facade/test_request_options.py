@@ -238,6 +238,16 @@ def test_a_presigned_urls_query_is_kept_byte_for_byte(
     assert plain.url.query == b"X-Amz-Credential=AKIA%2F2024%2Fs3&X-Amz-Signature=a+b%7E"
 
 
+def test_a_bad_url_with_extra_query_is_an_input_error(
+    make: Callable[..., Client], tmp_path: Path
+) -> None:
+    api = make()
+    with pytest.raises(camb.InvalidInputError) as caught:
+        api(lambda c: c.tts.download_url("https://[::1/x", tmp_path / "a", extra_query={"v": 1}))
+    assert caught.value.param == "url"
+    assert api.requests == []
+
+
 def test_extra_query_values_must_be_plain(make: Callable[..., Client]) -> None:
     api = make()
     with pytest.raises(camb.InvalidInputError) as caught:
