@@ -6,7 +6,7 @@ Usage (the global options go before or after the command)::
          COMMAND ...
 
     camb speak TEXT -o FILE [--voice-id N] [--language en-us] [--format F] [--speech-model M]
-    camb create TEXT... --voice-id N --language ID [--project-name NAME]
+    camb create TEXT... --voice-id N --language ID|LOCALE [--project-name NAME]
     camb status [TASK_ID...]
     camb wait [TASK_ID...] [--timeout S] [--poll-interval S]
     camb result RUN_ID [-o FILE | --url]
@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--language",
         type=_language_id_or_locale,
         required=True,
-        metavar="ID",
+        metavar="ID|LOCALE",
         help="a numeric language id, or a locale looked up in `camb languages`",
     )
     create.add_argument("--project-name", metavar="NAME")
