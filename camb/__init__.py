@@ -51,6 +51,7 @@ from ._models import (
     BulkResults,
     DownloadResults,
     InferenceOptions,
+    Language,
     TaskStatus,
     Voice,
     VoiceSettings,
@@ -66,13 +67,15 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
     from ._async._streaming import AsyncSpeechStream
+    from ._raw_response import RawResponse
     from ._speech import SpeechProgress, SpeechResult
 
-# The asyncio client and long-form speech are imported on first use: a script using only
-# `Camb` does not pay for asyncio, text segmentation or audio joining at start-up.
+# The asyncio client, long-form speech and the raw-answer type are imported on first use: a
+# script using only `Camb` does not pay for asyncio, text segmentation or audio joining.
 _LAZY = {
     "AsyncCamb": "._async._client",
     "AsyncSpeechStream": "._async._streaming",
+    "RawResponse": "._raw_response",
     "SpeechProgress": "._speech",
     "SpeechResult": "._speech",
 }
@@ -113,6 +116,7 @@ __all__ = [
     "InferenceOptions",
     "InvalidInputError",
     "InvalidInputTypeError",
+    "Language",
     "MissingExtraError",
     "NotFoundError",
     "NotGiven",
@@ -120,6 +124,7 @@ __all__ = [
     "PaymentRequiredStatusError",
     "PollSchedule",
     "RateLimitError",
+    "RawResponse",
     "ServerError",
     "SpeechProgress",
     "SpeechResult",

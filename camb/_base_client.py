@@ -200,6 +200,8 @@ class _BaseClient:
         params = request_args.get("params") or {}
         if options.extra_query:
             params = {**params, **options.extra_query}
+            url = _with_query(url, params)
+            params = {}
         headers = {
             "accept-encoding": ACCEPT_ENCODING,
             **self.default_headers,
@@ -327,6 +329,25 @@ class _BaseClient:
                 response.status_code,
                 time.perf_counter() - started,
             )
+
+
+def _with_query(url: str, params: Mapping[str, Any]) -> str:
+    """`url` with `params` appended to its query. The URL's own query is kept byte for byte
+    (httpx would replace it, and re-encoding a presigned URL's query can break its signature).
+    """
+    # The values were checked (`_options`): plain ones, which httpx percent-encodes to ASCII.
+    try:
+        added = str(httpx.QueryParams(params)).encode("ascii")
+    except UnicodeEncodeError:
+        raise InvalidInputError(
+            "extra_query", "must be valid Unicode text (it has a lone surrogate)", show_value=False
+        ) from None
+    try:
+        target = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise InvalidInputError("url", f"is not a valid URL: {exc}", url) from None
+    query = target.query + b"&" + added if target.query else added
+    return str(target.copy_with(query=query))
 
 
 def _where(request: httpx.Request | None) -> str:

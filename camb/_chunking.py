@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-MIN_CHUNK = 2
-MAX_CHUNK = 5
+from .api_facts import RUN_IDS_MAX_ITEMS, RUN_IDS_MIN_ITEMS
+
+# The run ids one POST /tts-results takes (2 to 5), from the spec.
+MIN_CHUNK = RUN_IDS_MIN_ITEMS
+MAX_CHUNK = RUN_IDS_MAX_ITEMS
 
 
 def plan_chunks(unique_ids: Sequence[int]) -> list[list[int]]:
-    """Split unique ids into `ceil(n/5)` chunks of 2 to 5 ids each, sizes differing by at most 1.
+    """Split unique ids into `ceil(n/MAX_CHUNK)` chunks of MIN_CHUNK to MAX_CHUNK ids each (2 to
+    5 today), sizes differing by at most 1.
 
     Even sizes are what make the minimum reachable: 6 ids go as 3+3, where filling chunks of 5
     first would leave a chunk of 1, which the API refuses. A single id cannot form a chunk (the

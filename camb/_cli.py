@@ -6,12 +6,13 @@ Usage (the global options go before or after the command)::
          COMMAND ...
 
     camb speak TEXT -o FILE [--voice-id N] [--language en-us] [--format F] [--speech-model M]
-    camb create TEXT... --voice-id N --language ID [--project-name NAME]
+    camb create TEXT... --voice-id N --language ID|LOCALE [--project-name NAME]
     camb status [TASK_ID...]
     camb wait [TASK_ID...] [--wait-timeout S] [--poll-interval S] [--concurrency N]
     camb result RUN_ID [-o FILE | --url]
     camb results [RUN_ID...] [--file F] [--download DIR] [--concurrency N]
     camb voices
+    camb languages [--target]
     camb sandbox [--port 8080] [--files-port 0] [--task-duration S] [--api-key K] [faults...]
 
 Ids not given as arguments are read from stdin when it is not a terminal, so commands chain:
@@ -58,6 +59,7 @@ from camb import (
     MissingExtraError,
     __version__,
 )
+from camb.api_facts import GENDER_CODES
 
 from . import _cli_commands as commands
 from . import _logs
@@ -152,6 +154,11 @@ def _positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, not {value}")
     return value
+
+
+def _language_id_or_locale(text: str) -> int | str:
+    """A numeric language id, or a locale (checked by the client)."""
+    return _positive_int(text) if text.lstrip("-").isdigit() else text
 
 
 def _positive_float(text: str) -> float:
@@ -260,10 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--voice-id", type=_positive_int, required=True, metavar="N")
     create.add_argument(
         "--language",
-        type=_positive_int,
+        type=_language_id_or_locale,
         required=True,
-        metavar="ID",
-        help="a numeric language id (speak takes a locale instead)",
+        metavar="ID|LOCALE",
+        help="a numeric language id, or a locale looked up in `camb languages`",
     )
     create.add_argument("--project-name", metavar="NAME")
     create.add_argument("--project-description", metavar="TEXT")
@@ -271,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--gender",
         type=int,
-        choices=(0, 1, 2, 9),
+        choices=GENDER_CODES,
         help="0 not known, 1 male, 2 female, 9 not applicable",
     )
     create.add_argument("--age", type=int, metavar="N")
@@ -407,6 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     voices = command("voices", "list the voices this key can use")
     voices.set_defaults(api_command=commands.voices)
+
+    languages = command("languages", "list the language ids `create` takes, with their locales")
+    languages.add_argument(
+        "--target", action="store_true", help="the target languages (default: the source ones)"
+    )
+    languages.set_defaults(api_command=commands.languages)
 
     sandbox = command(
         "sandbox",

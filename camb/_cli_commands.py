@@ -516,6 +516,20 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
     )
 
 
+# --- languages ------------------------------------------------------------------------------------
+
+
+async def languages(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
+    listed = await (client.languages.target() if args.target else client.languages.source())
+    if console.json_mode:
+        console.emit_json([attrs.asdict(language) for language in listed])
+        return ExitStatus.OK
+    rows = [("ID", "LOCALE", "LANGUAGE")]
+    rows.extend((str(item.id), item.short_name, item.language) for item in listed)
+    console.out(_table(rows))
+    return ExitStatus.OK
+
+
 # --- sandbox --------------------------------------------------------------------------------------
 
 # (flag, SandboxConfig field, type, help) for every setting `camb sandbox` exposes.

@@ -4,47 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import attrs
 
 from ._exceptions import CambError
+from .api_facts import AUDIO_FORMATS, OUTPUT_TYPES, TASK_STATUSES, AudioFormat, OutputType
 
 __all__ = [
     "AUDIO_FORMATS",
     "DOCUMENTED_STATUSES",
+    "OUTPUT_TYPES",
     "AudioFormat",
     "BulkResults",
     "DownloadResults",
     "InferenceOptions",
+    "Language",
+    "OutputType",
     "TaskStatus",
     "Voice",
     "VoiceSettings",
     "WaitResults",
 ]
 
-AudioFormat = Literal[
-    "wav",
-    "flac",
-    "adts",
-    "mp3",
-    "pcm_s16le",
-    "pcm_s16be",
-    "pcm_s32le",
-    "pcm_s32be",
-    "pcm_f32le",
-    "pcm_f32be",
-]
-AUDIO_FORMATS: tuple[AudioFormat, ...] = get_args(AudioFormat)
-OutputType = Literal["raw_bytes", "file_url"]
-OUTPUT_TYPES: tuple[str, ...] = get_args(OutputType)
 
-SUCCESS = "SUCCESS"
-PENDING = "PENDING"
-TIMEOUT = "TIMEOUT"
-ERROR = "ERROR"
-PAYMENT_REQUIRED = "PAYMENT_REQUIRED"
-DOCUMENTED_STATUSES = frozenset({SUCCESS, PENDING, TIMEOUT, ERROR, PAYMENT_REQUIRED})
+def _documented(status: str) -> str:
+    """`status`, which this client's logic names, checked against the spec's list at import."""
+    if status not in TASK_STATUSES:  # pragma: no cover - only a changed spec gets here
+        raise ImportError(f"task status {status!r} is no longer in camb.api_facts.TASK_STATUSES")
+    return status
+
+
+# The statuses the waiting logic acts on; the spec (camb.api_facts) says which are documented.
+SUCCESS = _documented("SUCCESS")
+PENDING = _documented("PENDING")
+TIMEOUT = _documented("TIMEOUT")
+ERROR = _documented("ERROR")
+PAYMENT_REQUIRED = _documented("PAYMENT_REQUIRED")
+DOCUMENTED_STATUSES = frozenset(TASK_STATUSES)
 
 
 @attrs.frozen
@@ -76,7 +73,13 @@ class TaskStatus:
 
 @attrs.frozen
 class Voice:
-    """A voice from `GET /list-voices`. Gender codes: 0 not known, 1 male, 2 female, 9 n/a."""
+    """A voice from `GET /list-voices`. Gender codes: 0 not known, 1 male, 2 female, 9 n/a.
+
+    Only `id` and `voice_name` are always there. `language` is a numeric language id (see
+    `client.languages.source()`); `signed_url` a presigned URL of the voice's reference audio,
+    when the API gives one. `extra` holds the fields the API sent that this client does not
+    know yet, as they came (like openai's `model_extra`); it takes no part in the hash.
+    """
 
     id: int
     voice_name: str
@@ -86,6 +89,24 @@ class Voice:
     transcript: str | None = None
     description: str | None = None
     is_published: bool | None = None
+    signed_url: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+
+@attrs.frozen
+class Language:
+    """A language of `GET /source-languages` or `GET /target-languages`.
+
+    `id` is the numeric id `tts.create()` takes as `language`; `language` the language's name
+    (e.g. "English (United States)"); `short_name` its locale code (e.g. "en-us"). `extra`
+    holds the fields the API sent that this client does not know yet; it takes no part in the
+    hash.
+    """
+
+    id: int
+    language: str
+    short_name: str
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
 
 
 @attrs.frozen

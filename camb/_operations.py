@@ -19,7 +19,16 @@ import attrs
 
 from . import _validation as check
 from ._exceptions import InvalidInputError, InvalidInputTypeError
-from ._models import AUDIO_FORMATS, OUTPUT_TYPES, InferenceOptions, VoiceSettings
+from ._models import InferenceOptions, VoiceSettings
+from .api_facts import (
+    AUDIO_FORMATS,
+    INFERENCE_OPTION_RANGES,
+    OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS,
+    OUTPUT_TYPES,
+    TASK_AGE_MINIMUM,
+    TASK_TEXT_MIN_LENGTH,
+    VOICE_SETTING_EXCLUSIVE_MINIMUMS,
+)
 
 RequestArgs = dict[str, Any]
 OptionsT = TypeVar("OptionsT", VoiceSettings, InferenceOptions)
@@ -86,8 +95,12 @@ def stream_request(
             format_=UNSET
             if format is None
             else GeneratedAudioFormat(check.choice("format", format, AUDIO_FORMATS)),
-            sample_rate=_unset(check.optional_int("sample_rate", sample_rate, minimum=1)),
-            duration=_unset(check.number_in_range("duration", duration, above=0)),
+            sample_rate=_unset(_int_above("sample_rate", sample_rate)),
+            duration=_unset(
+                check.number_in_range(
+                    "duration", duration, above=OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS["duration"]
+                )
+            ),
             apply_enhancement=_unset(check.optional_bool("apply_enhancement", apply_enhancement)),
         )
     settings = _options("voice_settings", voice_settings, VoiceSettings)
@@ -111,35 +124,19 @@ def stream_request(
             ),
             speaking_rate=_unset(
                 check.number_in_range(
-                    "voice_settings.speaking_rate", settings.speaking_rate, above=0
+                    "voice_settings.speaking_rate",
+                    settings.speaking_rate,
+                    above=VOICE_SETTING_EXCLUSIVE_MINIMUMS["speaking_rate"],
                 )
             ),
         )
     inference = _options("inference_options", inference_options, InferenceOptions)
     if inference is not None:
         body.inference_options = GeneratedInferenceOptions(
-            stability=_unset(
-                check.number_in_range(
-                    "inference_options.stability", inference.stability, between=(0, 1)
-                )
-            ),
-            temperature=_unset(
-                check.number_in_range(
-                    "inference_options.temperature", inference.temperature, between=(0.01, 4)
-                )
-            ),
-            inference_steps=_unset(
-                _int_in_range(
-                    "inference_options.inference_steps", inference.inference_steps, 1, 1000
-                )
-            ),
-            speaker_similarity=_unset(
-                check.number_in_range(
-                    "inference_options.speaker_similarity",
-                    inference.speaker_similarity,
-                    between=(0, 1),
-                )
-            ),
+            stability=_unset(_bounded("stability", inference.stability)),
+            temperature=_unset(_bounded("temperature", inference.temperature)),
+            inference_steps=_unset(_bounded_int("inference_steps", inference.inference_steps)),
+            speaker_similarity=_unset(_bounded("speaker_similarity", inference.speaker_similarity)),
             localize_speaker_weight=_unset(
                 check.number_in_range(
                     "inference_options.localize_speaker_weight", inference.localize_speaker_weight
@@ -162,11 +159,56 @@ def model_sample_rate(speech_model: object) -> int | None:
     return SAMPLE_RATES.get(model)
 
 
-def _int_in_range(param: str, value: object, low: int, high: int) -> int | None:
-    checked = check.optional_int(param, value, minimum=low)
+def _bounded(name: str, value: object) -> float | None:
+    """An inference option within the spec's inclusive range for it."""
+    low, high = INFERENCE_OPTION_RANGES[name]
+    return check.number_in_range(f"inference_options.{name}", value, between=(low, high))
+
+
+def _bounded_int(name: str, value: object) -> int | None:
+    """An int inference option within the spec's inclusive range for it."""
+    param = f"inference_options.{name}"
+    low, high = INFERENCE_OPTION_RANGES[name]
+    checked = check.optional_int(param, value)
     if checked is not None:
         check.number_in_range(param, checked, between=(low, high))
     return checked
+
+
+def _int_above(name: str, value: object) -> int | None:
+    """An int output setting greater than the spec's exclusive minimum for it."""
+    checked = check.optional_int(name, value)
+    if checked is not None:
+        check.number_in_range(name, checked, above=OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS[name])
+    return checked
+
+
+def language_id_or_locale(param: str, value: object) -> int | str:
+    """A numeric language id, or a well-formed locale to look up in `GET /source-languages`."""
+    if isinstance(value, str):
+        return check.locale(param, value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputTypeError(
+            param, "must be a positive int language id or a locale such as 'en-us'", value
+        )
+    return check.positive_int(param, value)
+
+
+@attrs.frozen
+class CreateRequest:
+    """A checked `POST /tts`. `language` is a language id, or a locale that the caller looks up
+    in the source languages (a request of its own) before `build()`."""
+
+    language: int | str
+    # The request body's other fields, checked, as the generated CreateTTSRequest takes them.
+    fields: Mapping[str, Any]
+
+    def build(self, language_id: int) -> RequestArgs:
+        from camb_api.api.tts import build_create_tts_request
+        from camb_api.models import CreateTTSRequest
+
+        body = CreateTTSRequest(language=language_id, **self.fields)
+        return build_create_tts_request(body=body)
 
 
 def create_request(
@@ -179,22 +221,29 @@ def create_request(
     folder_id: object = None,
     gender: object = None,
     age: object = None,
-) -> RequestArgs:
-    from camb_api.api.tts import build_create_tts_request
-    from camb_api.models import CreateTTSRequest, Gender
+) -> CreateRequest:
+    from camb_api.models import Gender
     from camb_api.types import UNSET
 
-    body = CreateTTSRequest(
-        text=check.text("text", text),
-        voice_id=check.positive_int("voice_id", voice_id),
-        language=check.positive_int("language", language),
-        project_name=_unset(check.optional_text("project_name", project_name)),
-        project_description=_unset(check.optional_text("project_description", project_description)),
-        folder_id=_unset(None if folder_id is None else check.positive_int("folder_id", folder_id)),
-        gender=UNSET if gender is None else Gender(check.choice("gender", gender, check.GENDERS)),
-        age=_unset(check.optional_int("age", age, minimum=0)),
-    )
-    return build_create_tts_request(body=body)
+    checked_text = check.text("text", text, min_len=TASK_TEXT_MIN_LENGTH)
+    checked_voice_id = check.positive_int("voice_id", voice_id)
+    checked_language = language_id_or_locale("language", language)
+    fields = {
+        "text": checked_text,
+        "voice_id": checked_voice_id,
+        "project_name": _unset(check.optional_text("project_name", project_name)),
+        "project_description": _unset(
+            check.optional_text("project_description", project_description)
+        ),
+        "folder_id": _unset(
+            None if folder_id is None else check.positive_int("folder_id", folder_id)
+        ),
+        "gender": UNSET
+        if gender is None
+        else Gender(check.choice("gender", gender, check.GENDERS)),
+        "age": _unset(check.optional_int("age", age, minimum=TASK_AGE_MINIMUM)),
+    }
+    return CreateRequest(checked_language, fields)
 
 
 def status_request(task_id: object) -> RequestArgs:
@@ -218,6 +267,18 @@ def bulk_request(chunk: Sequence[int]) -> RequestArgs:
     from camb_api.models import RunIDsRequestPayload
 
     return build_get_tts_results_request(body=RunIDsRequestPayload(run_ids=list(chunk)))
+
+
+def source_languages_request() -> RequestArgs:
+    from camb_api.api.languages import build_list_source_languages_request
+
+    return build_list_source_languages_request()
+
+
+def target_languages_request() -> RequestArgs:
+    from camb_api.api.languages import build_list_target_languages_request
+
+    return build_list_target_languages_request()
 
 
 def voices_request() -> RequestArgs:

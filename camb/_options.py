@@ -83,6 +83,24 @@ def _mapping(param: str, value: object) -> dict[str, Any]:
     return dict(value)
 
 
+_QUERY_SCALARS = (str, int, float, bool, type(None))
+
+
+def _query(param: str, value: object) -> dict[str, Any]:
+    """Extra query parameters: str names, plain values (or lists of them). httpx would send a
+    dict or an object as its repr."""
+    query = _mapping(param, value)
+    for name, item in query.items():
+        items = item if isinstance(item, (list, tuple)) else [item]
+        if not all(isinstance(one, _QUERY_SCALARS) for one in items):
+            raise InvalidInputTypeError(
+                f"{param}[{name!r}]",
+                "must be a str, int, float, bool or None, or a list of them",
+                item,
+            )
+    return query
+
+
 def request_options(
     *,
     timeout: object,
@@ -112,6 +130,6 @@ def request_options(
         else check.max_retries("max_retries", max_retries),
         deadline=None if total is None else time.monotonic() + total,
         extra_headers=headers("extra_headers", extra_headers),
-        extra_query=_mapping("extra_query", extra_query),
+        extra_query=_query("extra_query", extra_query),
         extra_body=_mapping("extra_body", extra_body),
     )

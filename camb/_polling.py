@@ -89,6 +89,14 @@ def outcome_of(status: TaskStatus) -> int | CambError | None:
         return status.run_id
     if status.status == PENDING:
         return None
+    if status.status == ERROR and status.exception_reason == PAYMENT_REQUIRED:
+        # The official definition's way of saying it: an ERROR whose reason is the payment.
+        detail = f": {status.message}" if status.message else ""
+        return TaskPaymentRequiredError(
+            f"task {task_id} needs more credits on the account{detail}",
+            task_id=task_id,
+            status=status,
+        )
     if status.status == ERROR:
         reason = status.exception_reason or "no reason given"
         detail = f": {status.message}" if status.message else ""

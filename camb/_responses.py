@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,10 +30,11 @@ from ._exceptions import (
     UnexpectedResponseError,
     ValidationError,
 )
-from ._models import TaskStatus, Voice
+from ._models import Language, TaskStatus, Voice
 from ._validation import TASK_ID_RE
 
 log = logging.getLogger("camb")
+ItemT = TypeVar("ItemT")
 
 EXCERPT_CHARS = 200
 # Run ids are 64-bit at most.
@@ -339,39 +340,98 @@ def parse_bulk_results(
     return urls, bad
 
 
-def parse_voices(response: httpx.Response) -> list[Voice]:
-    from camb_api.models import Voice as GeneratedVoice
+class _Unreadable(Exception):
+    """An item of a list answer that this client cannot read; the message says why."""
 
+
+def _field(item: Any, name: str, kind: type, *, required: bool = False) -> Any:
+    """A field of a parsed generated model, None when absent or null, checked for its type
+    (the generated `from_dict` casts without checking)."""
+    value = _optional(getattr(item, name))
+    if value is None:
+        if required:
+            raise _Unreadable(f"{name} is missing or null")
+        return None
+    fits = _is_int(value) if kind is int else isinstance(value, kind)
+    if not fits:
+        raise _Unreadable(f"{name} is not {kind.__name__} but {type(value).__name__}")
+    return value
+
+
+def _lenient_list(
+    response: httpx.Response, what: str, read_item: Callable[[dict[str, Any]], ItemT]
+) -> list[ItemT]:
+    """Every item of a JSON list answer that `read_item` can read.
+
+    An item that cannot be read is skipped with a warning naming its index (never its content:
+    a voice's `signed_url` is a presigned URL), so one odd item does not cost the whole list.
+    A body that is not a list at all is an UnexpectedResponseError.
+    """
     body = json_body(response)
     if not isinstance(body, list):
-        raise unexpected(response, "expected a list of voices", body)
-    voices: list[Voice] = []
+        raise unexpected(response, f"expected a list of {what}s", body)
+    items: list[ItemT] = []
     for index, item in enumerate(body):
-        if not isinstance(item, dict):
-            raise unexpected(response, f"voice {index} is not an object", body)
         try:
-            raw = GeneratedVoice.from_dict(item)
-            voice = Voice(
-                id=raw.id,
-                voice_name=raw.voice_name,
-                gender=_optional(raw.gender),  # type: ignore[arg-type]
-                age=_optional(raw.age),  # type: ignore[arg-type]
-                language=_optional(raw.language),  # type: ignore[arg-type]
-                transcript=_optional(raw.transcript),  # type: ignore[arg-type]
-                description=_optional(raw.description),  # type: ignore[arg-type]
-                is_published=_optional(raw.is_published),  # type: ignore[arg-type]
+            if not isinstance(item, dict):
+                raise _Unreadable(f"not an object but {type(item).__name__}")
+            items.append(read_item(item))
+        except _Unreadable as why:
+            request = response.request
+            log.warning(
+                "%s %s: skipped %s %d of %d: %s",
+                request.method,
+                request.url.path,
+                what,
+                index,
+                len(body),
+                why,
             )
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise unexpected(response, f"voice {index} is not a voice object", body) from None
-        ints = (voice.id, voice.gender, voice.age, voice.language)
-        texts = (voice.transcript, voice.description)
-        if (
-            not _is_int(voice.id)
-            or not isinstance(voice.voice_name, str)
-            or any(v is not None and not _is_int(v) for v in ints)
-            or any(v is not None and not isinstance(v, str) for v in texts)
-            or (voice.is_published is not None and not isinstance(voice.is_published, bool))
-        ):
-            raise unexpected(response, f"voice {index} has a field of the wrong type", body)
-        voices.append(voice)
-    return voices
+    return items
+
+
+def _voice(item: dict[str, Any]) -> Voice:
+    from camb_api.models import Voice as GeneratedVoice
+
+    try:
+        raw = GeneratedVoice.from_dict(item)
+    except KeyError as missing:
+        raise _Unreadable(f"{missing.args[0]} is missing") from None
+    return Voice(
+        id=_field(raw, "id", int, required=True),
+        voice_name=_field(raw, "voice_name", str, required=True),
+        gender=_field(raw, "gender", int),
+        age=_field(raw, "age", int),
+        language=_field(raw, "language", int),
+        transcript=_field(raw, "transcript", str),
+        description=_field(raw, "description", str),
+        is_published=_field(raw, "is_published", bool),
+        signed_url=_field(raw, "signed_url", str),
+        extra=dict(raw.additional_properties),
+    )
+
+
+def parse_voices(response: httpx.Response) -> list[Voice]:
+    """The voices of `GET /list-voices`; an unreadable one is skipped with a warning."""
+    return _lenient_list(response, "voice", _voice)
+
+
+def _language(item: dict[str, Any]) -> Language:
+    from camb_api.models import Language as GeneratedLanguage
+
+    try:
+        raw = GeneratedLanguage.from_dict(item)
+    except KeyError as missing:
+        raise _Unreadable(f"{missing.args[0]} is missing") from None
+    return Language(
+        id=_field(raw, "id", int, required=True),
+        language=_field(raw, "language", str, required=True),
+        short_name=_field(raw, "short_name", str, required=True),
+        extra=dict(raw.additional_properties),
+    )
+
+
+def parse_languages(response: httpx.Response) -> list[Language]:
+    """The languages of `GET /source-languages` or `/target-languages`; an unreadable one is
+    skipped with a warning."""
+    return _lenient_list(response, "language", _language)

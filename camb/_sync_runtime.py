@@ -9,10 +9,11 @@ gives up as soon as the call that started it is interrupted.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
@@ -57,7 +58,9 @@ def map_concurrently(
 
     pool = ThreadPoolExecutor(max_workers=min(limit, len(items)))
     try:
-        futures = [pool.submit(run, item) for item in items]
+        # Each worker runs in a copy of the caller's context, as an asyncio task would (a raw
+        # response's capture travels there).
+        futures = [pool.submit(contextvars.copy_context().run, run, item) for item in items]
         results = [future.result() for future in futures]
     except BaseException:
         stop.set()
@@ -65,6 +68,11 @@ def map_concurrently(
         raise
     pool.shutdown()
     return results
+
+
+def resolve(value: Any) -> Any:
+    """What a resource method returned: the value itself (the asyncio twin awaits it)."""
+    return value
 
 
 def current_loop() -> object:

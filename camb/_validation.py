@@ -12,15 +12,19 @@ from typing import Any, TypeVar
 
 import httpx
 
+from . import api_facts
 from ._exceptions import InvalidInputError, InvalidInputTypeError
 
-LOCALE_RE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
+# The form of a locale the API takes (an open list: a well-formed one not in
+# `api_facts.STREAM_LOCALES` is still sent). The spec's pattern is anchored; fullmatch is used.
+LOCALE_RE = re.compile(api_facts.STREAM_LOCALE_PATTERN)
 # Task ids are opaque tokens (UUIDs in practice). Refusing separators and dot-segments keeps a
 # task id from ever addressing another path, even before percent-encoding.
 TASK_ID_RE = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
-STREAM_TEXT_MIN, STREAM_TEXT_MAX = 3, 3000
+STREAM_TEXT_MIN = api_facts.STREAM_TEXT_MIN_LENGTH
+STREAM_TEXT_MAX = api_facts.STREAM_TEXT_MAX_LENGTH
 T = TypeVar("T", bound=Hashable)
-GENDERS = (0, 1, 2, 9)
+GENDERS = api_facts.GENDER_CODES
 # The longest file or folder name most file systems take, in bytes.
 NAME_MAX = 255
 

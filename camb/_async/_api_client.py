@@ -9,7 +9,7 @@ from typing import Literal
 
 import httpx
 
-from .. import _async_runtime
+from .. import _async_runtime, _raw
 from .._base_client import (
     RequestArgs,
     _BaseClient,
@@ -102,7 +102,7 @@ class AsyncAPIClient(_BaseClient):
             try:
                 response = await self._send_following_redirects(request)
                 if response.is_success:
-                    return await self._read_success(response, body, options)
+                    return _raw.record(await self._read_success(response, body, options))
             except httpx.TransportError as exc:
                 delay = self._delay_after_error(exc, retries_done, options.max_retries, idempotent)
                 if delay is None or not self._fits(delay, options):
@@ -118,7 +118,7 @@ class AsyncAPIClient(_BaseClient):
                 response, retries_done, options.max_retries, idempotent
             )
             if delay is None or not self._fits(delay, options):
-                raise error_from_response(response, content, hint=error_hint)
+                raise error_from_response(_raw.record(response), content, hint=error_hint)
             retries_done += 1
             self._log_retry(request, str(response.status_code), delay, retries_done, options)
             await _async_runtime.sleep(delay)

@@ -1,9 +1,11 @@
-"""The client: configuration, the connection pool, and the resources `tts` and `voices`."""
+"""The client: configuration, the connection pool, and the resources `tts`, `voices` and
+`languages`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -11,7 +13,12 @@ from .._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from .._retry import BackoffPolicy
 from .._types import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._api_client import AsyncAPIClient
+from ._languages import AsyncLanguages
 from ._resources import AsyncTTS, AsyncVoices
+
+if TYPE_CHECKING:
+    from .._locales import LocaleIndex
+    from ._raw_client import AsyncRawResponseClient
 
 
 class AsyncCamb(AsyncAPIClient):
@@ -50,8 +57,22 @@ class AsyncCamb(AsyncAPIClient):
             default_headers=default_headers,
         )
         self._adopt_http(http_client)
+        # The source languages' index, made once when `tts.create()` is first given a locale;
+        # shared with the `with_options` copies. Two calls that both need it before it is
+        # there may both fetch it: either answer is the same list.
+        self._locale_cache: dict[str, LocaleIndex] = {}
         self.tts = AsyncTTS(self)
         self.voices = AsyncVoices(self)
+        self.languages = AsyncLanguages(self)
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponseClient:
+        """Every method of every resource, answering a `camb.RawResponse` instead of the value:
+        `client.with_raw_response.tts.create(...)` has `status_code`, `headers` (e.g.
+        `X-Credits-Required`), `http_response`, `elapsed`, and `parse()` for the value."""
+        from ._raw_client import AsyncRawResponseClient  # on first use: start-up stays lean
+
+        return AsyncRawResponseClient(self)
 
     def with_options(
         self,
@@ -60,7 +81,9 @@ class AsyncCamb(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncCamb:
         """A client with other defaults that shares this one's connections (and its lifetime)."""
-        return AsyncCamb(**self._copy_args(timeout, max_retries), http_client=self._http)
+        copy = AsyncCamb(**self._copy_args(timeout, max_retries), http_client=self._http)
+        copy._locale_cache = self._locale_cache
+        return copy
 
     async def close(self) -> None:
         """Close the connections, unless the httpx client was brought by the caller. A closed

@@ -356,7 +356,7 @@ class AsyncTTS:
         self,
         text: str,
         voice_id: int,
-        language: int,
+        language: int | str,
         *,
         project_name: str | None = None,
         project_description: str | None = None,
@@ -371,11 +371,14 @@ class AsyncTTS:
         extra_body: BodyOption = None,
     ) -> str:
         """Start a task with `POST /tts` and return its task id. Deprecated upstream: prefer
-        `stream()`. `language` is a numeric language id here; `gender` 0, 1, 2 or 9.
+        `stream()`. `gender` is 0, 1, 2 or 9.
 
-        Sent once: retried only when the request never reached the server (it costs credits).
+        `language` is a numeric language id (see `client.languages.source()`), or a locale such
+        as `en-us`, looked up in that list (fetched once per client; a locale it lacks raises
+        InvalidInputError). Sent once: retried only when the request never reached the server
+        (it costs credits).
         """
-        request_args = ops.create_request(
+        request = ops.create_request(
             text,
             voice_id,
             language,
@@ -393,7 +396,12 @@ class AsyncTTS:
             extra_query=extra_query,
             extra_body=extra_body,
         )
-        response = await self._client._send(request_args, options, idempotent=False)
+        language_id = (
+            request.language
+            if isinstance(request.language, int)
+            else await self._client.languages._id_of(request.language, options)
+        )
+        response = await self._client._send(request.build(language_id), options, idempotent=False)
         return parse.parse_task_id(response)
 
     async def status(
@@ -508,13 +516,14 @@ class AsyncTTS:
         self,
         text: str,
         voice_id: int,
-        language: int,
+        language: int | str,
         *,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         **create_args: Any,
     ) -> int:
-        """`create()` then `wait()`: the run id of the finished task. `timeout` is the wait's
-        deadline; every other keyword goes to `create()`."""
+        """`create()` then `wait()`: the run id of the finished task. `language` is a language id
+        or a locale, as for `create()`; `timeout` is the wait's deadline; every other keyword
+        goes to `create()`."""
         wait_args(timeout, None)
         task_id = await self.create(text, voice_id, language, **create_args)
         return await self.wait(task_id, timeout=timeout)
@@ -816,7 +825,12 @@ class AsyncVoices:
         extra_query: QueryOption = None,
         extra_body: BodyOption = None,
     ) -> list[Voice]:
-        """Every voice this key can use (`GET /list-voices`)."""
+        """Every voice this key can use (`GET /list-voices`).
+
+        A voice the client cannot read (a field of the wrong type, say) is left out with a
+        warning in the `camb` log naming its place in the list; the others are returned.
+        Fields the API added since this client was released are kept in each `Voice.extra`.
+        """
         options = self._client._options(
             timeout=timeout,
             total_timeout=total_timeout,

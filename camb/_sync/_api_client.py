@@ -11,7 +11,7 @@ from typing import Literal
 
 import httpx
 
-from .. import _sync_runtime
+from .. import _raw, _sync_runtime
 from .._base_client import (
     RequestArgs,
     _BaseClient,
@@ -102,7 +102,7 @@ class SyncAPIClient(_BaseClient):
             try:
                 response = self._send_following_redirects(request)
                 if response.is_success:
-                    return self._read_success(response, body, options)
+                    return _raw.record(self._read_success(response, body, options))
             except httpx.TransportError as exc:
                 delay = self._delay_after_error(exc, retries_done, options.max_retries, idempotent)
                 if delay is None or not self._fits(delay, options):
@@ -118,7 +118,7 @@ class SyncAPIClient(_BaseClient):
                 response, retries_done, options.max_retries, idempotent
             )
             if delay is None or not self._fits(delay, options):
-                raise error_from_response(response, content, hint=error_hint)
+                raise error_from_response(_raw.record(response), content, hint=error_hint)
             retries_done += 1
             self._log_retry(request, str(response.status_code), delay, retries_done, options)
             _sync_runtime.sleep(delay)

@@ -39,6 +39,7 @@ import attrs
 from .. import _validation as check
 from .._exceptions import InvalidInputError
 from .._models import AUDIO_FORMATS, AudioFormat, InferenceOptions, VoiceSettings
+from ..api_facts import INFERENCE_OPTION_RANGES, VOICE_SETTING_EXCLUSIVE_MINIMUMS
 
 __all__ = [
     "DEFAULT_FORMAT",
@@ -284,13 +285,14 @@ VOICE_SETTINGS_FIELDS: Mapping[str, Check] = {
     "enhance_reference_audio_quality": _bool,
     "maintain_source_accent": _bool,
     "apply_ref_loudness_norm": _bool,
-    "speaking_rate": _number(above=0),
+    "speaking_rate": _number(above=VOICE_SETTING_EXCLUSIVE_MINIMUMS["speaking_rate"]),
 }
+# The bounds are the spec's (camb.api_facts).
 INFERENCE_OPTIONS_FIELDS: Mapping[str, Check] = {
-    "stability": _number(between=(0, 1)),
-    "temperature": _number(between=(0.01, 4)),
-    "inference_steps": _int_between(1, 1000),
-    "speaker_similarity": _number(between=(0, 1)),
+    "stability": _number(between=INFERENCE_OPTION_RANGES["stability"]),
+    "temperature": _number(between=INFERENCE_OPTION_RANGES["temperature"]),
+    "inference_steps": _int_between(*map(int, INFERENCE_OPTION_RANGES["inference_steps"])),
+    "speaker_similarity": _number(between=INFERENCE_OPTION_RANGES["speaker_similarity"]),
     "localize_speaker_weight": _number(),
     "acoustic_quality_boost": _bool,
 }

@@ -79,7 +79,8 @@ def _spec_builds() -> list[tuple[str, dict[str, Any]]]:
                 },
             ),
         ),
-        ("create", ops.create_request("a", 1, 1, gender=9, age=0, folder_id=3)),
+        ("create", ops.create_request("a", 1, 1, gender=9, age=0, folder_id=3).build(1)),
+        ("create, a looked-up locale", ops.create_request("a", 1, "en-us").build(81)),
         ("status", ops.status_request("3f1b8c0e-7f5a-4c39-9d7e-1d2a3b4c5d6e")),
         ("status, odd id", ops.status_request("a.b~c_d-e")),
         ("result raw", ops.result_request(123, "raw_bytes")),
@@ -87,6 +88,8 @@ def _spec_builds() -> list[tuple[str, dict[str, Any]]]:
         ("bulk of 2", ops.bulk_request([12345, 6789])),
         ("bulk of 5", ops.bulk_request([1, 2, 3, 4, 5])),
         ("voices", ops.voices_request()),
+        ("source languages", ops.source_languages_request()),
+        ("target languages", ops.target_languages_request()),
     ]
 
 

@@ -91,7 +91,7 @@ def test_the_reference_documents_every_public_name() -> None:
 def test_the_reference_documents_the_resources_of_both_clients() -> None:
     text = (REFERENCE / "resources.md").read_text()
     for client in ("Camb", "AsyncCamb"):
-        for member in ("tts", "voices"):
+        for member in ("tts", "voices", "languages"):
             assert f"::: type(camb.{client}().{member})" in text
 
 

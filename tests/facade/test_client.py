@@ -198,17 +198,11 @@ def test_undecodable_bodies_are_typed_errors(make_api: Callable[..., Api]) -> No
         ok_but_binary(lambda c: c.voices.list())
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"voices": []},
-        [{"id": "1", "voice_name": "a"}],
-        [{"voice_name": "a"}],
-        [{"id": 1, "voice_name": "a", "age": "old"}],
-        [3],
-    ],
-)
-def test_malformed_voice_lists_are_typed_errors(make_api: Callable[..., Api], body: Any) -> None:
+# A list whose items cannot be read is no error: see test_voices_lenient.py.
+@pytest.mark.parametrize("body", [{"voices": []}, None, "voices", 3])
+def test_a_voice_answer_that_is_not_a_list_is_a_typed_error(
+    make_api: Callable[..., Api], body: Any
+) -> None:
     api = make_api(lambda r: json_response(200, body))
     with pytest.raises(camb.UnexpectedResponseError):
         api(lambda c: c.voices.list())

@@ -1,0 +1,272 @@
+"""client.languages and locales in the task flow: `create()` takes a locale only by looking it
+up in GET /source-languages (once per client), never in a table of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+import camb
+from camb._locales import LocaleIndex
+from camb.sandbox import running
+
+from .conftest import Api, json_response
+
+SOURCE = [
+    {"id": 1, "language": "English (United States)", "short_name": "en-us"},
+    {"id": 81, "language": "Hindi (India)", "short_name": "hi-in"},
+    {"id": 30, "language": "English (Australia)", "short_name": "en-au"},
+    {"id": 54, "language": "Spanish (Spain)", "short_name": "es-es"},
+]
+TARGET = [{"id": 81, "language": "Hindi (India)", "short_name": "hi-in", "script": "Deva"}]
+
+
+def api_handler(
+    *, source: Any = SOURCE, source_status: int = 200
+) -> Callable[[httpx.Request], httpx.Response]:
+    """Answers the languages lists, POST /tts (echoing the id it got) and task statuses."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/apis")
+        if path == "/source-languages":
+            return json_response(source_status, source)
+        if path == "/target-languages":
+            return json_response(200, TARGET)
+        if path == "/tts":
+            return json_response(200, {"task_id": f"t-{json.loads(request.content)['language']}"})
+        if path.startswith("/tts/"):
+            return json_response(200, {"status": "SUCCESS", "run_id": 7})
+        raise AssertionError(f"unexpected request {request.method} {path}")
+
+    return handler
+
+
+def sent_languages(api: Api) -> list[int]:
+    return [json.loads(r.content)["language"] for r in api.requests if r.url.path == "/apis/tts"]
+
+
+def lookups(api: Api) -> int:
+    return sum(r.url.path == "/apis/source-languages" for r in api.requests)
+
+
+# --- the lists ----------------------------------------------------------------------------------
+
+
+def test_source_and_target_are_typed_lists(make_api: Callable[..., Api]) -> None:
+    api = make_api(api_handler())
+    source = api(lambda c: c.languages.source())
+    assert source[0] == camb.Language(id=1, language="English (United States)", short_name="en-us")
+    assert [language.short_name for language in source] == ["en-us", "hi-in", "en-au", "es-es"]
+    assert all(isinstance(language, camb.Language) for language in source)
+    target = api(lambda c: c.languages.target())
+    assert target == [
+        camb.Language(81, "Hindi (India)", "hi-in", extra={"script": "Deva"}),
+    ]
+    assert target[0].extra["script"] == "Deva"
+    paths = [r.url.path for r in api.requests]
+    assert paths == ["/apis/source-languages", "/apis/target-languages"]
+
+
+def test_a_language_is_frozen_and_hashable_despite_its_extra_fields() -> None:
+    language = camb.Language(1, "English", "en-us", extra={"a": 1})
+    with pytest.raises(AttributeError):
+        language.id = 2  # type: ignore[misc]
+    assert hash(language) == hash(camb.Language(1, "English", "en-us"))
+    assert language != camb.Language(1, "English", "en-us")
+    assert {language} == {camb.Language(1, "English", "en-us", extra={"a": 1})}
+
+
+def test_an_unreadable_language_is_skipped_with_a_warning(
+    make_api: Callable[..., Api], caplog: pytest.LogCaptureFixture
+) -> None:
+    body = [
+        SOURCE[0],
+        {"id": "2", "language": "x", "short_name": "x-y"},
+        5,
+        SOURCE[1],
+        {"id": 3, "language": "No locale"},
+    ]
+    api = make_api(api_handler(source=body))
+    with caplog.at_level(logging.WARNING, logger="camb"):
+        source = api(lambda c: c.languages.source())
+    assert [language.id for language in source] == [1, 81]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 3
+    assert "language 1 of 5: id is not int but str" in warnings[0]
+    assert "language 2 of 5: not an object" in warnings[1]
+    assert "language 4 of 5: short_name is missing" in warnings[2]
+
+
+def test_a_languages_answer_that_is_not_a_list_is_a_typed_error(
+    make_api: Callable[..., Api],
+) -> None:
+    api = make_api(api_handler(source={"languages": SOURCE}))
+    with pytest.raises(camb.UnexpectedResponseError):
+        api(lambda c: c.languages.source())
+
+
+def test_the_sandbox_languages_match_the_official_ids() -> None:
+    """Against the sandbox, both clients: 1 is en-us and 81 hi-in, as in the official package."""
+    with running(task_duration=0.01) as sandbox:
+        with camb.Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+            source = client.languages.source()
+            target = client.languages.target()
+            run_id = client.tts.create_and_wait("Hello there.", 147320, "hi-in", timeout=10)
+
+        async def use_async() -> tuple[list[camb.Language], str]:
+            async with camb.AsyncCamb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+                listed = await client.languages.source()
+                return listed, await client.tts.create("Hello there.", 147320, "en-us")
+
+        async_source, task_id = asyncio.run(use_async())
+    ids = {language.short_name: language.id for language in source}
+    assert (ids["en-us"], ids["hi-in"]) == (1, 81)
+    assert async_source == source
+    assert target
+    assert all(isinstance(language, camb.Language) for language in target)
+    assert run_id > 0
+    assert task_id
+
+
+# --- create() with a locale ---------------------------------------------------------------------
+
+
+def test_create_looks_a_locale_up_once_per_client(make_api: Callable[..., Api]) -> None:
+    api = make_api(api_handler())
+    assert api(lambda c: c.tts.create("Hello", 5, "hi-in")) == "t-81"
+    assert api(lambda c: c.tts.create("Hello", 5, "en-au")) == "t-30"
+    assert api(lambda c: c.tts.create_and_wait("Hello", 5, "es-es")) == 7
+    assert sent_languages(api) == [81, 30, 54]
+    assert lookups(api) == 1
+
+
+def test_an_int_language_goes_straight_through(make_api: Callable[..., Api]) -> None:
+    api = make_api(api_handler())
+    assert api(lambda c: c.tts.create("Hello", 5, 12345)) == "t-12345"
+    assert api(lambda c: c.tts.create_and_wait("Hello", 5, 1)) == 7
+    assert lookups(api) == 0
+
+
+def test_with_options_copies_share_the_looked_up_list(make_api: Callable[..., Api]) -> None:
+    api = make_api(api_handler())
+    api(lambda c: c.tts.create("Hello", 5, "en-us"))
+    api(lambda c: c.with_options(max_retries=0).tts.create("Hello", 5, "hi-in"))
+    assert sent_languages(api) == [1, 81]
+    assert lookups(api) == 1
+
+
+def test_an_unknown_locale_names_language_and_lists_valid_ones(
+    make_api: Callable[..., Api],
+) -> None:
+    api = make_api(api_handler())
+    with pytest.raises(camb.InvalidInputError) as caught:
+        api(lambda c: c.tts.create("Hello", 5, "en-gb"))
+    error = caught.value
+    assert error.param == "language"
+    assert str(error).startswith("language: ")
+    assert "'en-gb'" in str(error)
+    # Locales of the same language come first.
+    assert "'en-us', 'en-au'" in str(error)
+    assert "source-languages" in str(error)
+    assert sent_languages(api) == []
+    assert lookups(api) == 1
+
+
+def test_a_failed_lookup_is_the_apis_typed_error_and_is_not_cached(
+    make_api: Callable[..., Api],
+) -> None:
+    answers = iter([401, 200])
+    statuses: dict[str, int] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/source-languages"):
+            statuses["last"] = next(answers)
+            if statuses["last"] == 401:
+                return json_response(401, {"detail": "Invalid API key"})
+        return api_handler()(request)
+
+    api = make_api(handler)
+    with pytest.raises(camb.AuthenticationError):
+        api(lambda c: c.tts.create("Hello", 5, "en-us"))
+    assert api(lambda c: c.tts.create("Hello", 5, "en-us")) == "t-1"
+    assert lookups(api) == 2
+
+
+def test_a_lookup_that_cannot_find_any_language_says_so(make_api: Callable[..., Api]) -> None:
+    api = make_api(api_handler(source=[]))
+    with pytest.raises(camb.InvalidInputError, match="lists no source languages") as caught:
+        api(lambda c: c.tts.create("Hello", 5, "en-us"))
+    assert caught.value.param == "language"
+
+
+def test_the_lookup_takes_the_calls_headers_but_not_its_query_or_body() -> None:
+    """extra_query and extra_body are meant for POST /tts; the GET of the list takes neither
+    (a body on a GET would be refused), but carries the call's extra headers."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return api_handler()(request)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = camb.Camb(api_key="sk-test", http_client=http)
+    task_id = client.tts.create(
+        "Hello",
+        5,
+        "hi-in",
+        extra_headers={"X-Trace": "t1"},
+        extra_query={"beta": "1"},
+        extra_body={"priority": 2},
+    )
+    assert task_id == "t-81"
+    lookup, create = seen
+    assert lookup.url.path == "/apis/source-languages"
+    assert lookup.headers["x-trace"] == "t1"
+    assert "beta" not in lookup.url.params
+    assert lookup.content == b""
+    assert create.url.params["beta"] == "1"
+    assert json.loads(create.content)["priority"] == 2
+    http.close()
+
+
+def test_create_language_of_the_wrong_type_or_form_sends_nothing(
+    make_api: Callable[..., Api],
+) -> None:
+    api = make_api(api_handler())
+    for bad, exc in (("EN-US", camb.InvalidInputError), (1.0, camb.InvalidInputTypeError)):
+        with pytest.raises(exc) as caught:
+            api(lambda c, bad=bad: c.tts.create("Hello", 5, bad))
+        assert caught.value.param == "language"
+    assert api.requests == []
+
+
+# --- the pure index -----------------------------------------------------------------------------
+
+
+def test_the_index_maps_locales_to_ids_first_listed_wins() -> None:
+    index = LocaleIndex.of(
+        [
+            camb.Language(1, "English", "en-us"),
+            camb.Language(2, "English again", "EN-US"),
+            camb.Language(3, "German", "de-de"),
+        ]
+    )
+    assert index.ids == {"en-us": 1, "de-de": 3}
+    assert index.id_of("language", "de-de") == 3
+    with pytest.raises(camb.InvalidInputError) as caught:
+        index.id_of("lang", "fr-fr")
+    assert caught.value.param == "lang"
+    assert "2 locales such as 'en-us', 'de-de'" in str(caught.value)
+
+
+def test_the_index_suggests_at_most_five_locales() -> None:
+    index = LocaleIndex.of(camb.Language(i, f"L{i}", f"x{i:02d}-yy") for i in range(20))
+    with pytest.raises(camb.InvalidInputError) as caught:
+        index.id_of("language", "zz-zz")
+    assert str(caught.value).count("'x") == 5
