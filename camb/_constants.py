@@ -59,3 +59,9 @@ DEFAULT_SEGMENT_RETRIES = 1
 # 429s waited out per segment (Retry-After honoured) before the segment fails: a 429 costs
 # nothing, but an account that stays rate limited should not hang a call forever.
 DEFAULT_RATE_LIMIT_WAITS = 20
+
+# Batch jobs (`camb.batch.run`, `camb batch`): items spoken at once at most (the limit adapts
+# below it while the API answers 429), and tries of an item in one run before it is recorded
+# failed (a 429 is not a try; the next run tries failed items again).
+DEFAULT_BATCH_CONCURRENCY = 8
+DEFAULT_MAX_ATTEMPTS = 3

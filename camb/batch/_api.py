@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 import attrs
 
 from .. import _validation as check
+from .._constants import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 from .._exceptions import CambError, InvalidInputError, InvalidInputTypeError, SpeechSegmentError
 from ._identity import Shard, parse_shard
 from ._input import BatchItem, InputFormat, read_items
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
     from .._async._client import AsyncCamb
     from .._sync._client import Camb
 
-# Items synthesised at once at most (the limit adapts below it on 429s).
-DEFAULT_BATCH_CONCURRENCY = 8
-# Tries of an item in one run before it is recorded failed (a 429 is not a try).
-DEFAULT_MAX_ATTEMPTS = 3
 
 Source = str | os.PathLike[str] | IO[bytes]
 OnProgress = Callable[[Progress], object]
