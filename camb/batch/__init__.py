@@ -12,8 +12,9 @@ folder), `_manifest` (`manifest.jsonl`, `camb batch status --json`), `_aimd` (ad
 concurrency under rate limits), `_runner` (the loop over a synthesiser), `_api` (`run`).
 """
 
+from .._constants import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 from ._aimd import AimdLimiter
-from ._api import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, run, run_async, status
+from ._api import run, run_async, status
 from ._identity import Shard, parse_shard, shard_of
 from ._input import BatchInputError, BatchItem, InputProblem, ReadResult, read_items
 from ._runner import BatchResult, ItemResult, Progress
