@@ -177,73 +177,47 @@ class AsyncTTS:
         """
         # Long-form speech is imported when first used: its segmenting rules and audio joining
         # cost start-up time that a client which never speaks long text should not pay.
-        from .._audio_join import check_paragraph_pause
-        from .._speech import (
-            SegmentCache,
-            SpeechResult,
-            cache_folder,
-            segment_extension,
-            speech_format,
-            wire_request,
-        )
-        from ._speech import AsyncSegmentSynthesizer, join_to_file, plan_jobs
+        from .._speech import SpeechResult, cache_folder, speech_format
+        from ._speech import join_to_file, plan_speech
 
         destination = check.file_path("path", path)
         output = speech_format(destination, format)
-        pause = check_paragraph_pause(paragraph_pause)
-        workers = check.concurrency("concurrency", concurrency)
-        retries = check.max_retries("segment_retries", segment_retries)
-        waits = check.max_retries("rate_limit_waits", rate_limit_waits)
         if on_progress is not None and not callable(on_progress):
             raise InvalidInputTypeError("on_progress", "must be a callable", on_progress)
-        wire = wire_request(output, sample_rate, ops.model_sample_rate(speech_model))
-
-        def request_of(segment_text: str) -> RequestArgs:
-            return ops.stream_request(
-                segment_text,
-                voice_id,
-                language,
-                speech_model=speech_model,
-                format=wire["format"],
-                sample_rate=wire["sample_rate"],
-                apply_enhancement=apply_enhancement,
-                user_instructions=user_instructions,
-                enhance_named_entities_pronunciation=enhance_named_entities_pronunciation,
-                voice_settings=voice_settings,
-                inference_options=inference_options,
-            )
-
-        jobs, requests = plan_jobs(text, request_of)
-        options = self._client._options(
-            timeout=timeout,
-            total_timeout=total_timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-        folder = cache_folder("cache_dir", cache_dir, destination)
-        cache = SegmentCache(folder, segment_extension(wire["format"]))
-        synthesizer = AsyncSegmentSynthesizer(
+        plan = plan_speech(
             self._client,
-            jobs,
-            requests,
-            options,
-            cache,
-            segment_retries=retries,
-            rate_limit_waits=waits,
+            text,
+            voice_id,
+            language,
+            output=output,
+            folder=cache_folder("cache_dir", cache_dir, destination),
+            options=self._client._options(
+                timeout=timeout,
+                total_timeout=total_timeout,
+                max_retries=max_retries,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            ),
+            sample_rate=sample_rate,
+            speech_model=speech_model,
+            voice={
+                "user_instructions": user_instructions,
+                "enhance_named_entities_pronunciation": enhance_named_entities_pronunciation,
+                "apply_enhancement": apply_enhancement,
+                "voice_settings": voice_settings,
+                "inference_options": inference_options,
+            },
+            paragraph_pause=paragraph_pause,
+            concurrency=concurrency,
+            segment_retries=segment_retries,
+            rate_limit_waits=rate_limit_waits,
         )
         size, duration, credits, cached = await join_to_file(
-            synthesizer,
-            jobs,
-            destination,
-            format=output,
-            sample_rate=wire["sample_rate"],
-            paragraph_pause=pause,
-            concurrency=workers,
-            on_progress=on_progress,
+            plan, destination, format=output, on_progress=on_progress
         )
-        cache.discard([job.key for job in jobs])
+        jobs = plan.jobs
+        plan.synthesizer.cache.discard([job.key for job in jobs])
         return SpeechResult(
             path=destination,
             format=output,
@@ -285,40 +259,10 @@ class AsyncTTS:
         text order. WAV is streamed with an "unknown length" header, as players expect of a
         stream. Segments are kept in a temporary folder unless `cache_dir` is given.
         """
-        # Long-form speech is imported when first used: its segmenting rules and audio joining
-        # cost start-up time that a client which never speaks long text should not pay.
-        from .._audio_join import check_paragraph_pause
-        from .._speech import (
-            SegmentCache,
-            cache_folder,
-            segment_extension,
-            wire_request,
-        )
-        from ._speech import AsyncSegmentSynthesizer, plan_jobs, stream_chunks
+        from .._speech import cache_folder
+        from ._speech import plan_speech, stream_chunks
 
         output = check.choice("format", format, AUDIO_FORMATS)
-        pause = check_paragraph_pause(paragraph_pause)
-        workers = check.concurrency("concurrency", concurrency)
-        retries = check.max_retries("segment_retries", segment_retries)
-        waits = check.max_retries("rate_limit_waits", rate_limit_waits)
-        wire = wire_request(output, sample_rate, ops.model_sample_rate(speech_model))
-
-        def request_of(segment_text: str) -> RequestArgs:
-            return ops.stream_request(
-                segment_text,
-                voice_id,
-                language,
-                speech_model=speech_model,
-                format=wire["format"],
-                sample_rate=wire["sample_rate"],
-                apply_enhancement=apply_enhancement,
-                user_instructions=user_instructions,
-                enhance_named_entities_pronunciation=enhance_named_entities_pronunciation,
-                voice_settings=voice_settings,
-                inference_options=inference_options,
-            )
-
-        jobs, requests = plan_jobs(text, request_of)
         options = self._client._options(
             timeout=timeout,
             total_timeout=total_timeout,
@@ -333,24 +277,29 @@ class AsyncTTS:
             folder = Path(temporary.name)
         else:
             folder = cache_folder("cache_dir", cache_dir, Path(cache_dir))
-        synthesizer = AsyncSegmentSynthesizer(
+        plan = plan_speech(
             self._client,
-            jobs,
-            requests,
-            options,
-            SegmentCache(folder, segment_extension(wire["format"])),
-            segment_retries=retries,
-            rate_limit_waits=waits,
+            text,
+            voice_id,
+            language,
+            output=output,
+            folder=folder,
+            options=options,
+            sample_rate=sample_rate,
+            speech_model=speech_model,
+            voice={
+                "user_instructions": user_instructions,
+                "enhance_named_entities_pronunciation": enhance_named_entities_pronunciation,
+                "apply_enhancement": apply_enhancement,
+                "voice_settings": voice_settings,
+                "inference_options": inference_options,
+            },
+            paragraph_pause=paragraph_pause,
+            concurrency=concurrency,
+            segment_retries=segment_retries,
+            rate_limit_waits=rate_limit_waits,
         )
-        return stream_chunks(
-            synthesizer,
-            jobs,
-            format=output,
-            sample_rate=wire["sample_rate"],
-            paragraph_pause=pause,
-            concurrency=workers,
-            temporary_cache=temporary,
-        )
+        return stream_chunks(plan, format=output, temporary_cache=temporary)
 
     async def create(
         self,

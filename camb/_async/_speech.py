@@ -12,12 +12,16 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from .. import _async_runtime
-from .._audio_join import Joiner, StreamJoiner
+from .. import _operations as ops
+from .. import _validation as check
+from .._audio_join import Joiner, StreamJoiner, check_paragraph_pause
 from .._base_client import RequestArgs, remaining
 from .._exceptions import (
     APIConnectionError,
@@ -28,6 +32,7 @@ from .._exceptions import (
     UnexpectedResponseError,
 )
 from .._files import AtomicFile
+from .._models import AudioFormat
 from .._options import RequestOptions
 from .._retry import parse_retry_after, retry_delay
 from .._segmenting import plan_segments
@@ -38,7 +43,9 @@ from .._speech import (
     SegmentJob,
     SpeechProgress,
     add_credits,
+    segment_extension,
     segment_key,
+    wire_request,
 )
 from ._streaming import AsyncSpeechStream
 
@@ -141,6 +148,70 @@ class AsyncSegmentSynthesizer:
         )
 
 
+@attrs.frozen
+class SpeechPlan:
+    """One `speak()` or `speak_stream()` call, checked: its segments and how to make them."""
+
+    synthesizer: AsyncSegmentSynthesizer
+    jobs: list[SegmentJob]
+    sample_rate: int | None
+    paragraph_pause: float
+    concurrency: int
+
+
+def plan_speech(
+    client: AsyncAPIClient,
+    text: str,
+    voice_id: object,
+    language: object,
+    *,
+    output: AudioFormat,
+    folder: Path,
+    options: RequestOptions,
+    sample_rate: object,
+    speech_model: object,
+    voice: Mapping[str, Any],
+    paragraph_pause: object,
+    concurrency: object,
+    segment_retries: object,
+    rate_limit_waits: object,
+) -> SpeechPlan:
+    """Check every argument and plan every segment's request, before anything is sent.
+
+    `voice` holds the options that shape the sound (user_instructions, voice_settings, ...),
+    passed to each segment's `/tts-stream` request as they are.
+    """
+    pause = check_paragraph_pause(paragraph_pause)
+    workers = check.concurrency("concurrency", concurrency)
+    retries = check.max_retries("segment_retries", segment_retries)
+    waits = check.max_retries("rate_limit_waits", rate_limit_waits)
+    rate = check.optional_int("sample_rate", sample_rate, minimum=1)
+    wire = wire_request(output, rate, ops.model_sample_rate(speech_model))
+
+    def request_of(segment_text: str) -> RequestArgs:
+        return ops.stream_request(
+            segment_text,
+            voice_id,
+            language,
+            speech_model=speech_model,
+            format=wire["format"],
+            sample_rate=wire["sample_rate"],
+            **voice,
+        )
+
+    jobs, requests = plan_jobs(text, request_of)
+    synthesizer = AsyncSegmentSynthesizer(
+        client,
+        jobs,
+        requests,
+        options,
+        SegmentCache(folder, segment_extension(wire["format"])),
+        segment_retries=retries,
+        rate_limit_waits=waits,
+    )
+    return SpeechPlan(synthesizer, jobs, wire["sample_rate"], pause, workers)
+
+
 def plan_jobs(
     text: str, request_of: Callable[[str], RequestArgs]
 ) -> tuple[list[SegmentJob], list[RequestArgs]]:
@@ -157,30 +228,25 @@ def plan_jobs(
 
 
 async def join_to_file(
-    synthesizer: AsyncSegmentSynthesizer,
-    jobs: list[SegmentJob],
-    destination: Path,
-    *,
-    format: Any,
-    sample_rate: int | None,
-    paragraph_pause: float,
-    concurrency: int,
-    on_progress: OnProgress | None,
+    plan: SpeechPlan, destination: Path, *, format: Any, on_progress: OnProgress | None
 ) -> tuple[int, float | None, float | None, int]:
     """Synthesise every segment and join them, in text order, into `destination`.
 
     Returns (bytes written, duration, credits spent now, segments from the cache).
     """
+    jobs = plan.jobs
     credits: float | None = None
     cached = received = 0
-    synthesizer.cache.open()
+    plan.synthesizer.cache.open()
     with AtomicFile(destination) as out:
-        joiner = Joiner(format, out.file, sample_rate=sample_rate)
-        results = _async_runtime.iter_ordered(synthesizer, list(range(len(jobs))), concurrency)
+        joiner = Joiner(format, out.file, sample_rate=plan.sample_rate)
+        results = _async_runtime.iter_ordered(
+            plan.synthesizer, list(range(len(jobs))), plan.concurrency
+        )
         async with contextlib.aclosing(results):
             async for audio in results:
                 previous = jobs[audio.index - 1].segment if audio.index else None
-                pause = paragraph_pause if previous and previous.ends_paragraph else 0.0
+                pause = plan.paragraph_pause if previous and previous.ends_paragraph else 0.0
                 joiner.add(audio.path, pause_before=pause)
                 credits = add_credits(credits, audio.credits)
                 cached += audio.cached
@@ -192,24 +258,23 @@ async def join_to_file(
 
 
 async def stream_chunks(
-    synthesizer: AsyncSegmentSynthesizer,
-    jobs: list[SegmentJob],
+    plan: SpeechPlan,
     *,
     format: Any,
-    sample_rate: int | None,
-    paragraph_pause: float,
-    concurrency: int,
     temporary_cache: tempfile.TemporaryDirectory[str] | None,
 ) -> AsyncIterator[bytes]:
     """The joined audio as it is made: segment by segment, in text order."""
-    joiner = StreamJoiner(format, sample_rate=sample_rate)
-    synthesizer.cache.open()
-    results = _async_runtime.iter_ordered(synthesizer, list(range(len(jobs))), concurrency)
+    jobs = plan.jobs
+    joiner = StreamJoiner(format, sample_rate=plan.sample_rate)
+    plan.synthesizer.cache.open()
+    results = _async_runtime.iter_ordered(
+        plan.synthesizer, list(range(len(jobs))), plan.concurrency
+    )
     try:
         async with contextlib.aclosing(results):
             async for audio in results:
                 previous = jobs[audio.index - 1].segment if audio.index else None
-                pause = paragraph_pause if previous and previous.ends_paragraph else 0.0
+                pause = plan.paragraph_pause if previous and previous.ends_paragraph else 0.0
                 for chunk in joiner.feed(audio.path, pause_before=pause):
                     yield chunk
         tail = joiner.finish()
