@@ -790,7 +790,8 @@ def run(ctx: Context) -> Section:
             + ".",
             f"Memory: peak RSS of the batch process (`VmHWM`, whole process) was "
             f"{small_rss.fmt(fmt_mib)} for {n:,} items and {fmt_mib(big['peak_rss_mib'])} for "
-            f"{sizes['big']:,} ({fmt_ratio(flat)}); the {sizes['big']:,} items took "
+            f"{sizes['big']:,} ({fmt_ratio(flat)}); the {sizes['big']:,} items ({big['done']:,} "
+            f"done, {big['failed']} failed) took "
             f"{fmt_seconds(big['wall'])} ({fmt_ratio(big['wall'] / big_ideal)} of their ideal).",
             phase_text,
             *(
