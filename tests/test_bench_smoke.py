@@ -21,6 +21,8 @@ SECTIONS = (
     "Start-up",
     "Streaming",
     "Concurrency",
+    "Long-form speech",
+    "Batch jobs",
 )
 
 
@@ -28,6 +30,7 @@ SECTIONS = (
 def test_smoke_run_writes_every_section(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     pytest.importorskip("uvicorn")
+    pytest.importorskip("soundfile")
     proc = subprocess.run(
         [sys.executable, str(RUN), "--smoke", "--out", str(tmp_path)],
         capture_output=True,
@@ -40,11 +43,24 @@ def test_smoke_run_writes_every_section(tmp_path: Path) -> None:
     report = (tmp_path / "benchmarks.md").read_text()
     assert "## Summary" in report
     assert "(failed)" not in report
+    # The new sections' checks ran (verdicts are not asserted: a smoke run is no result).
+    assert "sync start imports neither `asyncio` nor `camb_api.models`" in report
+    assert "SIGKILLed 2 times and resumed" in report
+    assert "speak_stream(): first audio" in report
     for title in SECTIONS:
         assert f". {title}" in report, title
-    for plot in ("bulk.png", "wait.png"):
+    for plot in ("bulk.png", "wait.png", "longform.png"):
         assert (tmp_path / "img" / plot).stat().st_size > 0
         assert f"(img/{plot})" in report
     # The summary went to stdout too, with a row per benchmark.
-    for name in ("bulk", "wait", "overhead", "startup", "streaming", "concurrency"):
+    for name in (
+        "bulk",
+        "wait",
+        "overhead",
+        "startup",
+        "streaming",
+        "concurrency",
+        "longform",
+        "batch",
+    ):
         assert f"\n{name} " in proc.stdout, name

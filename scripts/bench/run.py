@@ -24,7 +24,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import REPO, Context, Row, Section, machine, md_table, text_table
 
-BENCHMARKS = ("bulk", "wait", "overhead", "startup", "streaming", "concurrency")
+BENCHMARKS = (
+    "bulk",
+    "wait",
+    "overhead",
+    "startup",
+    "streaming",
+    "concurrency",
+    "longform",
+    "batch",
+)
 SUMMARY_HEADER = ("benchmark", "measure", "camb", "baseline", "ratio", "target", "verdict")
 
 
