@@ -210,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     speak.add_argument(
         "text",
         nargs="?",
-        help="what to say, any length (or `-` to read stdin, or -f FILE)",
+        help="what to say, any length: it is sent in pieces of "
+        f"{STREAM_TEXT_MIN_LENGTH} to {STREAM_TEXT_MAX_LENGTH} characters "
+        "(or `-` to read stdin, or -f FILE)",
     )
     speak.add_argument("-f", "--file", metavar="FILE", help="read the text from FILE (UTF-8)")
     speak.add_argument(
