@@ -59,7 +59,7 @@ from camb import (
     MissingExtraError,
     __version__,
 )
-from camb.api_facts import GENDER_CODES
+from camb.api_facts import GENDER_CODES, STREAM_TEXT_MAX_LENGTH, STREAM_TEXT_MIN_LENGTH
 
 from . import _cli_commands as commands
 from . import _logs
