@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cache-dir",
         metavar="DIR",
         help="where finished segments wait, so that a failed run resumes for free "
-        "(default: .camb-segments beside the output)",
+        "(default: .NAME.segments beside the output)",
     )
     speak.set_defaults(api_command=commands.speak)
 

@@ -27,8 +27,10 @@ class AtomicFile:
     of the file system come out as `FileWriteError`.
     """
 
-    def __init__(self, path: StrPath) -> None:
+    def __init__(self, path: StrPath, *, sync_folder: bool = True) -> None:
         self.path = Path(path)
+        # Whether the rename itself is made durable (the folder synced): a cache can skip it.
+        self._sync_folder_after = sync_folder
         self._tmp: IO[bytes] | None = None
         self._tmp_path = ""
         self._created: list[Path] = []
@@ -98,7 +100,8 @@ class AtomicFile:
         except OSError as error:
             self._discard()
             raise self._error("cannot finish the file", error) from error
-        self._sync_folder()
+        if self._sync_folder_after:
+            self._sync_folder()
 
     def _discard(self) -> None:
         """Remove the temporary file and the folders made for it; never raises."""

@@ -89,7 +89,11 @@ _NUMBER_ABBREVIATIONS = frozenset(
 
 
 def plan_segments(
-    text: str, *, max_chars: int = STREAM_TEXT_MAX, min_chars: int = STREAM_TEXT_MIN
+    text: str,
+    *,
+    max_chars: int = STREAM_TEXT_MAX,
+    min_chars: int = STREAM_TEXT_MIN,
+    join_paragraphs: bool = False,
 ) -> list[Segment]:
     """Split `text` into pieces of `min_chars` to `max_chars` characters, in text order.
 
@@ -107,6 +111,10 @@ def plan_segments(
       collapsed.
     - The pieces, joined, hold every non-space character of `text`, in order. The result
       depends only on the arguments.
+    - With `join_paragraphs`, whole pieces on either side of a paragraph break are then put
+      together while they fit in `max_chars` (a text of many short paragraphs takes a few
+      requests, not one per paragraph); the break stays in the text as a blank line. Without
+      it, paragraph breaks stay between pieces, where silence can be put.
 
     Raises `InvalidInputError` naming `text` when it is not a str or has fewer than
     `min_chars` non-space characters, and naming `max_chars`/`min_chars` for bad limits.
@@ -122,7 +130,22 @@ def plan_segments(
             f"must hold at least {min_chars} non-space characters, not {nonspace[-1]}",
             show_value=False,
         )
-    return _Planner(normal, breaks, nonspace, max_chars, min_chars).plan()
+    segments = _Planner(normal, breaks, nonspace, max_chars, min_chars).plan()
+    return _join_paragraphs(segments, max_chars) if join_paragraphs else segments
+
+
+def _join_paragraphs(segments: list[Segment], max_chars: int) -> list[Segment]:
+    """Neighbouring pieces across paragraph breaks, put together while they fit."""
+    joined: list[Segment] = []
+    for segment in segments:
+        last = joined[-1] if joined else None
+        if last is not None and last.ends_paragraph:
+            text = f"{last.text}\n\n{segment.text}"
+            if len(text) <= max_chars:
+                joined[-1] = attrs.evolve(last, text=text, ends_paragraph=segment.ends_paragraph)
+                continue
+        joined.append(attrs.evolve(segment, index=len(joined)))
+    return joined
 
 
 def _check_limits(max_chars: object, min_chars: object) -> None:

@@ -21,7 +21,6 @@ import attrs
 from . import _validation as check
 from ._audio_join import wire_format_for
 from ._exceptions import FileWriteError, InvalidInputError
-from ._files import AtomicFile
 from ._models import AUDIO_FORMATS, AudioFormat
 from ._segmenting import Segment
 
@@ -90,8 +89,8 @@ class SegmentAudio:
 class SegmentCache:
     """Finished segments on disk, so that a failed or interrupted `speak()` resumes for free.
 
-    A segment is stored as `<key><ext>` with `<key>.json` beside it (what it cost); both are
-    written atomically, the audio first, so a segment is either complete or absent.
+    A segment is stored as `<key><ext>`, written atomically (complete or absent). What it cost
+    is not kept: a segment found here costs nothing now.
     """
 
     def __init__(self, folder: Path, extension: str) -> None:
@@ -119,24 +118,20 @@ class SegmentCache:
             return None
         return SegmentAudio(index=index, path=audio, bytes=size, credits=None, cached=True)
 
-    def store_meta(self, key: str, credits: float | None) -> None:
-        with AtomicFile(self.folder / f"{key}.json") as out:
-            out.write(json.dumps({"credits": credits}).encode())
-
     def discard(self, keys: list[str]) -> None:
         """Remove these segments (after the joined file is safely written) and the folder if
         nothing else is left in it; never raises."""
         for key in keys:
-            for path in (self.audio_path(key), self.folder / f"{key}.json"):
-                with contextlib.suppress(OSError):
-                    path.unlink()
+            with contextlib.suppress(OSError):
+                self.audio_path(key).unlink()
         with contextlib.suppress(OSError):
             self.folder.rmdir()
 
 
 def default_cache_folder(destination: Path) -> Path:
-    """Beside the destination, so that a resumed call finds it and it shares the disk."""
-    return destination.parent / ".camb-segments"
+    """Beside the destination and named after it, so that a resumed call finds it, it shares
+    the destination's disk, and calls writing other files never share it."""
+    return destination.parent / f".{destination.name}.segments"
 
 
 def cache_folder(param: str, value: object, destination: Path) -> Path:

@@ -170,7 +170,7 @@ class AsyncTTS:
         Failures cost credits, so: a 429 is waited out (up to `rate_limit_waits` times per
         segment); other transient failures of a segment are tried again `segment_retries`
         times. When a segment fails for good, SpeechSegmentError says which, and every
-        finished segment stays in `cache_dir` (default: `.camb-segments` beside `path`): the
+        finished segment stays in `cache_dir` (default: `.<name>.segments` beside `path`): the
         same call again synthesises only what is missing. `on_progress` is called with a
         SpeechProgress after each segment, in text order (from worker threads in the
         blocking client). Returns a SpeechResult.

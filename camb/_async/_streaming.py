@@ -104,9 +104,13 @@ class AsyncSpeechStream:
 
     async def save(self, path: StrPath) -> Path:
         """Stream the audio to `path` without holding it in memory; all or nothing."""
+        return await self.write_to(file_path("path", path))
+
+    async def write_to(self, path: Path, *, sync_folder: bool = True) -> Path:
+        """`save()` to a path already checked (the client's own files)."""
         # Writes are small and sequential; they run in the caller's thread (or on the event
         # loop) rather than pay a thread hand-off per chunk.
-        with AtomicFile(file_path("path", path)) as out:
+        with AtomicFile(path, sync_folder=sync_folder) as out:
             async for chunk in self.iter_bytes():
                 out.write(chunk)
         return out.path

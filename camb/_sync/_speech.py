@@ -117,8 +117,8 @@ class SegmentSynthesizer:
         )
         with stream:
             credits = stream.credits_required
-            path = stream.save(self.cache.audio_path(job.key))
-        self.cache.store_meta(job.key, credits)
+            # A cache file: complete or absent, but its folder's entry need not be synced.
+            path = stream.write_to(self.cache.audio_path(job.key), sync_folder=False)
         return SegmentAudio(
             index=index, path=path, bytes=path.stat().st_size, credits=credits, cached=False
         )
@@ -201,7 +201,8 @@ def plan_speech(
             **voice,
         )
 
-    jobs, requests = plan_jobs(text, request_of)
+    # Without a pause between paragraphs, short paragraphs share a request.
+    jobs, requests = plan_jobs(text, request_of, join_paragraphs=pause == 0)
     synthesizer = SegmentSynthesizer(
         client,
         jobs,
@@ -215,12 +216,12 @@ def plan_speech(
 
 
 def plan_jobs(
-    text: str, request_of: Callable[[str], RequestArgs]
+    text: str, request_of: Callable[[str], RequestArgs], *, join_paragraphs: bool
 ) -> tuple[list[SegmentJob], list[RequestArgs]]:
     """Each segment with its cache key and its request, all checked before anything is sent."""
     jobs: list[SegmentJob] = []
     requests: list[RequestArgs] = []
-    for segment in plan_segments(text):
+    for segment in plan_segments(text, join_paragraphs=join_paragraphs):
         request_args = request_of(segment.text)
         body = dict(request_args.get("json") or {})
         body.pop("text", None)

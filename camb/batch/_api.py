@@ -8,6 +8,7 @@ same call again resumes: done items are never synthesised again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
@@ -100,6 +101,19 @@ def _prepare(
     return items, out_dir, chosen, list(read.problems)
 
 
+def _remove_orphans(out_dir: Path, items: list[BatchItem], manifest: str) -> None:
+    """Temporary files a killed run left of these items and this manifest. Only one run holds
+    this state at a time, so none of them is being written now; other shards' files in a
+    shared folder are not touched. Segment caches stay: a long item resumes from them."""
+    names = [f".{item.file_name}.part" for item in items]
+    patterns = [*names, *(f".{name}.*.part" for name in names), f".{manifest}.*.part"]
+    for pattern in patterns:
+        for orphan in out_dir.glob(pattern):
+            if orphan.is_file():
+                with contextlib.suppress(OSError):
+                    orphan.unlink()
+
+
 def _run_prepared(
     items: list[BatchItem],
     out_dir: Path,
@@ -113,6 +127,7 @@ def _run_prepared(
 ) -> BatchResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     with StateStore.open(out_dir / state_file_name(shard), out_dir=out_dir) as store:
+        _remove_orphans(out_dir, items, manifest_file_name(shard))
         try:
             result = run_batch(
                 items,
@@ -123,7 +138,7 @@ def _run_prepared(
                 on_progress=on_progress,  # type: ignore[arg-type]
             )
         finally:
-            write_manifest(out_dir / manifest_file_name(shard), store.rows())
+            write_manifest(out_dir / manifest_file_name(shard), store.iter_rows())
     return attrs.evolve(result, problems=tuple(problems))
 
 

@@ -106,6 +106,10 @@ _COLUMNS = (
 )
 
 
+# Rows read at a time when iterating the items (manifest, status).
+_ROWS_PER_FETCH = 500
+
+
 class BatchStateError(CambError):
     """The state file cannot be used: missing, not a database, from a newer camb, or an
     item asked to move in a way its state does not allow."""
@@ -647,32 +651,35 @@ class StateStore:
 
     def rows(self, *, include_removed: bool = False) -> list[ItemRow]:
         """Every item's row in input order (items no longer in the input only if asked)."""
+        return list(self.iter_rows(include_removed=include_removed))
+
+    def iter_rows(self, *, include_removed: bool = False) -> Iterator[ItemRow]:
+        """`rows()` a batch at a time, so that writing a manifest of many items holds few."""
         where = "" if include_removed else " WHERE in_input = 1"
         with self._lock:
-            fetched = self._connection.execute(
+            cursor = self._connection.execute(
                 f"SELECT {_COLUMNS} FROM items{where} ORDER BY in_input DESC, seq"
-            ).fetchall()
-        return [
-            ItemRow(
-                id=r[0],
-                seq=r[1],
-                hash=r[2],
-                state=r[3],
-                in_input=bool(r[4]),
-                file=r[5],
-                bytes=r[6],
-                duration=r[7],
-                credits=r[8],
-                error=r[9],
-                attempts=r[10],
-                crash_redos=r[11],
-                created_at=r[12],
-                updated_at=r[13],
-                started_at=r[14],
-                finished_at=r[15],
             )
-            for r in fetched
-        ]
+            while batch := cursor.fetchmany(_ROWS_PER_FETCH):
+                for r in batch:
+                    yield ItemRow(
+                        id=r[0],
+                        seq=r[1],
+                        hash=r[2],
+                        state=r[3],
+                        in_input=bool(r[4]),
+                        file=r[5],
+                        bytes=r[6],
+                        duration=r[7],
+                        credits=r[8],
+                        error=r[9],
+                        attempts=r[10],
+                        crash_redos=r[11],
+                        created_at=r[12],
+                        updated_at=r[13],
+                        started_at=r[14],
+                        finished_at=r[15],
+                    )
 
     def summary(self, *, first_errors: int = 5) -> Summary:
         """Counts, credits, bytes, seconds of audio, crash redos and the first errors."""

@@ -134,3 +134,20 @@ def test_shards_split_the_items_without_overlap(
         assert result.summary.counts.failed == 0
     assert sorted(done) == [f"item-{i:03d}" for i in range(24)]
     client.close()
+
+
+def test_a_resumed_run_removes_what_a_killed_run_left_of_its_own_items(
+    sandbox: Sandbox, voice: int, tmp_path: Path
+) -> None:
+    source = write_items(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out"
+    out.mkdir()
+    left = [out / ".item-001.wav.part", out / "..item-002.wav.part.x1y2.part"]
+    other_shard = out / ".someone-elses.wav.part"
+    for path in [*left, other_shard]:
+        path.write_bytes(b"half a file")
+    client = camb.Camb(api_key=sandbox.api_key, base_url=sandbox.url)
+    camb.batch.run(client, source, out=out, defaults={"voice_id": voice, "language": "en-us"})
+    client.close()
+    assert not any(path.exists() for path in left)
+    assert other_shard.exists()

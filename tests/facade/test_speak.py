@@ -96,9 +96,9 @@ def samples(path: Path) -> list[int]:
     return [int.from_bytes(data[i : i + 2], "little", signed=True) for i in range(0, len(data), 2)]
 
 
-def expected_samples(text: str) -> list[int]:
+def expected_samples(text: str, *, pause: float = 0.0) -> list[int]:
     out: list[int] = []
-    for segment in plan_segments(text):
+    for segment in plan_segments(text, join_paragraphs=pause == 0):
         out += [level(segment.text)] * len(segment.text)
     return out
 
@@ -115,7 +115,7 @@ def test_speak_joins_every_segment_in_text_order(
             text, VOICE, "en-us", tmp_path / "book.wav", concurrency=4, on_progress=seen.append
         )
     )
-    segments = plan_segments(text)
+    segments = plan_segments(text, join_paragraphs=True)
     assert len(segments) >= 3
     assert isinstance(result, camb.SpeechResult)
     assert result.segments == len(segments)
@@ -126,7 +126,7 @@ def test_speak_joins_every_segment_in_text_order(
     assert result.duration == pytest.approx(len(expected_samples(text)) / RATE)
     assert result.bytes == (tmp_path / "book.wav").stat().st_size
     assert [p.done for p in seen] == list(range(1, len(segments) + 1))
-    assert not (tmp_path / ".camb-segments").exists()
+    assert not (tmp_path / ".book.wav.segments").exists()
     assert sorted(server.texts) == sorted(s.text for s in segments)
 
 
@@ -152,13 +152,14 @@ def test_a_segment_that_fails_twice_then_succeeds(
     api = make_api(FakeStreamServer(fail={1: [500, 503]}))
     result = api(lambda c: c.tts.speak(text, VOICE, "en-us", tmp_path / "o.wav", segment_retries=2))
     assert samples(tmp_path / "o.wav") == expected_samples(text)
-    assert result.segments == len(plan_segments(text))
+    assert result.segments == len(plan_segments(text, join_paragraphs=True))
 
 
 def test_a_failed_segment_keeps_the_rest_and_the_next_call_pays_only_for_it(
     make_api: Callable[..., Api], tmp_path: Path
 ) -> None:
-    text = long_text(paragraphs=4)
+    text = long_text(paragraphs=8)
+    assert len(plan_segments(text, join_paragraphs=True)) >= 4
     destination = tmp_path / "o.wav"
     destination.write_bytes(b"the caller's old file")
     server = FakeStreamServer(fail={2: [500, 500]})
@@ -170,9 +171,11 @@ def test_a_failed_segment_keeps_the_rest_and_the_next_call_pays_only_for_it(
             )
         )
     error = caught.value
-    total = len(plan_segments(text))
-    assert error.segment == plan_segments(text).index(
-        next(s for s in plan_segments(text) if s.text == list(server.order)[2])
+    total = len(plan_segments(text, join_paragraphs=True))
+    assert error.segment == plan_segments(text, join_paragraphs=True).index(
+        next(
+            s for s in plan_segments(text, join_paragraphs=True) if s.text == list(server.order)[2]
+        )
     )
     assert error.attempts == 2
     assert isinstance(error.__cause__, camb.ServerError)
@@ -193,7 +196,7 @@ def test_a_429_is_waited_out_and_is_not_an_attempt(
     text = long_text(paragraphs=2)
     api = make_api(FakeStreamServer(fail={0: [429, 429, 429]}))
     result = api(lambda c: c.tts.speak(text, VOICE, "en-us", tmp_path / "o.wav", segment_retries=0))
-    assert result.segments == len(plan_segments(text))
+    assert result.segments == len(plan_segments(text, join_paragraphs=True))
 
 
 def test_a_client_error_is_not_retried(make_api: Callable[..., Api], tmp_path: Path) -> None:
@@ -289,7 +292,7 @@ def test_a_run_killed_half_way_resumes_paying_only_for_what_was_missing(tmp_path
     from camb.sandbox import running
 
     text = long_text(paragraphs=12, sentences=40)
-    total = len(plan_segments(text))
+    total = len(plan_segments(text, join_paragraphs=True))
     (tmp_path / "text.txt").write_text(text, encoding="utf-8")
     destination = tmp_path / "book.wav"
     with running(latency=0.15) as sandbox:
@@ -309,13 +312,13 @@ def test_a_run_killed_half_way_resumes_paying_only_for_what_was_missing(tmp_path
             ],
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )
-        cache = tmp_path / ".camb-segments"
+        cache = tmp_path / ".book.wav.segments"
         deadline = time.monotonic() + 60
-        while len(list(cache.glob("*.json"))) < total // 3 and time.monotonic() < deadline:
+        while len(list(cache.glob("*.wav"))) < total // 3 and time.monotonic() < deadline:
             time.sleep(0.02)
         child.send_signal(signal.SIGKILL)
         child.wait()
-        finished = len(list(cache.glob("*.json")))
+        finished = len(list(cache.glob("*.wav")))
         assert 0 < finished < total
         assert not destination.exists()
         first_run = sandbox.stats()["attempts"]["create_tts_stream"]

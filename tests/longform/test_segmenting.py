@@ -281,3 +281,16 @@ def test_wrong_arguments_are_refused() -> None:
     assert caught.value.param == "min_chars"
     with pytest.raises(camb.InvalidInputTypeError):
         plan_segments("Hello world", max_chars=True)
+
+
+def test_short_paragraphs_share_a_piece_when_no_pause_is_wanted() -> None:
+    text = "\n\n".join(f"Paragraph number {n} is short." for n in range(300))
+    apart = plan_segments(text)
+    joined = plan_segments(text, join_paragraphs=True)
+    assert len(apart) == 300
+    assert len(joined) < 10
+    assert all(3 <= len(s.text) <= 3000 for s in joined)
+    assert " ".join(s.text for s in joined).split() == text.split()
+    assert [s.index for s in joined] == list(range(len(joined)))
+    assert joined[-1].ends_paragraph is False
+    assert "\n\n" in joined[0].text
