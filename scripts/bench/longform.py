@@ -136,7 +136,7 @@ def segment_texts(text: str) -> list[str]:
     very same pieces)."""
     from camb._segmenting import plan_segments
 
-    return [segment.text for segment in plan_segments(text)]
+    return [segment.text for segment in plan_segments(text, join_paragraphs=True)]
 
 
 def _status_kib(field: str) -> int:
