@@ -209,7 +209,9 @@ class TTS:
         """
         request_args = ops.status_request(task_id)
         deadline, interval = wait_args(timeout, poll_interval, on_status)
-        options = self._client._options(extra_headers=extra_headers, extra_query=extra_query)
+        options = self._client._options(
+            total_timeout=deadline, extra_headers=extra_headers, extra_query=extra_query
+        )
         waiter = Waiter(task_id, timeout=deadline, poll_interval=interval, on_status=on_status)
         return self._wait(waiter, request_args, options)
 
@@ -245,7 +247,9 @@ class TTS:
         ids = check.task_ids("task_ids", task_ids)
         deadline, interval = wait_args(timeout, poll_interval, on_status)
         workers = check.concurrency("concurrency", concurrency)
-        options = self._client._options(extra_headers=extra_headers, extra_query=extra_query)
+        options = self._client._options(
+            total_timeout=deadline, extra_headers=extra_headers, extra_query=extra_query
+        )
         # Made now, so that every task's deadline counts from the start of this call.
         waiters = [
             Waiter(task_id, timeout=deadline, poll_interval=interval, on_status=on_status)

@@ -32,6 +32,8 @@ class Seen:
     body: bytes
     connection_id: int
     client_port: int
+    # time.monotonic() when the request had fully arrived.
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def path(self) -> str:

@@ -96,7 +96,9 @@ def test_a_2xx_answer_that_is_not_audio_is_never_returned_as_audio(
     assert len(str(error)) < 2000
 
 
-@pytest.mark.parametrize("content_type", ["audio/flac", "audio/wav", "application/octet-stream", ""])
+@pytest.mark.parametrize(
+    "content_type", ["audio/flac", "audio/wav", "application/octet-stream", ""]
+)
 def test_audio_with_or_without_a_content_type_is_still_audio(
     make_api: Callable[..., Api], server: HostileServer, tmp_path: Path, content_type: str
 ) -> None:
