@@ -232,7 +232,9 @@ class TaskError(CambError):
     """A text-to-speech task ended without a result."""
 
     def __init__(self, message: str, *, task_id: str, status: TaskStatus | None) -> None:
-        super().__init__(message)
+        # The message quotes the server (a reason, a message, a status): 20 MB of it must not
+        # become a 20 MB error. `status` keeps it whole.
+        super().__init__(_shorten(message, 1000))
         self.task_id = task_id
         self.status = status
 
@@ -274,6 +276,10 @@ class BulkResultsError(CambError):
     def __init__(self, message: str, *, results: BulkResults) -> None:
         super().__init__(message)
         self.results = results
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _short_repr(value: object, limit: int = 60) -> str:
