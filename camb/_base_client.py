@@ -150,6 +150,9 @@ class _BaseClient:
             "default_headers": self.default_headers,
         }
 
+    def _check_open(self) -> None:
+        """Raise ClientStateError when the client can no longer send (see the send loops)."""
+
     def _options(
         self,
         *,
@@ -160,7 +163,12 @@ class _BaseClient:
         extra_query: object = None,
         extra_body: object = None,
     ) -> RequestOptions:
-        """One call's options, checked once; what it leaves out comes from this client."""
+        """One call's options, checked once; what it leaves out comes from this client.
+
+        Every method starts here, so a closed client is refused before anything else (also by
+        methods that report other errors per item, such as `results` and `wait_many`).
+        """
+        self._check_open()
         return _options.request_options(
             timeout=timeout,
             total_timeout=total_timeout,
@@ -190,6 +198,15 @@ class _BaseClient:
         url = request_args["url"]
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
+        else:
+            # An absolute URL is the caller's (a presigned download): checked like base_url.
+            check.no_lone_surrogates("url", url)
+            try:
+                problem = check.host_problem(httpx.URL(url))
+            except httpx.InvalidURL as exc:
+                problem = f"is not a valid URL: {exc}"
+            if problem is not None:
+                raise InvalidInputError("url", problem, url)
         body = request_args.get("json")
         if options.extra_body:
             if not isinstance(body, dict):
@@ -249,6 +266,9 @@ class _BaseClient:
             raise APIError(f"redirect to an invalid URL: {exc}", request=request) from None
         if url.scheme not in ("http", "https"):
             raise APIError(f"redirect to an unsupported URL scheme {url.scheme!r}", request=request)
+        problem = check.host_problem(url)
+        if problem is not None:
+            raise APIError(f"redirect to a URL that {problem}", request=request)
         if (
             url.scheme == "http"
             and request.url.scheme == "https"

@@ -53,6 +53,12 @@ class SyncAPIClient(_BaseClient):
         self._http_pid = os.getpid()
         self._http_owner = _sync_runtime.current_loop()
 
+    def _check_open(self) -> None:
+        # A `with_options` copy shares its parent's httpx client, and is closed with it.
+        shared = self._http_client
+        if self._closed or (shared is not None and shared.is_closed):
+            raise ClientStateError("the client is closed: make a new one")
+
     @property
     def _http(self) -> httpx.Client:
         if self._closed:
