@@ -135,16 +135,20 @@ def _decoded(response: httpx.Response, chunk_size: int | None) -> Iterator[bytes
     """The body's non-empty pieces, decoded by `BodyDecoder` rather than by httpx: httpx takes
     a gzip or deflate stream that ends before its end marker for a whole one, and a file cut
     short would be saved as complete. Re-cut to `chunk_size` when one is given."""
-    decoder = BodyDecoder(response.headers.get("content-encoding"), limit=None)
-    pending = b""
-    for raw in response.iter_raw():
-        decoder.feed(raw)
-        pending += decoder.take()
-        while pending and (chunk_size is None or len(pending) >= chunk_size):
-            size = len(pending) if chunk_size is None else chunk_size
-            yield pending[:size]
-            pending = pending[size:]
-    pending += decoder.finish()
+    try:
+        # Already read (a mocked answer, or one an httpx event hook read): decoded by httpx.
+        pending = response.content
+    except httpx.ResponseNotRead:
+        decoder = BodyDecoder(response.headers.get("content-encoding"), limit=None)
+        pending = b""
+        for raw in response.iter_raw():
+            decoder.feed(raw)
+            pending += decoder.take()
+            while pending and (chunk_size is None or len(pending) >= chunk_size):
+                size = len(pending) if chunk_size is None else chunk_size
+                yield pending[:size]
+                pending = pending[size:]
+        pending += decoder.finish()
     while pending:
         yield pending[: chunk_size or len(pending)]
         pending = pending[chunk_size or len(pending) :]
