@@ -120,9 +120,11 @@ def error_from_response(
     if hint:
         message += f" ({hint})"
     cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else APIStatusError)
+    # The error keeps the (capped) body it was built from: the live response never read it.
+    read = with_content(response, content)
     if cls is ValidationError:
-        return ValidationError(message, response=response, body=body, errors=entries)
-    return cls(message, response=response, body=body)
+        return ValidationError(message, response=read, body=body, errors=entries)
+    return cls(message, response=read, body=body)
 
 
 def credits_required(response: httpx.Response) -> float | None:
