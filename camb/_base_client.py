@@ -64,7 +64,8 @@ def http_client_args(timeout: httpx.Timeout, base_url: str) -> dict[str, Any]:
     go direct. Through an https proxy tunnel the key stays inside TLS.
     """
     url = httpx.URL(base_url)
-    mounts = {f"http://{url.host}:{origin(url)[2]}": None} if url.scheme == "http" else {}
+    host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 literal needs brackets
+    mounts = {f"http://{host}:{origin(url)[2]}": None} if url.scheme == "http" else {}
     # Redirects are followed by our own send loop, so that the key never follows one to
     # another origin (see `_BaseClient._redirect_request`). No cookie is ever stored: the API
     # authenticates with the key, and a stored cookie could follow a presigned download.
@@ -73,7 +74,9 @@ def http_client_args(timeout: httpx.Timeout, base_url: str) -> dict[str, Any]:
         "limits": DEFAULT_LIMITS,
         "follow_redirects": False,
         "headers": {"user-agent": USER_AGENT},
-        "cookies": httpx.Cookies(CookieJar(DefaultCookiePolicy(allowed_domains=[]))),
+        # The jar itself, not wrapped in httpx.Cookies: httpx copies an httpx.Cookies into a
+        # new default jar, which would drop this policy and keep every cookie.
+        "cookies": CookieJar(DefaultCookiePolicy(allowed_domains=[])),
         "mounts": mounts,
     }
 

@@ -62,8 +62,7 @@ class AsyncAPIClient(_BaseClient):
         if self._closed:
             raise ClientStateError("the client is closed: make a new one")
         with self._http_lock:
-            if self._owns_http:
-                self._leave_inherited_pool()
+            self._leave_inherited_pool()
             if self._http_client is None:
                 # Built on first use: creating it loads the TLS trust store, which would
                 # otherwise double the cost of a client that may never send anything.
@@ -75,6 +74,8 @@ class AsyncAPIClient(_BaseClient):
     def _leave_inherited_pool(self) -> None:
         """Drop a pool this process or event loop must not use (without closing it: its
         sockets are the parent's, or belong to a loop that is gone)."""
+        if not self._owns_http:
+            return  # the caller's httpx client is the caller's to manage
         pid, owner = os.getpid(), _async_runtime.current_loop()
         if pid != self._http_pid:
             self._http_client = None
