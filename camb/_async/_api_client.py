@@ -71,6 +71,21 @@ class AsyncAPIClient(_BaseClient):
                 )
             return self._http_client
 
+    def _forget_unclosable_pool(self) -> None:
+        """Before closing: drop, without closing, a pool made by the parent of a forked process
+        or on an event loop that has ended; closing it would touch the parent's sockets or a
+        loop that is gone."""
+        owner = self._http_owner
+        if self._owns_http and (
+            os.getpid() != self._http_pid
+            or (
+                owner is not None
+                and owner is not _async_runtime.current_loop()
+                and not _async_runtime.is_running(owner)
+            )
+        ):
+            self._http_client = None
+
     def _leave_inherited_pool(self) -> None:
         """Drop a pool this process or event loop must not use (without closing it: its
         sockets are the parent's, or belong to a loop that is gone)."""

@@ -66,7 +66,7 @@ class AsyncCamb(AsyncAPIClient):
         """Close the connections, unless the httpx client was brought by the caller. A closed
         client raises ClientStateError when used again."""
         self._closed = True
-        self._leave_inherited_pool()  # a pool of a finished loop or of a parent is not closed
+        self._forget_unclosable_pool()  # a finished loop's pool, or a parent process's
         if self._owns_http and self._http_client is not None:
             await self._http_client.aclose()
 

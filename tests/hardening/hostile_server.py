@@ -10,6 +10,7 @@ or helps the client.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import itertools
 import json
@@ -121,10 +122,8 @@ class HostileServer:
         with self._lock:
             sockets = list(self._sockets)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         for thread in self._threads:
             thread.join(timeout=5)
@@ -191,10 +190,8 @@ class HostileServer:
         except OSError:
             return
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
     def _answer(self, sock: socket.socket, reply: Reply) -> bool:
         """Send `reply`; False when the connection is to be (or was) closed."""

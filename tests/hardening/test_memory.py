@@ -41,7 +41,7 @@ def peak_while(run: Callable[[], Any]) -> tuple[int, BaseException | None]:
     raised: BaseException | None = None
     try:
         run()
-    except BaseException as exc:  # noqa: BLE001 - returned to the test to check
+    except BaseException as exc:
         raised = exc
     finally:
         _, peak = tracemalloc.get_traced_memory()
@@ -118,7 +118,7 @@ def test_a_json_answer_over_the_cap_is_a_typed_error(
 @pytest.fixture(scope="module")
 def huge_texts() -> Iterator[dict[str, bytes]]:
     text = "x" * HUGE
-    yield {
+    return {
         "detail": json.dumps({"detail": text}).encode(),
         "message": json.dumps({"message": text}).encode(),
         "detail list": json.dumps({"detail": [{"loc": ["body"], "msg": text}]}).encode(),

@@ -51,7 +51,8 @@ def no_cookie_or_key(server: HostileServer) -> None:
         assert "cookie" not in seen.headers, seen.headers
         assert "x-api-key" not in seen.headers
     for raw in server.raw:
-        assert b"COOKIE" not in raw and KEY.encode() not in raw
+        assert b"COOKIE" not in raw
+        assert KEY.encode() not in raw
 
 
 @pytest.mark.parametrize("own_http_client", [False, True], ids=["client's pool", "caller's httpx"])
@@ -118,7 +119,8 @@ def test_environment_proxies_never_see_the_key_of_a_plain_http_base_url(
         assert api(lambda c: c.tts.result(7)) == AUDIO
         api(lambda c: c.tts.stream("Hello there", 1, "en-us").save(tmp_path / "a.wav"))
 
-        assert proxy.seen == [] and proxy.raw == []
+        assert proxy.seen == []
+        assert proxy.raw == []
         assert len(server.seen) == 3
         assert all(seen.headers.get("x-api-key") == KEY for seen in server.seen)
 

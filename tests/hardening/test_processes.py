@@ -66,16 +66,18 @@ def test_after_fork_parent_and_child_never_share_a_pooled_connection(
         try:
             os.close(read_end)
             report: Any = child_requests(kind, api.client)
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        except BaseException as exc:
             report, status = {"error": repr(exc)}, 1
         try:
             os.write(write_end, json.dumps(report).encode())
         finally:
             os._exit(status)
     os.close(write_end)
-    parent = [[v.voice_name, v.id] for who in ("parent-1", "parent-2") for v in api(
-        lambda c, who=who: ask(c, who)
-    )]
+    parent = [
+        [v.voice_name, v.id]
+        for who in ("parent-1", "parent-2")
+        for v in api(lambda c, who=who: ask(c, who))
+    ]
     with os.fdopen(read_end, "rb") as pipe:
         child = json.loads(pipe.read() or b"null")
     _, status = os.waitpid(pid, 0)
@@ -116,7 +118,7 @@ def test_one_async_client_from_two_loops_at_once_is_a_client_state_error(
     def first_loop() -> None:
         try:
             outcome["answer"] = asyncio.run(ask(client, "slow-first"))
-        except BaseException as exc:  # noqa: BLE001 - checked below
+        except BaseException as exc:
             outcome["error"] = exc
 
     thread = threading.Thread(target=first_loop)
@@ -138,8 +140,10 @@ def test_one_client_shared_by_threads_answers_each_its_own(
 ) -> None:
     # The blocking client is meant to be shared by threads; the asyncio one by the tasks of
     # one loop. Either way, every caller gets its own answer.
-    server.handler = lambda seen: echo_voices(seen) if "slow" not in seen.query else json_reply(
-        [{"id": 1, "voice_name": parse_qs(seen.query)["who"][0]}], delay=0.2
+    server.handler = lambda seen: (
+        echo_voices(seen)
+        if "slow" not in seen.query
+        else json_reply([{"id": 1, "voice_name": parse_qs(seen.query)["who"][0]}], delay=0.2)
     )
     api = make_api(base_url=server.url)
     names = [f"slow-{i}" for i in range(8)]
