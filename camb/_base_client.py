@@ -64,7 +64,8 @@ def http_client_args(timeout: httpx.Timeout, base_url: str) -> dict[str, Any]:
     go direct. Through an https proxy tunnel the key stays inside TLS.
     """
     url = httpx.URL(base_url)
-    mounts = {f"http://{url.host}:{origin(url)[2]}": None} if url.scheme == "http" else {}
+    host = f"[{url.host}]" if ":" in url.host else url.host  # an IPv6 literal needs brackets
+    mounts = {f"http://{host}:{origin(url)[2]}": None} if url.scheme == "http" else {}
     # Redirects are followed by our own send loop, so that the key never follows one to
     # another origin (see `_BaseClient._redirect_request`). No cookie is ever stored: the API
     # authenticates with the key, and a stored cookie could follow a presigned download.
@@ -73,7 +74,9 @@ def http_client_args(timeout: httpx.Timeout, base_url: str) -> dict[str, Any]:
         "limits": DEFAULT_LIMITS,
         "follow_redirects": False,
         "headers": {"user-agent": USER_AGENT},
-        "cookies": httpx.Cookies(CookieJar(DefaultCookiePolicy(allowed_domains=[]))),
+        # The jar itself, not wrapped in httpx.Cookies: httpx copies an httpx.Cookies into a
+        # new default jar, which would drop this policy and keep every cookie.
+        "cookies": CookieJar(DefaultCookiePolicy(allowed_domains=[])),
         "mounts": mounts,
     }
 
@@ -150,6 +153,9 @@ class _BaseClient:
             "default_headers": self.default_headers,
         }
 
+    def _check_open(self) -> None:
+        """Raise ClientStateError when the client can no longer send (see the send loops)."""
+
     def _options(
         self,
         *,
@@ -160,7 +166,12 @@ class _BaseClient:
         extra_query: object = None,
         extra_body: object = None,
     ) -> RequestOptions:
-        """One call's options, checked once; what it leaves out comes from this client."""
+        """One call's options, checked once; what it leaves out comes from this client.
+
+        Every method starts here, so a closed client is refused before anything else (also by
+        methods that report other errors per item, such as `results` and `wait_many`).
+        """
+        self._check_open()
         return _options.request_options(
             timeout=timeout,
             total_timeout=total_timeout,
@@ -190,6 +201,15 @@ class _BaseClient:
         url = request_args["url"]
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
+        else:
+            # An absolute URL is the caller's (a presigned download): checked like base_url.
+            check.no_lone_surrogates("url", url)
+            try:
+                problem = check.host_problem(httpx.URL(url))
+            except httpx.InvalidURL as exc:
+                problem = f"is not a valid URL: {exc}"
+            if problem is not None:
+                raise InvalidInputError("url", problem, url)
         body = request_args.get("json")
         if options.extra_body:
             if not isinstance(body, dict):
@@ -251,6 +271,9 @@ class _BaseClient:
             raise APIError(f"redirect to an invalid URL: {exc}", request=request) from None
         if url.scheme not in ("http", "https"):
             raise APIError(f"redirect to an unsupported URL scheme {url.scheme!r}", request=request)
+        problem = check.host_problem(url)
+        if problem is not None:
+            raise APIError(f"redirect to a URL that {problem}", request=request)
         if (
             url.scheme == "http"
             and request.url.scheme == "https"

@@ -84,8 +84,15 @@ class BodyDecoder:
         self._parts.append(data)
         self._size += len(data)
 
+    def take(self) -> bytes:
+        """What was decoded since the last `take()`, no longer kept (for streamed audio)."""
+        taken = b"".join(self._parts)
+        self._parts.clear()
+        return taken
+
     def finish(self) -> bytes:
-        """The decoded body."""
+        """The rest of the decoded body (all of it, unless `take()` was called); raises
+        BodyEncodingError when compressed data ended before its end marker."""
         if self._inflater is not None and not self.full:
             try:
                 self._keep(self._inflater.flush())

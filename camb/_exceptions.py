@@ -37,9 +37,11 @@
 
 No message ever contains the API key. Errors pickle (for multiprocessing and error trackers):
 the pickle keeps the message and every plain attribute (`status_code`, `body`, `param`,
-`task_id`, ...) but not the live `request` and `response`, which come back as None. The
-`request` an error holds is a copy with the key replaced by "[redacted]" (the response's
-`request` too), so no attribute reachable from an error shows the key.
+`task_id`, ...) but not the `request` and `response`, which come back as None. The
+`request` an error holds is a copy with the key replaced by "[redacted]", and its `response`
+a copy with no connection (status, headers, the body when it was read) whose `request` is that
+same redacted copy, so no attribute reachable from an error shows the key. Only the httpx
+exception in `__cause__` of a connection error still holds the request as it was sent.
 """
 
 from __future__ import annotations
@@ -120,6 +122,32 @@ def redacted(request: httpx.Request | None) -> httpx.Request | None:
     return httpx.Request(request.method, request.url, headers=headers)
 
 
+def detached(response: httpx.Response, request: httpx.Request | None) -> httpx.Response:
+    """A copy of `response` holding no connection: its status, its headers, its body when it
+    was read, and the redacted `request`. (The live response's stream leads back to the
+    request as it was sent, key and all.)"""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        content = b""
+    # The body is kept decoded: the headers must not say it is still compressed.
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    extensions = {
+        name: value
+        for name, value in response.extensions.items()
+        if name in ("http_version", "reason_phrase")
+    }
+    copy = httpx.Response(
+        response.status_code, headers=headers, content=content, extensions=extensions
+    )
+    copy.request = request  # type: ignore[assignment]
+    return copy
+
+
 class InvalidInputError(CambError, ValueError):
     """An argument breaks a rule; nothing was sent. `param` names it, `rule` says the rule."""
 
@@ -169,8 +197,7 @@ class UnexpectedResponseError(APIError):
 
     def __init__(self, message: str, *, response: httpx.Response, body: object = None) -> None:
         super().__init__(message, request=response.request)
-        response.request = self.request  # type: ignore[assignment]
-        self.response = response
+        self.response = detached(response, self.request)
         self.status_code = response.status_code
         self.body = body
 
@@ -184,8 +211,7 @@ class APIStatusError(APIError):
 
     def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
         super().__init__(message, request=response.request)
-        response.request = self.request  # type: ignore[assignment]
-        self.response = response
+        self.response = detached(response, self.request)
         self.status_code = response.status_code
         self.body = body
 
@@ -241,7 +267,9 @@ class TaskError(CambError):
     """A text-to-speech task ended without a result."""
 
     def __init__(self, message: str, *, task_id: str, status: TaskStatus | None) -> None:
-        super().__init__(message)
+        # The message quotes the server (a reason, a message, a status): 20 MB of it must not
+        # become a 20 MB error. `status` keeps it whole.
+        super().__init__(_shorten(message, 1000))
         self.task_id = task_id
         self.status = status
 
@@ -337,6 +365,10 @@ class AudioJoinError(CambError):
         where = f"segment {segment}: " if segment is not None else ""
         super().__init__(where + message)
         self.segment = segment
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _short_repr(value: object, limit: int = 60) -> str:

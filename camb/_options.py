@@ -80,6 +80,7 @@ def _mapping(param: str, value: object) -> dict[str, Any]:
         return {}
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
         raise InvalidInputTypeError(param, "must be a mapping with str keys", value)
+    check.no_lone_surrogates(param, value)
     return dict(value)
 
 

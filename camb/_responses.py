@@ -121,9 +121,11 @@ def error_from_response(
     if hint:
         message += f" ({hint})"
     cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else APIStatusError)
+    # The error keeps the (capped) body it was built from: the live response never read it.
+    read = with_content(response, content)
     if cls is ValidationError:
-        return ValidationError(message, response=response, body=body, errors=entries)
-    return cls(message, response=response, body=body)
+        return ValidationError(message, response=read, body=body, errors=entries)
+    return cls(message, response=read, body=body)
 
 
 def credits_required(response: httpx.Response) -> float | None:
@@ -178,9 +180,13 @@ def not_audio(content_type: str | None, head: bytes | None) -> str | None:
     """Why a 2xx answer's body is not audio, or None when it may be.
 
     The Content-Type decides when there is one; without one, the first bytes are looked at
-    (`head`, or None when none have arrived yet): JSON or HTML text is not audio, and neither
-    is an empty body. Raw PCM has no signature, so nothing else can be ruled out.
+    (`head`, or None when none have arrived yet): JSON or HTML text is not audio. An empty
+    body (`head == b""`) is not audio whatever its type. Raw PCM has no signature, so nothing
+    else can be ruled out.
     """
+    if head == b"":
+        # Whatever the Content-Type says, no bytes are no audio.
+        return "expected audio, got an empty body"
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind:
         if kind.startswith("text/") or kind.endswith(_NOT_AUDIO_SUFFIXES):
@@ -188,8 +194,6 @@ def not_audio(content_type: str | None, head: bytes | None) -> str | None:
         return None
     if head is None:
         return None
-    if not head:
-        return "expected audio, got an empty body"
     start = head[:64].lstrip()
     looks_like_text = start[:1] in (b"{", b"[") or start[:5].lower() in (
         b"<!doc",

@@ -272,12 +272,9 @@ def base_url(value: object, *, allow_insecure_http: bool) -> str:
         raise InvalidInputError("base_url", "must be an absolute http(s) URL", value) from None
     if url.scheme not in ("http", "https") or not url.host:
         raise InvalidInputError("base_url", "must be an absolute http(s) URL", value)
-    try:
-        # httpx checks IDNA when it parses; the stdlib codec also checks label lengths, which
-        # would otherwise fail only when connecting.
-        url.host.encode("idna")
-    except UnicodeError:
-        raise InvalidInputError("base_url", "has a host name that is not valid", value) from None
+    problem = host_problem(url)
+    if problem is not None:
+        raise InvalidInputError("base_url", problem, value)
     if url.query or url.fragment:
         raise InvalidInputError("base_url", "must not have a query or fragment", value)
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
@@ -288,6 +285,45 @@ def base_url(value: object, *, allow_insecure_http: bool) -> str:
             value,
         )
     return value.rstrip("/")
+
+
+_LABEL_RE = re.compile(r"[A-Za-z0-9_-]{1,63}")
+
+
+def host_problem(url: httpx.URL) -> str | None:
+    """Why no connection can be made to `url`'s host and port, or None.
+
+    httpx checks non-ASCII host names (IDNA) when it parses, but an empty or over-long label,
+    a character it percent-encoded, or a port over 65535 would fail only when connecting, and
+    then as a UnicodeError or OverflowError (or a name lookup of nonsense).
+    """
+    if url.port is not None and not 0 < url.port < 65536:
+        return f"has a port outside 1 to 65535 ({url.port})"
+    if ":" in url.host:
+        return None  # an IPv6 literal, checked by httpx
+    name = url.raw_host.decode("ascii", "replace")
+    labels = name[:-1].split(".") if name.endswith(".") else name.split(".")
+    if len(name) > 253 or not all(_LABEL_RE.fullmatch(label) for label in labels):
+        return "has a host name that is not valid"
+    return None
+
+
+def no_lone_surrogates(param: str, value: object) -> None:
+    """Refuse text (in `value`, or in the keys and items it holds) that cannot be UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInputError(
+                param, "must be valid Unicode text (it has a lone surrogate)", show_value=False
+            ) from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            no_lone_surrogates(param, key)
+            no_lone_surrogates(param, item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            no_lone_surrogates(param, item)
 
 
 def is_loopback(host: str) -> bool:

@@ -51,13 +51,18 @@ class AsyncAPIClient(_BaseClient):
         self._http_pid = os.getpid()
         self._http_owner = _async_runtime.current_loop()
 
+    def _check_open(self) -> None:
+        # A `with_options` copy shares its parent's httpx client, and is closed with it.
+        shared = self._http_client
+        if self._closed or (shared is not None and shared.is_closed):
+            raise ClientStateError("the client is closed: make a new one")
+
     @property
     def _http(self) -> httpx.AsyncClient:
         if self._closed:
             raise ClientStateError("the client is closed: make a new one")
         with self._http_lock:
-            if self._owns_http:
-                self._leave_inherited_pool()
+            self._leave_inherited_pool()
             if self._http_client is None:
                 # Built on first use: creating it loads the TLS trust store, which would
                 # otherwise double the cost of a client that may never send anything.
@@ -66,9 +71,26 @@ class AsyncAPIClient(_BaseClient):
                 )
             return self._http_client
 
+    def _forget_unclosable_pool(self) -> None:
+        """Before closing: drop, without closing, a pool made by the parent of a forked process
+        or on an event loop that has ended; closing it would touch the parent's sockets or a
+        loop that is gone."""
+        owner = self._http_owner
+        if self._owns_http and (
+            os.getpid() != self._http_pid
+            or (
+                owner is not None
+                and owner is not _async_runtime.current_loop()
+                and not _async_runtime.is_running(owner)
+            )
+        ):
+            self._http_client = None
+
     def _leave_inherited_pool(self) -> None:
         """Drop a pool this process or event loop must not use (without closing it: its
         sockets are the parent's, or belong to a loop that is gone)."""
+        if not self._owns_http:
+            return  # the caller's httpx client is the caller's to manage
         pid, owner = os.getpid(), _async_runtime.current_loop()
         if pid != self._http_pid:
             self._http_client = None

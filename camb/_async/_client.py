@@ -89,6 +89,7 @@ class AsyncCamb(AsyncAPIClient):
         """Close the connections, unless the httpx client was brought by the caller. A closed
         client raises ClientStateError when used again."""
         self._closed = True
+        self._forget_unclosable_pool()  # a finished loop's pool, or a parent process's
         if self._owns_http and self._http_client is not None:
             await self._http_client.aclose()
 

@@ -9,7 +9,7 @@ from types import TracebackType
 import httpx
 
 from .._base_client import check_deadline, transport_error
-from .._body import MAX_ERROR_BODY_BYTES, BodyEncodingError
+from .._body import MAX_ERROR_BODY_BYTES, BodyDecoder, BodyEncodingError
 from .._exceptions import ClientStateError
 from .._files import AtomicFile
 from .._responses import credits_required, excerpt, not_audio, unexpected
@@ -78,9 +78,7 @@ class AsyncSpeechStream:
         sniff = response.headers.get("content-type") is None
         received = False
         try:
-            async for chunk in response.aiter_bytes(chunk_size):
-                if not chunk:
-                    continue
+            async for chunk in _decoded(response, chunk_size):
                 if sniff and not received:
                     reason = not_audio(None, chunk)
                     if reason is not None:
@@ -92,6 +90,8 @@ class AsyncSpeechStream:
                 raise unexpected(response, "expected audio, got an empty body")
         except httpx.HTTPError as exc:
             raise transport_error(exc, response.request) from exc
+        except BodyEncodingError as exc:
+            raise unexpected(response, str(exc)) from None
         finally:
             await response.aclose()
 
@@ -131,6 +131,29 @@ class AsyncSpeechStream:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def _decoded(response: httpx.Response, chunk_size: int | None) -> AsyncIterator[bytes]:
+    """The body's non-empty pieces, decoded by `BodyDecoder` rather than by httpx: httpx takes
+    a gzip or deflate stream that ends before its end marker for a whole one, and a file cut
+    short would be saved as complete. Re-cut to `chunk_size` when one is given."""
+    try:
+        # Already read (a mocked answer, or one an httpx event hook read): decoded by httpx.
+        pending = response.content
+    except httpx.ResponseNotRead:
+        decoder = BodyDecoder(response.headers.get("content-encoding"), limit=None)
+        pending = b""
+        async for raw in response.aiter_raw():
+            decoder.feed(raw)
+            pending += decoder.take()
+            while pending and (chunk_size is None or len(pending) >= chunk_size):
+                size = len(pending) if chunk_size is None else chunk_size
+                yield pending[:size]
+                pending = pending[size:]
+        pending += decoder.finish()
+    while pending:
+        yield pending[: chunk_size or len(pending)]
+        pending = pending[chunk_size or len(pending) :]
 
 
 async def _excerpt_and_close(response: httpx.Response) -> str:

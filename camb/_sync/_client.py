@@ -91,6 +91,7 @@ class Camb(SyncAPIClient):
         """Close the connections, unless the httpx client was brought by the caller. A closed
         client raises ClientStateError when used again."""
         self._closed = True
+        self._forget_unclosable_pool()  # a finished loop's pool, or a parent process's
         if self._owns_http and self._http_client is not None:
             self._http_client.close()
 

@@ -11,7 +11,7 @@ from types import TracebackType
 import httpx
 
 from .._base_client import check_deadline, transport_error
-from .._body import MAX_ERROR_BODY_BYTES, BodyEncodingError
+from .._body import MAX_ERROR_BODY_BYTES, BodyDecoder, BodyEncodingError
 from .._exceptions import ClientStateError
 from .._files import AtomicFile
 from .._responses import credits_required, excerpt, not_audio, unexpected
@@ -80,9 +80,7 @@ class SpeechStream:
         sniff = response.headers.get("content-type") is None
         received = False
         try:
-            for chunk in response.iter_bytes(chunk_size):
-                if not chunk:
-                    continue
+            for chunk in _decoded(response, chunk_size):
                 if sniff and not received:
                     reason = not_audio(None, chunk)
                     if reason is not None:
@@ -94,6 +92,8 @@ class SpeechStream:
                 raise unexpected(response, "expected audio, got an empty body")
         except httpx.HTTPError as exc:
             raise transport_error(exc, response.request) from exc
+        except BodyEncodingError as exc:
+            raise unexpected(response, str(exc)) from None
         finally:
             response.close()
 
@@ -133,6 +133,29 @@ class SpeechStream:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _decoded(response: httpx.Response, chunk_size: int | None) -> Iterator[bytes]:
+    """The body's non-empty pieces, decoded by `BodyDecoder` rather than by httpx: httpx takes
+    a gzip or deflate stream that ends before its end marker for a whole one, and a file cut
+    short would be saved as complete. Re-cut to `chunk_size` when one is given."""
+    try:
+        # Already read (a mocked answer, or one an httpx event hook read): decoded by httpx.
+        pending = response.content
+    except httpx.ResponseNotRead:
+        decoder = BodyDecoder(response.headers.get("content-encoding"), limit=None)
+        pending = b""
+        for raw in response.iter_raw():
+            decoder.feed(raw)
+            pending += decoder.take()
+            while pending and (chunk_size is None or len(pending) >= chunk_size):
+                size = len(pending) if chunk_size is None else chunk_size
+                yield pending[:size]
+                pending = pending[size:]
+        pending += decoder.finish()
+    while pending:
+        yield pending[: chunk_size or len(pending)]
+        pending = pending[chunk_size or len(pending) :]
 
 
 def _excerpt_and_close(response: httpx.Response) -> str:
