@@ -184,3 +184,32 @@ def test_total_timeout_none_lets_a_slow_body_finish(
     server.handler = lambda seen: audio_reply(AUDIO[:2000], chunk_size=100, chunk_delay=0.05)
     api = make_api(base_url=server.url, timeout=POLL_TIMEOUT)
     assert api(lambda c: c.tts.result(7)) == AUDIO[:2000]
+
+
+PER_CALL: dict[str, Callable[[Any, Path], object]] = {
+    "json: voices.list": lambda c, p: c.voices.list(total_timeout=T),
+    "audio in memory: result": lambda c, p: c.tts.result(7, total_timeout=T),
+    "audio streamed to a file: stream().save": lambda c, p: c.tts.stream(
+        "Hello there.", 7, "en-us", total_timeout=T
+    ).save(p),
+    "audio streamed to a file: download": lambda c, p: c.tts.download(7, p, total_timeout=T),
+}
+
+
+@pytest.mark.parametrize("call", sorted(PER_CALL))
+def test_a_per_call_total_timeout_holds_for_a_trickled_body(
+    make_api: Callable[..., Api], server: HostileServer, tmp_path: Path, call: str
+) -> None:
+    """The same deadline given to one call only: the client's default has none."""
+    server.handler = trickled_json if call.startswith("json") else trickled_audio
+    path = tmp_path / "speech.flac"
+    path.write_bytes(b"old")
+    api = make_api(base_url=server.url, timeout=POLL_TIMEOUT)
+
+    started = time.monotonic()
+    with pytest.raises(camb.APITimeoutError):
+        api(lambda c: PER_CALL[call](c, path))
+    elapsed = time.monotonic() - started
+
+    assert elapsed < T + SLACK, f"{call} with total_timeout={T} took {elapsed:.2f}s"
+    assert path.read_bytes() == b"old"
