@@ -51,8 +51,9 @@ _WORD = 3  # a space, or between two characters of a script written without spac
 _CLAUSE = 4  # after , ; : 、 ， ، a dash, or at a line break
 _SENTENCE = 5  # after . ! ? 。 । ؟ ... (and closing quotes or brackets)
 
-# A lower kind of cut is used instead of a better one only when the better one would leave
-# the piece less than this full: fewer, fuller pieces mean fewer requests and fewer joins.
+# A lower kind of cut (down to a word boundary) is used instead of a better one only when the
+# better one would leave the piece less than this full: fewer, fuller pieces mean fewer
+# requests and fewer joins. Cuts inside a token are never preferred to a word boundary.
 _MIN_FILL = 0.5
 
 _NO_BREAK_SPACES = "\u00a0\u2007\u202f"
@@ -104,8 +105,9 @@ def plan_segments(
     - Within a paragraph a piece is filled towards `max_chars` and cut at the best boundary in
       reach: sentence end, then clause mark, then space, then (scripts without spaces, or a
       single token longer than a piece) between two characters, never inside a grapheme
-      cluster when that can be helped. A worse kind is taken over a better one only when the
-      better would leave the piece less than half full.
+      cluster when that can be helped. A worse kind (down to a space) is taken over a better
+      one only when the better would leave the piece less than half full; a cut inside a
+      token only when the window holds no space or mark at all.
     - Every piece has at least `min_chars` non-space characters (short ones are merged with a
       neighbour); leading and trailing whitespace is trimmed; whitespace runs inside are
       collapsed.
@@ -370,8 +372,15 @@ class _Planner:
 
 
 def _choose(best: dict[int, int], fill: int) -> int | None:
-    """The best kind whose last cut fills the piece enough, else the best kind there is."""
-    for kind in sorted(best, reverse=True):
-        if best[kind] >= fill:
-            return best[kind]
+    """The best kind whose last cut fills the piece enough, else the best kind there is.
+
+    Cuts inside a token (between letters, or inside a URL) are a last resort: they are taken
+    only when the window holds no cut at a word or better, however short that leaves the piece.
+    """
+    good = {kind: offset for kind, offset in best.items() if kind >= _WORD}
+    for kind in sorted(good, reverse=True):
+        if good[kind] >= fill:
+            return good[kind]
+    if good:
+        return good[max(good)]
     return best[max(best)] if best else None

@@ -294,3 +294,9 @@ def test_short_paragraphs_share_a_piece_when_no_pause_is_wanted() -> None:
     assert [s.index for s in joined] == list(range(len(joined)))
     assert joined[-1].ends_paragraph is False
     assert "\n\n" in joined[0].text
+
+
+def test_a_short_sentence_is_cut_at_its_end_rather_than_a_word_being_cut() -> None:
+    # Filling the piece to half (7 of 15) would mean cutting "HelloHello" in two.
+    segments = plan_segments("3.14! HelloHello", max_chars=15, min_chars=2)
+    assert [s.text for s in segments] == ["3.14!", "HelloHello"]
