@@ -412,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave bad lines out (and list them) instead of refusing the whole file",
     )
-    batch.set_defaults(api_command=commands.batch)
+    batch.set_defaults(local_command=commands.batch)
 
     voices = command("voices", "list the voices this key can use")
     voices.set_defaults(api_command=commands.voices)

@@ -16,6 +16,7 @@ from camb import (
     APIError,
     AsyncCamb,
     AudioFormat,
+    Camb,
     CambError,
     InvalidInputError,
     SpeechProgress,
@@ -46,14 +47,18 @@ CONTENT_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg", 
 GENDERS = {0: "unknown", 1: "male", 2: "female", 9: "n/a"}
 
 
-def build_client(args: argparse.Namespace) -> AsyncCamb:
-    """The client every API command uses, from the global options (and the environment)."""
-    options: dict[str, Any] = {}
+def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {"api_key": args.api_key, "base_url": args.base_url}
     if args.timeout is not None:
         options["timeout"] = args.timeout
     if args.max_retries is not None:
         options["max_retries"] = args.max_retries
-    return AsyncCamb(api_key=args.api_key, base_url=args.base_url, **options)
+    return options
+
+
+def build_client(args: argparse.Namespace) -> AsyncCamb:
+    """The client every API command uses, from the global options (and the environment)."""
+    return AsyncCamb(**_client_options(args))
 
 
 # --- speak ----------------------------------------------------------------------------------------
@@ -389,7 +394,9 @@ async def results(client: AsyncCamb, args: argparse.Namespace, console: Console)
 # --- batch ----------------------------------------------------------------------------------------
 
 
-async def batch(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
+def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
+    """`camb batch`: blocking, outside asyncio, so that Ctrl-C reaches the batch runner, which
+    stops starting items, records the ones under way and ends (exit status 130)."""
     from camb import batch as batch_jobs
 
     target: list[str] = args.target
@@ -420,9 +427,10 @@ async def batch(client: AsyncCamb, args: argparse.Namespace, console: Console) -
             bar = Progress(step.total, desc="batch", unit="item")
         bar.set(step.done + step.failed, failed=step.failed, concurrency=step.concurrency)
 
+    blocking = Camb(**_client_options(args))
     try:
-        result = await batch_jobs.run_async(
-            client,
+        result = batch_jobs.run(
+            blocking,
             source,
             out=args.out,
             defaults=defaults,
@@ -433,6 +441,7 @@ async def batch(client: AsyncCamb, args: argparse.Namespace, console: Console) -
             on_progress=show,
         )
     finally:
+        blocking.close()
         if bar is not None:
             bar.close()
     summary = result.summary

@@ -102,3 +102,45 @@ def test_batch_with_a_failed_item_exits_1(cli: Run, client: Camb, tmp_path: Path
     assert outcome.code == 1
     assert "unknown-voice" in outcome.err
     assert (tmp_path / "o" / "good.wav").exists()
+
+
+def test_ctrl_c_stops_a_batch_promptly_and_records_what_was_under_way(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import camb.batch
+    from camb.sandbox import running
+
+    rows = [{"id": f"line-{i}", "text": f"Slow line number {i}."} for i in range(60)]
+    _write_jsonl(tmp_path / "lines.jsonl", rows)
+    with running(latency=0.3) as sandbox:
+        voice = Camb(api_key=sandbox.api_key, base_url=sandbox.url).voices.list()[0].id
+        env = {**os.environ, "CAMB_API_KEY": sandbox.api_key, "CAMB_BASE_URL": sandbox.url}
+        command = [sys.executable, "-m", "camb._cli", "batch", "lines.jsonl", "--out", "o"]
+        child = subprocess.Popen(
+            [*command, "--voice-id", str(voice), "--language", "en-us", "--concurrency", "2"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if camb.batch.status(tmp_path / "o")["counts"]["done"] >= 2:
+                    break
+            except Exception:  # the state file is not there yet
+                pass
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _, err = child.communicate(timeout=30)
+        stopped_in = time.monotonic() - started
+    assert child.returncode == 130, err
+    assert stopped_in < 5  # the requests under way, not the 60 items
+    counts = camb.batch.status(tmp_path / "o")["counts"]
+    assert counts["in_flight"] == 0
+    assert 0 < counts["done"] < 60
