@@ -264,18 +264,26 @@ async def stream_chunks(
     format: Any,
     temporary_cache: tempfile.TemporaryDirectory[str] | None,
 ) -> AsyncIterator[bytes]:
-    """The joined audio as it is made: segment by segment, in text order."""
+    """The joined audio as it is made: segment by segment, in text order.
+
+    The first segment is made alone: on a busy server (or account) it comes soonest without
+    others competing with it, and it is what the listener waits for. The rest follow,
+    `concurrency` at a time, while the first is being played.
+    """
     jobs = plan.jobs
     joiner = StreamJoiner(format, sample_rate=plan.sample_rate)
     plan.synthesizer.cache.open()
-    results = _async_runtime.iter_ordered(
-        plan.synthesizer, list(range(len(jobs))), plan.concurrency
-    )
     try:
+        first = await plan.synthesizer(0)
+        for chunk in joiner.feed(first.path):
+            yield chunk
+        results = _async_runtime.iter_ordered(
+            plan.synthesizer, list(range(1, len(jobs))), plan.concurrency
+        )
         async with contextlib.aclosing(results):
             async for audio in results:
-                previous = jobs[audio.index - 1].segment if audio.index else None
-                pause = plan.paragraph_pause if previous and previous.ends_paragraph else 0.0
+                previous = jobs[audio.index - 1].segment
+                pause = plan.paragraph_pause if previous.ends_paragraph else 0.0
                 for chunk in joiner.feed(audio.path, pause_before=pause):
                     yield chunk
         tail = joiner.finish()
