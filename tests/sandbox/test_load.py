@@ -50,7 +50,7 @@ async def test_a_hundred_concurrent_keep_alive_connections() -> None:
         assert later["connections"]["api"] == stats["connections"]["api"]
 
 
-def test_long_pcm_streams_are_fast() -> None:
+def test_long_pcm_streams_arrive_whole() -> None:
     seconds = 6000.0  # 288 MB of pcm_s16le at 24 kHz
     output = {"format": "pcm_s16le", "duration": seconds, "sample_rate": 24000}
     body = {**STREAM_BODY, "output_configuration": output}
@@ -59,15 +59,12 @@ def test_long_pcm_streams_are_fast() -> None:
         httpx.Client(base_url=sb.url, headers={"x-api-key": sb.api_key}, timeout=30) as client,
     ):
         received = 0
-        started = time.monotonic()
         with client.stream("POST", "/tts-stream", json=body) as response:
             assert response.status_code == 200
             for chunk in response.iter_bytes():
                 received += len(chunk)
-        elapsed = time.monotonic() - started
+    # Every byte of 288 MB arrives; how fast is `make bench`'s streaming section.
     assert received == seconds * 24000 * 2
-    # Client and server share this process (and its GIL); alone the server does much more.
-    assert received / elapsed > 150e6, f"{received / elapsed / 1e6:.0f} MB/s"
 
 
 def test_a_client_going_away_stops_the_stream() -> None:
