@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -140,14 +139,19 @@ def test_one_client_shared_by_threads_answers_each_its_own(
 ) -> None:
     # The blocking client is meant to be shared by threads; the asyncio one by the tasks of
     # one loop. Either way, every caller gets its own answer.
-    server.handler = lambda seen: (
-        echo_voices(seen)
-        if "slow" not in seen.query
-        else json_reply([{"id": 1, "voice_name": parse_qs(seen.query)["who"][0]}], delay=0.2)
-    )
-    api = make_api(base_url=server.url)
     names = [f"slow-{i}" for i in range(8)]
-    started = time.monotonic()
+    # No answer goes out until all eight requests are in: calls made one after another
+    # would never get there, and the barrier's timeout would fail the test.
+    all_in = threading.Barrier(len(names), timeout=10)
+
+    def answer_when_all_are_in(seen: Any) -> Reply:
+        if "slow" not in seen.query:
+            return echo_voices(seen)
+        all_in.wait()
+        return json_reply([{"id": 1, "voice_name": parse_qs(seen.query)["who"][0]}])
+
+    server.handler = answer_when_all_are_in
+    api = make_api(base_url=server.url)
     if kind == "sync":
         answers: dict[str, Any] = {}
         threads = [
@@ -166,4 +170,4 @@ def test_one_client_shared_by_threads_answers_each_its_own(
 
         got = {n: a[0].voice_name for n, a in zip(names, api.run(all_at_once()), strict=True)}
     assert got == {n: n for n in names}
-    assert time.monotonic() - started < 1.5, "the calls ran one after another"
+    assert not all_in.broken, "the calls ran one after another"
