@@ -25,6 +25,8 @@ rate, so `sample_rate` (the request's, or the model's default) is passed in for 
 
 `Joiner` writes a file (in 1 MiB chunks, never holding a whole segment); `StreamJoiner` makes
 the same bytes progressively, for playback while later segments are still being made.
+`finish_in_place` makes a text of one segment, streamed straight into the output file, that
+file: the same checks, one WAV header with the real sizes, nothing copied.
 Malformed segment audio raises `AudioJoinError` (a `CambError`).
 """
 
@@ -55,6 +57,7 @@ __all__ = [
     "StreamJoiner",
     "audio_duration",
     "check_paragraph_pause",
+    "finish_in_place",
     "wire_format_for",
 ]
 
@@ -545,6 +548,62 @@ def _adts_silent_frame(header: bytes, channels: int) -> bytes:
     out[5] = ((length & 7) << 5) | (fullness >> 6)
     out[6] = (fullness & 0x3F) << 2  # one raw data block
     return bytes(out) + payload
+
+
+def finish_in_place(
+    output_format: AudioFormat,
+    file: BinaryIO,
+    *,
+    sample_rate: int | None = None,
+    channels: int = 1,
+) -> JoinResult:
+    """Make one segment's audio, written as received into `file`, the whole output file.
+
+    For a text of one segment, which needs no cache and no join: the segment is checked as
+    `Joiner.add` checks it (`AudioJoinError` when malformed). A WAV gets one header with the
+    real sizes (a streamed header's unknown sizes replaced, other chunks dropped, the samples
+    moved up in place); raw PCM, MP3 and ADTS stand as received, each already one stream.
+    `file` is open for reading and writing. FLAC is made from PCM, so it cannot be finished
+    in place (`ValueError`: the caller joins it).
+    """
+    _check_format(output_format)
+    _check_rate(output_format, sample_rate, channels)
+    if output_format == "flac":
+        raise ValueError("flac is encoded from PCM segments: use Joiner")
+    file.flush()
+    try:
+        layout = _layout(output_format, file, sample_rate=sample_rate, channels=channels)
+    except AudioJoinError as error:
+        raise AudioJoinError(str(error), segment=0) from None
+    size = file.seek(0, io.SEEK_END)
+    if output_format == "wav":
+        header = _wav_header(layout.fmt_chunk, layout.length)
+        if layout.start != len(header):
+            # Chunks before the samples (LIST, fact, ...): move the samples up to the header.
+            # The new header is never longer than what it replaces, so reading stays ahead of
+            # writing.
+            read_at, write_at, left = layout.start, len(header), layout.length
+            while left > 0:
+                file.seek(read_at)
+                chunk = file.read(min(CHUNK, left))
+                if not chunk:
+                    raise AudioJoinError("file shrank while it was read", segment=0)
+                file.seek(write_at)
+                file.write(chunk)
+                read_at, write_at, left = (
+                    read_at + len(chunk),
+                    write_at + len(chunk),
+                    left - len(chunk),
+                )
+        file.seek(0)
+        file.write(header)
+        size = len(header) + layout.length
+        file.truncate(size)
+        file.seek(size)
+    file.flush()
+    rate = layout.rate or sample_rate
+    duration = (layout.samples or 0) / rate if rate and layout.samples is not None else None
+    return JoinResult(format=output_format, bytes_written=size, segments=1, duration=duration)
 
 
 class StreamJoiner:

@@ -27,10 +27,12 @@ class AtomicFile:
     of the file system come out as `FileWriteError`.
     """
 
-    def __init__(self, path: StrPath, *, sync_folder: bool = True) -> None:
+    def __init__(self, path: StrPath, *, sync_folder: bool = True, readable: bool = False) -> None:
         self.path = Path(path)
         # Whether the rename itself is made durable (the folder synced): a cache can skip it.
         self._sync_folder_after = sync_folder
+        # Readable for writers that check or rework what they wrote before it is renamed.
+        self._mode = "w+b" if readable else "wb"
         self._tmp: IO[bytes] | None = None
         self._tmp_path = ""
         self._created: list[Path] = []
@@ -43,7 +45,7 @@ class AtomicFile:
                 dir=self.path.parent, prefix=f".{self.path.name[:200]}.", suffix=".part"
             )
             os.fchmod(fd, 0o666 & ~_UMASK)
-            self._tmp = os.fdopen(fd, "wb")
+            self._tmp = os.fdopen(fd, self._mode)
         except OSError as exc:
             self._discard()
             raise self._error("cannot create the file", exc) from exc
@@ -70,6 +72,16 @@ class AtomicFile:
         """The open temporary file, for writers that need to seek (a WAV header at the end)."""
         assert self._tmp is not None
         return cast(BinaryIO, self._tmp)
+
+    def rewind(self) -> None:
+        """Start the file again, empty (a write that failed part-way is being tried again)."""
+        assert self._tmp is not None
+        try:
+            self._tmp.seek(0)
+            self._tmp.truncate()
+        except OSError as exc:
+            raise self._error("cannot write the file", exc) from exc
+        self.size = 0
 
     def write(self, chunk: bytes) -> None:
         assert self._tmp is not None

@@ -16,14 +16,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from .. import _operations as ops
 from .. import _sync_runtime
 from .. import _validation as check
-from .._audio_join import Joiner, StreamJoiner, check_paragraph_pause
+from .._audio_join import Joiner, StreamJoiner, check_paragraph_pause, finish_in_place
 from .._base_client import RequestArgs, remaining
 from .._exceptions import (
     APIConnectionError,
@@ -53,6 +53,8 @@ from ._streaming import SpeechStream
 
 if TYPE_CHECKING:
     from ._api_client import SyncAPIClient
+
+_T = TypeVar("_T")
 
 # Failures worth another try of a segment (each try costs credits): the connection, the
 # server, or an answer that broke part-way.
@@ -85,13 +87,34 @@ class SegmentSynthesizer:
 
     def __call__(self, index: int) -> SegmentAudio:
         job = self._jobs[index]
-        failures = rate_limited = 0
-        while True:
+
+        def attempt() -> SegmentAudio:
             cached = self.cache.lookup(index, job.key)
             if cached is not None:
                 return cached
+            return self._synthesize(index, job)
+
+        return self._retrying(index, attempt)
+
+    def write_into(self, out: AtomicFile) -> float | None:
+        """The only segment of a one-segment text, streamed straight into `out` (no cache
+        file, no join), tried by the same rules; its credits."""
+
+        def attempt() -> float | None:
+            out.rewind()
+            with self._open(0) as stream:
+                credits = stream.credits_required
+                for chunk in stream.iter_bytes():
+                    out.write(chunk)
+            return credits
+
+        return self._retrying(0, attempt)
+
+    def _retrying(self, index: int, attempt: Callable[[], _T]) -> _T:
+        failures = rate_limited = 0
+        while True:
             try:
-                return self._synthesize(index, job)
+                return attempt()
             except RateLimitError as error:
                 rate_limited += 1
                 if rate_limited > self._rate_limit_waits:
@@ -109,13 +132,15 @@ class SegmentSynthesizer:
                 raise self._failed(index, CambError("the call's deadline passed"), failures)
             _sync_runtime.sleep(delay)
 
-    def _synthesize(self, index: int, job: SegmentJob) -> SegmentAudio:
+    def _open(self, index: int) -> SpeechStream:
         request_args, options = self._requests[index], self._options
-        stream = SpeechStream(
+        return SpeechStream(
             lambda: self._client._send(request_args, options, idempotent=False, body="stream"),
             deadline=options.deadline,
         )
-        with stream:
+
+    def _synthesize(self, index: int, job: SegmentJob) -> SegmentAudio:
+        with self._open(index) as stream:
             credits = stream.credits_required
             # A cache file: complete or absent, but its folder's entry need not be synced.
             path = stream.write_to(self.cache.audio_path(job.key), sync_folder=False)
@@ -238,6 +263,8 @@ def join_to_file(
     Returns (bytes written, duration, credits spent now, segments from the cache).
     """
     jobs = plan.jobs
+    if _alone(plan, format):
+        return _write_alone(plan, destination, format=format, on_progress=on_progress)
     credits: float | None = None
     cached = received = 0
     plan.synthesizer.cache.open()
@@ -258,6 +285,30 @@ def join_to_file(
                     on_progress(SpeechProgress(audio.index + 1, len(jobs), cached, received))
         joined = joiner.finish()
     return joined.bytes_written, joined.duration, credits, cached
+
+
+def _alone(plan: SpeechPlan, format: Any) -> bool:
+    """A text of one segment whose audio is the output as it comes (not FLAC, made from PCM)
+    and that no earlier call left in the cache: streamed straight into the destination."""
+    synthesizer = plan.synthesizer
+    return (
+        len(plan.jobs) == 1
+        and format != "flac"
+        and synthesizer.cache.lookup(0, plan.jobs[0].key) is None
+    )
+
+
+def _write_alone(
+    plan: SpeechPlan, destination: Path, *, format: Any, on_progress: OnProgress | None
+) -> tuple[int, float | None, float | None, int]:
+    # One file written and synced instead of three (cache file, joined file, clean-up): what
+    # makes a batch of short lines cheap.
+    with AtomicFile(destination, readable=True) as out:
+        credits = plan.synthesizer.write_into(out)
+        joined = finish_in_place(format, out.file, sample_rate=plan.sample_rate)
+    if on_progress is not None:
+        on_progress(SpeechProgress(1, 1, 0, out.size))
+    return joined.bytes_written, joined.duration, credits, 0
 
 
 def stream_chunks(

@@ -9,7 +9,7 @@ import random
 import threading
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 import camb
+from camb._constants import DEFAULT_SEGMENT_RETRIES
 from camb._segmenting import plan_segments
 
 from .conftest import Api
@@ -331,3 +332,105 @@ def test_a_run_killed_half_way_resumes_paying_only_for_what_was_missing(tmp_path
     # Only segments that were in flight at the kill were paid for twice.
     assert first_run + second_run - total <= 2
     assert result.segments == total
+
+
+# --- a text of one segment: streamed straight into the destination -------------------------
+
+
+def streamed_wav(text: str) -> bytes:
+    """WAV as a streaming server sends it: sizes unknown (0xFFFFFFFF), a LIST chunk before
+    the samples, and a trailing chunk after them."""
+    fmt = wav_of(text)[12:36]  # the 'fmt ' chunk of a plain 16-bit mono WAV
+    listing = b"LIST" + (6).to_bytes(4, "little") + b"INFOxx"
+    data = b"data" + b"\xff\xff\xff\xff" + pcm_of(text)
+    return b"RIFF\xff\xff\xff\xffWAVE" + fmt + listing + data
+
+
+class BrokenOnce(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that breaks off after its first piece the first time, whole the next."""
+
+    def __init__(self, body: bytes, broken: bool) -> None:
+        self.body = body
+        self.broken = broken
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body[:50]
+        if self.broken:
+            raise httpx.RemoteProtocolError("peer closed connection part-way")
+        yield self.body[50:]
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+
+def test_one_segment_is_streamed_into_the_destination_with_one_right_header(
+    make_api: Callable[..., Api], tmp_path: Path
+) -> None:
+    text = "A short line, spoken whole."
+    destination = tmp_path / "line.wav"
+    cache = tmp_path / ".line.wav.segments"
+    calls: list[bool] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        # No cache folder for a text of one segment: nothing to resume from.
+        assert not cache.exists()
+        calls.append(True)
+        stream = BrokenOnce(streamed_wav(text), broken=len(calls) == 1)
+        headers = {"content-type": "audio/wav", "x-credits-required": "3"}
+        return httpx.Response(200, stream=stream, headers=headers)
+
+    api = make_api(handler)
+    result = api(lambda c: c.tts.speak(text, VOICE, "en-us", destination, segment_retries=1))
+    # The first answer broke off after 50 bytes; the second try starts the file again.
+    assert len(calls) == 2
+    assert samples(destination) == [level(text)] * len(text)
+    body = destination.read_bytes()
+    assert body[:4] == b"RIFF"
+    assert int.from_bytes(body[4:8], "little") == len(body) - 8
+    assert body[36:40] == b"data"
+    assert int.from_bytes(body[40:44], "little") == 2 * len(text)
+    assert len(body) == 44 + 2 * len(text)
+    assert result.segments == 1
+    assert result.bytes == len(body)
+    assert result.duration == pytest.approx(len(text) / RATE)
+    assert result.credits == 3
+    assert result.cached_segments == 0
+    assert not cache.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["line.wav"]
+
+
+def test_one_segment_that_fails_leaves_the_destination_as_it_was(
+    make_api: Callable[..., Api], tmp_path: Path
+) -> None:
+    destination = tmp_path / "line.wav"
+    destination.write_bytes(b"the caller's old file")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        stream = BrokenOnce(wav_of("A short line."), broken=True)
+        return httpx.Response(200, stream=stream, headers={"content-type": "audio/wav"})
+
+    api = make_api(handler)
+    with pytest.raises(camb.SpeechSegmentError) as caught:
+        api(lambda c: c.tts.speak("A short line.", VOICE, "en-us", destination))
+    assert caught.value.segment == 0
+    assert caught.value.attempts == 1 + DEFAULT_SEGMENT_RETRIES
+    assert destination.read_bytes() == b"the caller's old file"
+    assert [p.name for p in tmp_path.iterdir()] == ["line.wav"]
+
+
+def test_one_segment_of_malformed_audio_is_a_typed_error(
+    make_api: Callable[..., Api], tmp_path: Path
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        # Raw 16-bit PCM cannot have an odd number of bytes.
+        return httpx.Response(200, content=b"\x01\x02\x03", headers={"content-type": "audio/pcm"})
+
+    api = make_api(handler)
+    with pytest.raises(camb.AudioJoinError, match="segment 0: 3 bytes of pcm_s16le"):
+        api(
+            lambda c: c.tts.speak(
+                "A short line.", VOICE, "en-us", tmp_path / "x.pcm", sample_rate=RATE
+            )
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -6,6 +6,7 @@ import io
 import struct
 import wave
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -20,6 +21,7 @@ from camb._audio_join import (
     StreamJoiner,
     audio_duration,
     check_paragraph_pause,
+    finish_in_place,
     wire_format_for,
 )
 from camb._models import AudioFormat
@@ -538,3 +540,91 @@ def test_bad_arguments_are_refused_before_reading() -> None:
     with pytest.raises(camb.InvalidInputError) as caught:
         Joiner("wav", io.BytesIO()).add(wav_bytes(constant(1, 10)), pause_before=-1)
     assert caught.value.param == "paragraph_pause"
+
+
+# --- one segment finished in place -------------------------------------------------------------
+
+
+def finished(fmt: AudioFormat, body: bytes, tmp_path: Path, **kw: object) -> tuple[Path, Any]:
+    path = tmp_path / f"alone.{fmt}"
+    path.write_bytes(body)
+    with path.open("r+b") as file:
+        result = finish_in_place(fmt, file, **kw)  # type: ignore[arg-type]
+    assert result.bytes_written == path.stat().st_size
+    assert result.segments == 1
+    return path, result
+
+
+def streamed_wav_with_chunks(data: bytes) -> bytes:
+    """Unknown sizes, an odd-sized LIST chunk before the samples, a chunk after them."""
+    fmt = struct.pack("<HHIIHH", 1, 1, RATE, RATE * 2, 2, 16)
+    return (
+        b"RIFF"
+        + struct.pack("<I", 0xFFFFFFFF)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", 16)
+        + fmt
+        + b"LIST"
+        + struct.pack("<I", 13)
+        + b"INFOodd-size!\0"
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+        + b"id3 "
+        + struct.pack("<I", 4)
+        + b"tag!"
+    )
+
+
+@pytest.mark.parametrize("size", [100, CHUNK + 3])  # samples; the second crosses a copy chunk
+def test_one_wav_segment_gets_one_header_with_its_real_sizes(size: int, tmp_path: Path) -> None:
+    data = (np.arange(size) % 30000).astype("<i2").tobytes()
+    path, result = finished("wav", streamed_wav_with_chunks(data), tmp_path)
+    body = path.read_bytes()
+    # The same file a join of this one segment makes.
+    joined, _, _ = join("wav", [streamed_wav_with_chunks(data)], [0.0], tmp_path)
+    assert body == joined.read_bytes()
+    assert len(body) == 44 + len(data)
+    with wave.open(str(path)) as audio:
+        assert audio.getnframes() == size
+        assert audio.readframes(size) == data
+    assert result.duration == pytest.approx(size / RATE)
+
+
+def test_a_plain_wav_segment_keeps_its_samples_and_gets_its_sizes(tmp_path: Path) -> None:
+    plain = wav_bytes(constant(1000, 480))
+    streamed = plain[:4] + b"\xff" * 4 + plain[8:40] + b"\xff" * 4 + plain[44:]
+    path, result = finished("wav", streamed, tmp_path)
+    assert path.read_bytes() == plain
+    assert result.duration == pytest.approx(480 / RATE)
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "adts"])
+def test_mp3_and_adts_segments_stand_as_received(fmt: AudioFormat, tmp_path: Path) -> None:
+    body = b"".join(map(bytes, stream_audio("One segment of text, alone.", fmt).chunks))
+    path, result = finished(fmt, body, tmp_path)
+    assert path.read_bytes() == body
+    if fmt == "mp3":
+        decoded = soundfile.info(path).duration
+    else:
+        with av.open(str(path), format="aac") as container:
+            stream = container.streams.audio[0]
+            frames = sum(f.samples for f in container.decode(audio=0))
+            decoded = frames / stream.rate
+    assert result.duration == pytest.approx(decoded, abs=0.05)
+
+
+def test_pcm_segment_stands_as_received_and_needs_whole_samples(tmp_path: Path) -> None:
+    path, result = finished("pcm_s16le", b"\x01\x00" * 800, tmp_path, sample_rate=8000)
+    assert path.read_bytes() == b"\x01\x00" * 800
+    assert result.duration == pytest.approx(0.1)
+    with pytest.raises(AudioJoinError, match="segment 0: 3 bytes"):
+        finished("pcm_s16le", b"abc", tmp_path, sample_rate=8000)
+    with pytest.raises(AudioJoinError, match="segment 0: not a WAV file"):
+        finished("wav", b"<html>oops</html>", tmp_path)
+
+
+def test_flac_cannot_be_finished_in_place(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="Joiner"):
+        finished("flac", b"\0\0", tmp_path, sample_rate=RATE)
