@@ -1,7 +1,8 @@
 """`camb.batch.run`: a file of items in, a folder of audio files out, resumable.
 
-Each item is spoken with `tts.speak()` (any length of text) into a temporary file, renamed to
-`<out>/<id>.<ext>` when complete, and recorded in the SQLite state of the output folder. The
+Each item is spoken with `tts.speak()` (any length of text) into `<out>/<id>.<ext>`, which
+appears only when complete (a temporary file renamed into place), and recorded in the SQLite
+state of the output folder. The
 same call again resumes: done items are never synthesised again.
 """
 
@@ -105,13 +106,17 @@ def _remove_orphans(out_dir: Path, items: list[BatchItem], manifest: str) -> Non
     """Temporary files a killed run left of these items and this manifest. Only one run holds
     this state at a time, so none of them is being written now; other shards' files in a
     shared folder are not touched. Segment caches stay: a long item resumes from them."""
-    names = [f".{item.file_name}.part" for item in items]
-    patterns = [*names, *(f".{name}.*.part" for name in names), f".{manifest}.*.part"]
-    for pattern in patterns:
-        for orphan in out_dir.glob(pattern):
+    names = [*(item.file_name for item in items), manifest]
+    for name in names:
+        for orphan in out_dir.glob(f".{name}.{_TEMPORARY_SUFFIX}"):
             if orphan.is_file():
                 with contextlib.suppress(OSError):
                     orphan.unlink()
+
+
+# What `AtomicFile` (via `tempfile.mkstemp`) adds to a name: eight random characters, then
+# `.part`. Exactly eight, so that the item `a.wav.x` is not taken for a temporary of `a`.
+_TEMPORARY_SUFFIX = "[a-z0-9_]" * 8 + ".part"
 
 
 def _run_prepared(

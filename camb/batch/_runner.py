@@ -1,11 +1,13 @@
 """The batch loop, over any synthesiser: threads, adaptive concurrency, durable state.
 
 `run_batch` matches the items with the state store, then sends every pending item to
-`synthesize(item, temporary_path)` (which writes the audio there and returns its duration and
-credits), at most as many at a time as the AIMD limiter allows. The file is flushed to disk
-and renamed to `<out_dir>/<id>.<ext>` before the item is recorded done, so a done item always
-has its whole file; a run killed between the two redoes that one item (it is in flight, and
-counted as redone after a crash).
+`synthesize(item, path)`, at most as many at a time as the AIMD limiter allows. The
+synthesiser writes `<out_dir>/<id>.<ext>` all or nothing and durably (a temporary file beside
+it, fsynced, renamed, the folder fsynced: what `tts.speak()` does) and returns the audio's
+duration and credits; the item is recorded done only after that, so a done item always has its
+whole file. A run killed between the two redoes that one item (it is in flight, and counted as
+redone after a crash). One fsync of the file and one of the folder per item: the runner does
+not sync the file again.
 
 What happens to a request that ends in an error:
 
@@ -19,13 +21,11 @@ What happens to a request that ends in an error:
 - Anything else (connection errors, 5xx, a failed segment, a full disk): tried again, up to
   `max_attempts` attempts in this run, then failed with the last error.
 
-All state changes happen on the calling thread; worker threads only synthesise and rename.
+All state changes happen on the calling thread; worker threads only synthesise.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import queue
 import time
 from collections import deque
@@ -65,7 +65,8 @@ PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
 
 @attrs.frozen
 class ItemResult:
-    """What the synthesiser reports for one item (its file is at the path it was given)."""
+    """What the synthesiser reports for one item (its file is at the path it was given,
+    complete and synced)."""
 
     duration: float | None = None
     credits: float | None = None
@@ -133,24 +134,18 @@ def retry_after_of(error: BaseException) -> float | None:
 
 
 def _write_item(synthesize: Synthesize, item: BatchItem, ticket: Ticket, out_dir: Path) -> _Outcome:
-    """Synthesise into a temporary file, make it durable, rename it into place."""
+    """Have the item's file written (whole and synced, or not at all) and measure it."""
     destination = out_dir / item.file_name
-    temporary = out_dir / f".{item.file_name}.part"
     try:
-        result = synthesize(item, temporary)
+        result = synthesize(item, destination)
         if not isinstance(result, ItemResult):
             raise TypeError(f"the synthesiser returned {type(result).__name__}, not ItemResult")
         try:
-            with open(temporary, "rb") as written:
-                os.fsync(written.fileno())
-                size = os.fstat(written.fileno()).st_size
+            size = destination.stat().st_size
         except FileNotFoundError:
             raise CambError(f"the synthesiser wrote no file for item {item.id!r}") from None
-        os.replace(temporary, destination)
         return _Outcome(item.id, ticket, file=item.file_name, size=size, result=result)
     except BaseException as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
         return _Outcome(item.id, ticket, error=error)
 
 

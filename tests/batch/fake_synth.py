@@ -26,11 +26,14 @@ def frames_for(item: BatchItem) -> int:
 
 
 def write_wav(path: Path, frames: int) -> None:
-    with wave.open(str(path), "wb") as out:
+    """All or nothing, as the runner asks of a synthesiser (`speak()` also fsyncs)."""
+    temporary = path.with_name(f".{path.name}.{threading.get_ident() % 10**8:08d}.part")
+    with wave.open(str(temporary), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE)
         out.writeframes(b"\x01\x00" * frames)
+    os.replace(temporary, path)
 
 
 def rate_limit_error(retry_after: str | None = "0.01") -> RateLimitError:

@@ -142,12 +142,14 @@ def test_a_resumed_run_removes_what_a_killed_run_left_of_its_own_items(
     source = write_items(tmp_path / "in.jsonl", 3)
     out = tmp_path / "out"
     out.mkdir()
-    left = [out / ".item-001.wav.part", out / "..item-002.wav.part.x1y2.part"]
-    other_shard = out / ".someone-elses.wav.part"
-    for path in [*left, other_shard]:
+    # Temporary files as `AtomicFile` names them: `.<name>.<8 random characters>.part`.
+    left = [out / ".item-001.wav.x1y2z3_4.part", out / ".manifest.jsonl.abcdefgh.part"]
+    # Another shard's items sharing the folder, one of them named like a longer `item-001`.
+    others = [out / ".someone-elses.wav.x1y2z3_4.part", out / ".item-001.wav.x.wav.a1b2c3d4.part"]
+    for path in [*left, *others]:
         path.write_bytes(b"half a file")
     client = camb.Camb(api_key=sandbox.api_key, base_url=sandbox.url)
     camb.batch.run(client, source, out=out, defaults={"voice_id": voice, "language": "en-us"})
     client.close()
     assert not any(path.exists() for path in left)
-    assert other_shard.exists()
+    assert all(path.exists() for path in others)
