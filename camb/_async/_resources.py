@@ -217,7 +217,8 @@ class AsyncTTS:
             plan, destination, format=output, on_progress=on_progress
         )
         jobs = plan.jobs
-        plan.synthesizer.cache.discard([job.key for job in jobs])
+        if jobs and plan.synthesizer.cache.folder.exists():
+            plan.synthesizer.cache.discard([job.key for job in jobs])
         return SpeechResult(
             path=destination,
             format=output,
