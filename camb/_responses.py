@@ -155,20 +155,43 @@ def shorten(text: str, limit: int = MESSAGE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+class DecodedResponse(httpx.Response):
+    """A copy of a streamed response holding its body, read and decoded by the client.
+
+    The client reads bodies raw and decodes them itself, under a cap (`_body`), so httpx never
+    held them. This copy serves `content`, `text`, `json()`, `read()` and iteration from that
+    decoded body, without decoding it again (a plain `httpx.Response(content=...)` would run
+    it through httpx's decoders and chunkers once more, a large share of a small call's
+    CPU). Its headers drop the transfer and content encodings, which no longer apply.
+    """
+
+    def __init__(self, source: httpx.Response, content: bytes) -> None:
+        headers = [
+            (name, value)
+            for name, value in source.headers.multi_items()
+            if name.lower() not in _TRANSFER_HEADERS
+        ]
+        headers.append(("content-length", str(len(content))))
+        super().__init__(
+            source.status_code,
+            headers=headers,
+            stream=httpx.ByteStream(content),
+            request=source.request,
+            extensions=source.extensions,
+        )
+        self._decoded = content
+
+    @property
+    def content(self) -> bytes:
+        return self._decoded
+
+
+_TRANSFER_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
 def with_content(response: httpx.Response, content: bytes) -> httpx.Response:
     """A copy of a streamed response holding its (already decoded) body."""
-    headers = [
-        (name, value)
-        for name, value in response.headers.multi_items()
-        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-    ]
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=content,
-        request=response.request,
-        extensions=response.extensions,
-    )
+    return DecodedResponse(response, content)
 
 
 _MARKUP_STARTS = (b"<!doc", b"<html", b"<?xml")

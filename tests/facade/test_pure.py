@@ -108,3 +108,46 @@ def test_poll_schedule_starts_fast_and_backs_off_to_a_cap() -> None:
 def test_fixed_poll_interval_overrides_the_schedule() -> None:
     assert poll_delay(100.0, 0.5, PollSchedule()) == 0.5
     assert poll_delay(100.0, None, PollSchedule()) == PollSchedule().next_delay(100.0)
+
+
+def test_a_decoded_copy_serves_the_decoded_body_every_way_httpx_offers() -> None:
+    import asyncio
+    import gzip
+
+    import httpx
+
+    from camb._responses import with_content
+
+    body = b'{"status": "SUCCESS", "run_id": 7}'
+    request = httpx.Request("GET", "https://client.camb.ai/apis/tts/x")
+    wire = gzip.compress(body)
+    source = httpx.Response(
+        200,
+        headers=[
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+            ("content-length", str(len(wire))),
+            ("set-cookie", "a=1"),
+            ("set-cookie", "b=2"),
+        ],
+        stream=httpx.ByteStream(wire),
+        request=request,
+    )
+    copy = with_content(source, body)
+    assert isinstance(copy, httpx.Response)
+    assert copy.content == body
+    assert copy.json() == {"status": "SUCCESS", "run_id": 7}
+    assert copy.text == body.decode()
+    # The encodings no longer apply to what the copy holds; other headers stay, repeated too.
+    assert "content-encoding" not in copy.headers
+    assert copy.headers["content-length"] == str(len(body))
+    assert copy.headers.get_list("set-cookie") == ["a=1", "b=2"]
+    assert copy.request is request
+    assert copy.status_code == 200
+    assert b"".join(with_content(source, body).iter_bytes()) == body
+    assert with_content(source, body).read() == body
+
+    async def read_async() -> bytes:
+        return await with_content(source, body).aread()
+
+    assert asyncio.run(read_async()) == body
