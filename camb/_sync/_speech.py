@@ -164,10 +164,17 @@ class SegmentSynthesizer:
     def _failed(self, index: int, error: CambError, attempts: int) -> SpeechSegmentError:
         text = self._jobs[index].segment.text
         preview = text if len(text) <= 60 else text[:57] + "..."
+        if len(self._jobs) == 1:
+            # A text of one segment keeps nothing: the whole text is what is missing.
+            kept = "No audio of it is kept: the same call again synthesises the whole text."
+        else:
+            kept = (
+                f"Finished segments are kept in {str(self.cache.folder)!r}: the same call "
+                "again synthesises only what is missing."
+            )
         return SpeechSegmentError(
             f"segment {index + 1} of {len(self._jobs)} ({preview!r}) failed after {attempts} "
-            f"attempt(s): {error}. Finished segments are kept in {str(self.cache.folder)!r}: "
-            "the same call again synthesises only what is missing.",
+            f"attempt(s): {error}. {kept}",
             segment=index,
             segments=len(self._jobs),
             attempts=attempts,

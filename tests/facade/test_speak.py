@@ -415,6 +415,9 @@ def test_one_segment_that_fails_leaves_the_destination_as_it_was(
         api(lambda c: c.tts.speak("A short line.", VOICE, "en-us", destination))
     assert caught.value.segment == 0
     assert caught.value.attempts == 1 + DEFAULT_SEGMENT_RETRIES
+    # No folder is promised that was never made.
+    assert "No audio of it is kept" in str(caught.value)
+    assert ".segments" not in str(caught.value)
     assert destination.read_bytes() == b"the caller's old file"
     assert [p.name for p in tmp_path.iterdir()] == ["line.wav"]
 
