@@ -122,7 +122,7 @@ def error_from_response(
         message += f" ({hint})"
     cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else APIStatusError)
     # The error keeps the (capped) body it was built from: the live response never read it.
-    read = with_content(response, content)
+    read = DecodedResponse(response, content)
     if cls is ValidationError:
         return ValidationError(message, response=read, body=body, errors=entries)
     return cls(message, response=read, body=body)
@@ -187,11 +187,6 @@ class DecodedResponse(httpx.Response):
 
 
 _TRANSFER_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-
-def with_content(response: httpx.Response, content: bytes) -> httpx.Response:
-    """A copy of a streamed response holding its (already decoded) body."""
-    return DecodedResponse(response, content)
 
 
 _MARKUP_STARTS = (b"<!doc", b"<html", b"<?xml")

@@ -216,13 +216,10 @@ class AsyncTTS:
         size, duration, credits, cached = await join_to_file(
             plan, destination, format=output, on_progress=on_progress
         )
-        jobs = plan.jobs
-        if jobs and plan.synthesizer.cache.folder.exists():
-            plan.synthesizer.cache.discard([job.key for job in jobs])
         return SpeechResult(
             path=destination,
             format=output,
-            segments=len(jobs),
+            segments=len(plan.jobs),
             bytes=size,
             duration=duration,
             credits=credits,

@@ -263,7 +263,8 @@ def plan_jobs(
 async def join_to_file(
     plan: SpeechPlan, destination: Path, *, format: Any, on_progress: OnProgress | None
 ) -> tuple[int, float | None, float | None, int]:
-    """Synthesise every segment and join them, in text order, into `destination`.
+    """Synthesise every segment and join them, in text order, into `destination`; the
+    segment cache is cleared once the file is in place.
 
     Returns (bytes written, duration, credits spent now, segments from the cache).
     """
@@ -289,6 +290,8 @@ async def join_to_file(
                 if on_progress is not None:
                     on_progress(SpeechProgress(audio.index + 1, len(jobs), cached, received))
         joined = joiner.finish()
+    # The joined file is safely in place: its segments are no longer needed.
+    plan.synthesizer.cache.discard([job.key for job in jobs])
     return joined.bytes_written, joined.duration, credits, cached
 
 

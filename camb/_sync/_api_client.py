@@ -30,7 +30,7 @@ from .._body import (
 from .._constants import MAX_REDIRECTS
 from .._exceptions import APIError, ClientStateError, InvalidInputTypeError
 from .._options import RequestOptions
-from .._responses import error_from_response, unexpected, with_content
+from .._responses import DecodedResponse, error_from_response, unexpected
 
 # How `_send` treats a successful answer's body: read as JSON (capped), read as audio (whole,
 # never capped), or left open for the caller to stream.
@@ -181,7 +181,7 @@ class SyncAPIClient(_BaseClient):
             raise unexpected(response, f"the answer is larger than {limit} bytes") from None
         except BodyEncodingError as exc:
             raise unexpected(response, str(exc)) from None
-        return with_content(response, content)
+        return DecodedResponse(response, content)
 
     def _read_error_body(self, response: httpx.Response, options: RequestOptions) -> bytes:
         """The start of an error answer's body: enough for its message, never more."""

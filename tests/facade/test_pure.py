@@ -116,7 +116,7 @@ def test_a_decoded_copy_serves_the_decoded_body_every_way_httpx_offers() -> None
 
     import httpx
 
-    from camb._responses import with_content
+    from camb._responses import DecodedResponse
 
     body = b'{"status": "SUCCESS", "run_id": 7}'
     request = httpx.Request("GET", "https://client.camb.ai/apis/tts/x")
@@ -133,7 +133,7 @@ def test_a_decoded_copy_serves_the_decoded_body_every_way_httpx_offers() -> None
         stream=httpx.ByteStream(wire),
         request=request,
     )
-    copy = with_content(source, body)
+    copy = DecodedResponse(source, body)
     assert isinstance(copy, httpx.Response)
     assert copy.content == body
     assert copy.json() == {"status": "SUCCESS", "run_id": 7}
@@ -144,10 +144,10 @@ def test_a_decoded_copy_serves_the_decoded_body_every_way_httpx_offers() -> None
     assert copy.headers.get_list("set-cookie") == ["a=1", "b=2"]
     assert copy.request is request
     assert copy.status_code == 200
-    assert b"".join(with_content(source, body).iter_bytes()) == body
-    assert with_content(source, body).read() == body
+    assert b"".join(DecodedResponse(source, body).iter_bytes()) == body
+    assert DecodedResponse(source, body).read() == body
 
     async def read_async() -> bytes:
-        return await with_content(source, body).aread()
+        return await DecodedResponse(source, body).aread()
 
     assert asyncio.run(read_async()) == body
