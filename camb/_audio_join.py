@@ -3,8 +3,8 @@
 `/tts-stream` answers each segment with a complete audio body. Laid end to end those are not
 one valid file: every WAV has its own header, MP3s carry ID3 tags and a Xing/Info frame whose
 frame count makes players stop after the first segment, and FLAC streams cannot be
-concatenated at all. This module reads each segment's file, keeps only its audio, and writes
-one stream with one header:
+concatenated at all. This module takes each segment's audio (found by `_audio_layout`, which
+reads a segment and writes nothing) and writes one stream with one header:
 
 =========  ===================  =================================================================
 output     ask the API for      what the joined file is
@@ -41,13 +41,24 @@ from typing import IO, Any, BinaryIO, Final
 
 import attrs
 
+from ._audio_layout import (
+    PCM_WIDTHS,
+    UNKNOWN_SIZE,
+    WAVE_PCM,
+    Layout,
+    audio_duration,
+    check_format,
+    mpeg_frame,
+    open_segment,
+    read_layout,
+)
 from ._exceptions import (
     AudioExtraMissingError,
     AudioJoinError,
     InvalidInputError,
     InvalidInputTypeError,
 )
-from ._models import AUDIO_FORMATS, AudioFormat
+from ._models import AudioFormat
 
 __all__ = [
     "AudioExtraMissingError",
@@ -63,18 +74,6 @@ __all__ = [
 
 CHUNK: Final = 1 << 20  # bytes copied at a time
 MAX_PAUSE_SECONDS: Final = 60.0
-
-# Sample layout of each raw PCM format: bytes per sample and struct byte order.
-PCM_WIDTHS: Final[dict[str, int]] = {
-    "pcm_s16le": 2,
-    "pcm_s16be": 2,
-    "pcm_s32le": 4,
-    "pcm_s32be": 4,
-    "pcm_f32le": 4,
-    "pcm_f32be": 4,
-}
-_WAVE_PCM, _WAVE_FLOAT, _WAVE_EXTENSIBLE = 1, 3, 0xFFFE
-_UNKNOWN_SIZE = 0xFFFFFFFF
 
 
 @attrs.frozen
@@ -97,7 +96,7 @@ def wire_format_for(output_format: AudioFormat) -> AudioFormat:
     any request, when the `audio` extra is not installed. Raises `InvalidInputError` naming
     `format` for an unknown format.
     """
-    _check_format(output_format)
+    check_format(output_format)
     if output_format == "flac":
         _soundfile()
         return "pcm_s16le"
@@ -113,11 +112,6 @@ def check_paragraph_pause(value: object) -> float:
             "paragraph_pause", f"must be between 0 and {MAX_PAUSE_SECONDS:g} seconds", value
         )
     return float(value)
-
-
-def _check_format(fmt: object) -> None:
-    if fmt not in AUDIO_FORMATS:
-        raise InvalidInputError("format", f"must be one of {', '.join(AUDIO_FORMATS)}", fmt)
 
 
 def _check_rate(fmt: str, sample_rate: object, channels: object) -> None:
@@ -139,315 +133,6 @@ def _soundfile() -> Any:
         missing = error.name or "soundfile"
         raise AudioExtraMissingError("writing FLAC", "audio", missing) from error
     return soundfile
-
-
-# --- reading segments ------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _Layout:
-    """Where a segment's audio is, and what it is.
-
-    `start`/`length`: the byte range to copy; `samples`: its duration in samples per channel;
-    `signature`: what must match between segments; `first_frame`: an MPEG/ADTS frame header.
-    """
-
-    start: int
-    length: int
-    samples: int | None
-    rate: int | None
-    signature: tuple[object, ...]
-    fmt_chunk: bytes = b""
-    first_frame: bytes = b""
-
-
-def _open(source: str | os.PathLike[str] | bytes) -> IO[bytes]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return io.BytesIO(source)
-    if isinstance(source, (str, os.PathLike)):
-        return open(source, "rb")
-    raise InvalidInputTypeError("segment", "must be a file path or bytes", source)
-
-
-def _size(file: IO[bytes]) -> int:
-    end = file.seek(0, io.SEEK_END)
-    file.seek(0)
-    return end
-
-
-def _read_exact(file: IO[bytes], count: int, what: str) -> bytes:
-    data = file.read(count)
-    if len(data) != count:
-        raise AudioJoinError(f"truncated {what}")
-    return data
-
-
-def _layout(
-    fmt: AudioFormat, file: IO[bytes], *, sample_rate: int | None, channels: int
-) -> _Layout:
-    size = _size(file)
-    if fmt == "wav":
-        return _wav_layout(file, size)
-    if fmt == "mp3":
-        return _mp3_layout(file, size)
-    if fmt == "adts":
-        return _adts_layout(file, size)
-    # Raw PCM (also what a FLAC join is fed).
-    width = PCM_WIDTHS["pcm_s16le" if fmt == "flac" else fmt] * channels
-    if size % width:
-        raise AudioJoinError(f"{size} bytes of {fmt} is not a whole number of {width}-byte frames")
-    return _Layout(0, size, size // width, sample_rate, ())
-
-
-def _wav_layout(file: IO[bytes], size: int) -> _Layout:
-    head = file.read(12)
-    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        raise AudioJoinError("not a WAV file (no RIFF/WAVE header)")
-    riff_size = struct.unpack("<I", head[4:8])[0]
-    fmt_chunk = b""
-    position = 12
-    while position + 8 <= size:
-        file.seek(position)
-        chunk_id, chunk_size = struct.unpack("<4sI", _read_exact(file, 8, "WAV chunk header"))
-        body = position + 8
-        if chunk_id == b"fmt ":
-            if chunk_size < 16:
-                raise AudioJoinError("WAV fmt chunk is too short")
-            fmt_chunk = b"fmt " + struct.pack("<I", chunk_size)
-            fmt_chunk += _read_exact(file, chunk_size, "WAV fmt chunk")
-            if chunk_size % 2:
-                fmt_chunk += b"\0"
-        elif chunk_id == b"data":
-            if not fmt_chunk:
-                raise AudioJoinError("WAV data chunk comes before its fmt chunk")
-            streamed = chunk_size == _UNKNOWN_SIZE or (
-                chunk_size == 0 and riff_size in (0, _UNKNOWN_SIZE)
-            )
-            # A streamed WAV may not know its size: its data then runs to the end of the file.
-            length = size - body if streamed or body + chunk_size > size else chunk_size
-            return _wav_data_layout(fmt_chunk, body, length)
-        position = body + chunk_size + (chunk_size % 2)
-    raise AudioJoinError("WAV file has no data chunk")
-
-
-def _wav_data_layout(fmt_chunk: bytes, start: int, length: int) -> _Layout:
-    tag, channels, rate, _, block_align, bits = struct.unpack("<HHIIHH", fmt_chunk[8:24])
-    if tag == _WAVE_EXTENSIBLE and len(fmt_chunk) >= 8 + 26:
-        tag = struct.unpack("<H", fmt_chunk[8 + 24 : 8 + 26])[0]
-    if tag not in (_WAVE_PCM, _WAVE_FLOAT) or not channels or not rate or not block_align:
-        raise AudioJoinError(f"WAV encoding {tag} is not PCM or float samples")
-    if length % block_align:
-        raise AudioJoinError(f"WAV data of {length} bytes ends inside a {block_align}-byte frame")
-    return _Layout(
-        start,
-        length,
-        length // block_align,
-        rate,
-        (tag, channels, rate, bits, block_align),
-        fmt_chunk=fmt_chunk,
-    )
-
-
-def _tag_bounds(file: IO[bytes], size: int) -> tuple[int, int]:
-    """The byte range left once ID3v2 tags (front), ID3v1 and APEv2 tags (back) are cut off."""
-    start = 0
-    while True:
-        file.seek(start)
-        head = file.read(10)
-        if len(head) < 10 or head[:3] != b"ID3":
-            break
-        body = 0
-        for byte in head[6:10]:
-            body = (body << 7) | (byte & 0x7F)
-        start += 10 + body + (10 if head[5] & 0x10 else 0)
-    end = size
-    if end - start >= 128:
-        file.seek(end - 128)
-        if file.read(3) == b"TAG":
-            end -= 128
-    if end - start >= 32:
-        file.seek(end - 32)
-        footer = file.read(32)
-        if footer[:8] == b"APETAGEX":
-            tag_size, _, flags = struct.unpack("<III", footer[12:24])
-            end -= tag_size + (32 if flags & 0x80000000 else 0)
-    if end < start:
-        raise AudioJoinError("tags overlap: not an audio stream")
-    return start, end
-
-
-# MPEG audio frame headers: kbit/s by (version is 1, layer) and sample rates by version.
-_MPEG_BITRATES: Final = {
-    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
-    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
-    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
-    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
-_MPEG_RATES: Final = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
-
-
-@attrs.frozen
-class _MpegFrame:
-    version: int  # header bits: 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
-    layer: int  # 1, 2 or 3
-    rate: int
-    mono: bool
-    length: int
-    samples: int
-    protected: bool
-
-    @property
-    def side_info(self) -> int:
-        if self.version == 3:
-            return 17 if self.mono else 32
-        return 9 if self.mono else 17
-
-
-def _mpeg_frame(header: bytes) -> _MpegFrame | None:
-    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
-        return None
-    version, layer_bits = (header[1] >> 3) & 3, (header[1] >> 1) & 3
-    bitrate_index, rate_index = header[2] >> 4, (header[2] >> 2) & 3
-    if version == 1 or layer_bits == 0 or bitrate_index in (0, 15) or rate_index == 3:
-        return None  # reserved values; free-format streams are not joined
-    layer = 4 - layer_bits
-    mpeg1 = version == 3
-    bitrate = _MPEG_BITRATES[(mpeg1, layer)][bitrate_index] * 1000
-    rate = _MPEG_RATES[version][rate_index]
-    padding = (header[2] >> 1) & 1
-    if layer == 1:
-        length, samples = (12 * bitrate // rate + padding) * 4, 384
-    elif layer == 2 or mpeg1:
-        length, samples = 144 * bitrate // rate + padding, 1152
-    else:
-        length, samples = 72 * bitrate // rate + padding, 576
-    mono = header[3] >> 6 == 3
-    return _MpegFrame(version, layer, rate, mono, length, samples, not header[1] & 1)
-
-
-def _mp3_layout(file: IO[bytes], size: int) -> _Layout:
-    start, end = _tag_bounds(file, size)
-    position, frames, samples = start, 0, 0
-    first: _MpegFrame | None = None
-    first_header = b""
-    audio_start = start
-    while position < end:
-        file.seek(position)
-        header = file.read(4)
-        frame = _mpeg_frame(header)
-        if frame is None:
-            raise AudioJoinError(f"no MPEG audio frame at byte {position}")
-        if position + frame.length > end:
-            raise AudioJoinError(f"MPEG frame at byte {position} is truncated")
-        if first is None:
-            first, first_header = frame, header
-            if _is_info_frame(file, position, frame):
-                # The encoder's Xing/Info/VBRI frame counts this segment's frames only.
-                position += frame.length
-                audio_start = position
-                first = None
-                continue
-        elif (frame.version, frame.layer, frame.rate, frame.mono) != (
-            first.version,
-            first.layer,
-            first.rate,
-            first.mono,
-        ):
-            raise AudioJoinError(f"MPEG frame at byte {position} changes format mid-stream")
-        frames += 1
-        samples += frame.samples
-        position += frame.length
-    if first is None:
-        raise AudioJoinError("no MPEG audio frames")
-    return _Layout(
-        audio_start,
-        end - audio_start,
-        samples,
-        first.rate,
-        (first.version, first.layer, first.rate, first.mono),
-        first_frame=first_header,
-    )
-
-
-def _is_info_frame(file: IO[bytes], position: int, frame: _MpegFrame) -> bool:
-    if frame.layer != 3:
-        return False
-    file.seek(position + 4 + frame.side_info)
-    if file.read(4) in (b"Xing", b"Info"):
-        return True
-    file.seek(position + 4 + 32)
-    return file.read(4) == b"VBRI"
-
-
-_ADTS_RATES: Final = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000)
-_ADTS_RATES_ALL: Final = (*_ADTS_RATES, 11025, 8000, 7350)
-
-
-def _adts_layout(file: IO[bytes], size: int) -> _Layout:
-    start, end = _tag_bounds(file, size)
-    position, samples = start, 0
-    signature: tuple[object, ...] | None = None
-    first_header = b""
-    while position < end:
-        file.seek(position)
-        header = file.read(7)
-        if len(header) < 7 or header[0] != 0xFF or header[1] & 0xF6 != 0xF0:
-            raise AudioJoinError(f"no ADTS frame at byte {position}")
-        profile, rate_index = header[2] >> 6, (header[2] >> 2) & 0xF
-        channels = ((header[2] & 1) << 2) | (header[3] >> 6)
-        length = ((header[3] & 3) << 11) | (header[4] << 3) | (header[5] >> 5)
-        if rate_index >= len(_ADTS_RATES_ALL) or length < (7 if header[1] & 1 else 9):
-            raise AudioJoinError(f"invalid ADTS frame header at byte {position}")
-        if position + length > end:
-            raise AudioJoinError(f"ADTS frame at byte {position} is truncated")
-        this = (profile, _ADTS_RATES_ALL[rate_index], channels)
-        if signature is None:
-            signature, first_header = this, header
-        elif this != signature:
-            raise AudioJoinError(f"ADTS frame at byte {position} changes format mid-stream")
-        samples += 1024 * ((header[6] & 3) + 1)
-        position += length
-    if signature is None:
-        raise AudioJoinError("no ADTS frames")
-    rate = signature[1]
-    assert isinstance(rate, int)
-    return _Layout(start, end - start, samples, rate, signature, first_frame=first_header)
-
-
-def audio_duration(
-    fmt: AudioFormat,
-    source: str | os.PathLike[str] | bytes,
-    sample_rate: int | None = None,
-    *,
-    channels: int = 1,
-) -> float | None:
-    """Seconds of audio in one segment's body, as received in `fmt` (the wire format).
-
-    WAV, MP3 and ADTS tell their own rate; raw PCM needs `sample_rate` (None without it). FLAC
-    is read from its STREAMINFO (None when it does not know its length). Raises
-    `AudioJoinError` for malformed audio.
-    """
-    _check_format(fmt)
-    with _open(source) as file:
-        if fmt == "flac":
-            return _flac_duration(file)
-        if fmt in PCM_WIDTHS and sample_rate is None:
-            return None
-        layout = _layout(fmt, file, sample_rate=sample_rate, channels=channels)
-    if layout.samples is None or not layout.rate:
-        return None
-    return layout.samples / layout.rate
-
-
-def _flac_duration(file: IO[bytes]) -> float | None:
-    head = file.read(4 + 4 + 34)
-    if len(head) < 42 or head[:4] != b"fLaC" or head[4] & 0x7F != 0:
-        raise AudioJoinError("not a FLAC stream (no STREAMINFO)")
-    packed = int.from_bytes(head[18:26], "big")
-    rate, total = packed >> 44, packed & ((1 << 36) - 1)
-    return total / rate if rate and total else None
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -472,14 +157,14 @@ def _zeros(count: int, fill: int = 0) -> Iterator[bytes]:
 
 def _wav_header(fmt_chunk: bytes, data_bytes: int) -> bytes:
     """RIFF/WAVE header with `fmt_chunk`; sizes past 4 GiB saturate (the "unknown" value)."""
-    riff = min(4 + len(fmt_chunk) + 8 + data_bytes, _UNKNOWN_SIZE)
+    riff = min(4 + len(fmt_chunk) + 8 + data_bytes, UNKNOWN_SIZE)
     return (
         b"RIFF"
         + struct.pack("<I", riff)
         + b"WAVE"
         + fmt_chunk
         + b"data"
-        + struct.pack("<I", min(data_bytes, _UNKNOWN_SIZE))
+        + struct.pack("<I", min(data_bytes, UNKNOWN_SIZE))
     )
 
 
@@ -491,7 +176,7 @@ def _mp3_silent_frame(header: bytes) -> tuple[bytes, int]:
     reservoir, so it can stand between two segments.
     """
     silent = bytes([header[0], header[1] | 1, header[2] & ~0x02 & 0xFF, header[3]])
-    frame = _mpeg_frame(silent)
+    frame = mpeg_frame(silent)
     assert frame is not None
     if frame.layer != 3:
         raise AudioJoinError("pauses are only made for MPEG Layer III (mp3) audio")
@@ -505,13 +190,13 @@ def _xing_frame(header: bytes) -> tuple[bytes, int]:
     frame's bitrate. Its side info is zero, so a decoder that does not know Xing plays one
     frame of silence. The frame and byte counts (flags 0x3) are written by `Joiner.finish()`.
     """
-    frame = _mpeg_frame(header)
+    frame = mpeg_frame(header)
     assert frame is not None
     for bitrate_index in range(1, 15):
         candidate = bytes(
             [0xFF, header[1] | 1, (bitrate_index << 4) | (header[2] & 0x0D), header[3]]
         )
-        sized = _mpeg_frame(candidate)
+        sized = mpeg_frame(candidate)
         assert sized is not None
         tag_at = 4 + sized.side_info
         if sized.length >= tag_at + 16:
@@ -566,13 +251,13 @@ def finish_in_place(
     `file` is open for reading and writing. FLAC is made from PCM, so it cannot be finished
     in place (`ValueError`: the caller joins it).
     """
-    _check_format(output_format)
+    check_format(output_format)
     _check_rate(output_format, sample_rate, channels)
     if output_format == "flac":
         raise ValueError("flac is encoded from PCM segments: use Joiner")
     file.flush()
     try:
-        layout = _layout(output_format, file, sample_rate=sample_rate, channels=channels)
+        layout = read_layout(output_format, file, sample_rate=sample_rate, channels=channels)
     except AudioJoinError as error:
         raise AudioJoinError(str(error), segment=0) from None
     size = file.seek(0, io.SEEK_END)
@@ -625,7 +310,7 @@ class StreamJoiner:
     def __init__(
         self, output_format: AudioFormat, *, sample_rate: int | None = None, channels: int = 1
     ) -> None:
-        _check_format(output_format)
+        check_format(output_format)
         _check_rate(output_format, sample_rate, channels)
         self.format: AudioFormat = output_format
         self.wire_format: AudioFormat = wire_format_for(output_format)
@@ -633,7 +318,7 @@ class StreamJoiner:
         self.channels = channels
         self.segments = 0
         self.samples = 0
-        self._first: _Layout | None = None
+        self._first: Layout | None = None
         self._encoder: _FlacEncoder | None = None
         self._silence: tuple[bytes, int] | None = None  # one silent frame and its samples
         # Where Joiner patches the frame and byte counts of the Xing frame it asks for.
@@ -656,9 +341,9 @@ class StreamJoiner:
         """
         pause = check_paragraph_pause(pause_before)
         index = self.segments
-        with _open(segment) as file:
+        with open_segment(segment) as file:
             try:
-                layout = _layout(
+                layout = read_layout(
                     self.wire_format, file, sample_rate=self.sample_rate, channels=self.channels
                 )
             except AudioJoinError as error:
@@ -684,7 +369,7 @@ class StreamJoiner:
             return b""
         return self._encoder.finish()
 
-    def _check_like_first(self, layout: _Layout, index: int) -> None:
+    def _check_like_first(self, layout: Layout, index: int) -> None:
         first = self._first
         if first is not None and layout.signature != first.signature:
             raise AudioJoinError(
@@ -696,7 +381,7 @@ class StreamJoiner:
     def _start(self) -> Iterator[bytes]:
         assert self._first is not None
         if self.format == "wav":
-            yield _wav_header(self._first.fmt_chunk, _UNKNOWN_SIZE)
+            yield _wav_header(self._first.fmt_chunk, UNKNOWN_SIZE)
         elif self.format == "mp3" and self._want_xing:
             frame, self._xing_counts_at = _xing_frame(self._first.first_frame)
             yield frame
@@ -724,7 +409,7 @@ class StreamJoiner:
             tag, _, _, bits, block_align = first.signature
             assert isinstance(block_align, int)
             # Unsigned 8-bit PCM is silent at 128; every other layout at 0.
-            fill = 0x80 if tag == _WAVE_PCM and bits == 8 else 0
+            fill = 0x80 if tag == WAVE_PCM and bits == 8 else 0
             yield from _zeros(frames * block_align, fill)
             return
         width = PCM_WIDTHS["pcm_s16le" if self.format == "flac" else self.format] * self.channels
@@ -735,7 +420,7 @@ class StreamJoiner:
         else:
             yield from chunks
 
-    def _silent_frame(self, first: _Layout, index: int) -> tuple[bytes, int]:
+    def _silent_frame(self, first: Layout, index: int) -> tuple[bytes, int]:
         if self.format == "mp3":
             return _mp3_silent_frame(first.first_frame)
         profile, _, channels = first.signature
@@ -906,11 +591,11 @@ class Joiner:
         elif self.format == "mp3" and self._stream._xing_counts_at is not None:
             first = self._stream._first
             assert first is not None
-            frame = _mpeg_frame(first.first_frame)
+            frame = mpeg_frame(first.first_frame)
             assert frame is not None
             frames = self._stream.samples // frame.samples
             out.seek(self._start + self._stream._xing_counts_at)
-            out.write(struct.pack(">II", frames, min(end - self._start, _UNKNOWN_SIZE)))
+            out.write(struct.pack(">II", frames, min(end - self._start, UNKNOWN_SIZE)))
             out.seek(end)
         out.flush()
         return JoinResult(

@@ -264,11 +264,11 @@ def id3v2(payload: bytes = b"TIT2\0\0\0\x05\0\0abcd") -> bytes:
 
 def mpeg_frames(data: bytes) -> list[int]:
     """Offsets of the MPEG frames in a joined file (which must start with one)."""
-    from camb._audio_join import _mpeg_frame
+    from camb._audio_join import mpeg_frame
 
     offsets, position = [], 0
     while position < len(data):
-        frame = _mpeg_frame(data[position : position + 4])
+        frame = mpeg_frame(data[position : position + 4])
         assert frame is not None, f"garbage at {position}"
         offsets.append(position)
         position += frame.length
