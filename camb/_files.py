@@ -18,6 +18,19 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name[:200]}."
+
+
+def leftover_temporaries(path: StrPath) -> list[Path]:
+    """The temporary files an `AtomicFile` writing `path` left behind when its process was
+    killed: `.<name>.<8 random characters of mkstemp>.part` beside it. Exactly eight, so
+    that the temporaries of `a.wav.x.wav` are never taken for those of `a.wav`."""
+    path = Path(path)
+    pattern = _temporary_prefix(path) + "[a-z0-9_]" * 8 + ".part"
+    return [found for found in path.parent.glob(pattern) if found.is_file()]
+
+
 class AtomicFile:
     """A file written next to its destination and renamed into place only when complete.
 
@@ -42,7 +55,7 @@ class AtomicFile:
         try:
             self._make_parents()
             fd, self._tmp_path = tempfile.mkstemp(
-                dir=self.path.parent, prefix=f".{self.path.name[:200]}.", suffix=".part"
+                dir=self.path.parent, prefix=_temporary_prefix(self.path), suffix=".part"
             )
             os.fchmod(fd, 0o666 & ~_UMASK)
             self._tmp = os.fdopen(fd, self._mode)

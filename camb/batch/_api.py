@@ -2,8 +2,8 @@
 
 Each item is spoken with `tts.speak()` (any length of text) into `<out>/<id>.<ext>`, which
 appears only when complete (a temporary file renamed into place), and recorded in the SQLite
-state of the output folder. The
-same call again resumes: done items are never synthesised again.
+state of the output folder. The same call again resumes: done items are never synthesised
+again.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import attrs
 from .. import _validation as check
 from .._constants import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 from .._exceptions import CambError, InvalidInputError, InvalidInputTypeError, SpeechSegmentError
+from .._files import leftover_temporaries
 from ._identity import Shard, parse_shard
 from ._input import BatchItem, InputFormat, read_items
 from ._manifest import manifest_file_name, status_document, write_manifest
@@ -106,17 +107,10 @@ def _remove_orphans(out_dir: Path, items: list[BatchItem], manifest: str) -> Non
     """Temporary files a killed run left of these items and this manifest. Only one run holds
     this state at a time, so none of them is being written now; other shards' files in a
     shared folder are not touched. Segment caches stay: a long item resumes from them."""
-    names = [*(item.file_name for item in items), manifest]
-    for name in names:
-        for orphan in out_dir.glob(f".{name}.{_TEMPORARY_SUFFIX}"):
-            if orphan.is_file():
-                with contextlib.suppress(OSError):
-                    orphan.unlink()
-
-
-# What `AtomicFile` (via `tempfile.mkstemp`) adds to a name: eight random characters, then
-# `.part`. Exactly eight, so that the item `a.wav.x` is not taken for a temporary of `a`.
-_TEMPORARY_SUFFIX = "[a-z0-9_]" * 8 + ".part"
+    for name in [*(item.file_name for item in items), manifest]:
+        for orphan in leftover_temporaries(out_dir / name):
+            with contextlib.suppress(OSError):
+                orphan.unlink()
 
 
 def _run_prepared(
