@@ -17,7 +17,7 @@ from ._languages import AsyncLanguages
 from ._resources import AsyncTTS, AsyncVoices
 
 if TYPE_CHECKING:
-    from .._locales import LocaleIndex
+    from .._wire._locales import LocaleIndex
     from ._raw_client import AsyncRawResponseClient
 
 

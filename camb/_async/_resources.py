@@ -20,12 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import attrs
 
 from .. import _async_runtime
-from .. import _operations as ops
-from .. import _responses as parse
 from .. import _validation as check
 from .._base_client import RequestArgs
-from .._bulk import BulkCollector
-from .._chunking import plan_chunks
 from .._constants import (
     DEFAULT_BULK_CONCURRENCY,
     DEFAULT_DOWNLOAD_CONCURRENCY,
@@ -61,10 +57,14 @@ from .._options import (
 )
 from .._polling import OnStatus, Waiter, wait_args
 from .._types import NOT_GIVEN, StrPath
+from .._wire import _operations as ops
+from .._wire import _responses as parse
+from .._wire._bulk import BulkCollector
+from .._wire._chunking import plan_chunks
 from ._streaming import AsyncSpeechStream
 
 if TYPE_CHECKING:
-    from .._speech import OnProgress, SpeechResult
+    from .._longform._plan import OnProgress, SpeechResult
     from ._client import AsyncCamb
 
 
@@ -177,8 +177,8 @@ class AsyncTTS:
         """
         # Long-form speech is imported when first used: its segmenting rules and audio joining
         # cost start-up time that a client which never speaks long text should not pay.
-        from .._speech import SpeechResult, cache_folder, speech_format
-        from ._speech import join_to_file, plan_speech
+        from .._longform._plan import SpeechResult, cache_folder, speech_format
+        from ._speak import join_to_file, plan_speech
 
         destination = check.file_path("path", path)
         output = speech_format(destination, format)
@@ -257,8 +257,8 @@ class AsyncTTS:
         text order. WAV is streamed with an "unknown length" header, as players expect of a
         stream. Segments are kept in a temporary folder unless `cache_dir` is given.
         """
-        from .._speech import cache_folder
-        from ._speech import plan_speech, stream_chunks
+        from .._longform._plan import cache_folder
+        from ._speak import plan_speech, stream_chunks
 
         output = check.choice("format", format, AUDIO_FORMATS)
         options = self._client._options(

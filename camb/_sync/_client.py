@@ -19,7 +19,7 @@ from ._languages import Languages
 from ._resources import TTS, Voices
 
 if TYPE_CHECKING:
-    from .._locales import LocaleIndex
+    from .._wire._locales import LocaleIndex
     from ._raw_client import RawResponseClient
 
 

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .. import _operations as ops
-from .. import _responses as parse
 from .._base_client import RequestArgs
 from .._models import Language
 from .._options import (
@@ -25,6 +23,8 @@ from .._options import (
     TimeoutOption,
 )
 from .._types import NOT_GIVEN
+from .._wire import _operations as ops
+from .._wire import _responses as parse
 
 if TYPE_CHECKING:
     from ._client import Camb
@@ -92,7 +92,7 @@ class Languages:
         The lookup goes with the calling method's timeout, retries, deadline and extra headers;
         its extra query and body were meant for that method's own request, not this one.
         """
-        from .._locales import LocaleIndex  # on first use: start-up stays lean
+        from .._wire._locales import LocaleIndex  # on first use: start-up stays lean
 
         cache = self._client._locale_cache
         if "source" not in cache:

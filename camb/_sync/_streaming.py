@@ -14,9 +14,9 @@ from .._base_client import check_deadline, transport_error
 from .._body import MAX_ERROR_BODY_BYTES, BodyDecoder, BodyEncodingError
 from .._exceptions import ClientStateError
 from .._files import AtomicFile
-from .._responses import credits_required, excerpt, not_audio, unexpected
 from .._types import StrPath
 from .._validation import file_path
+from .._wire._responses import credits_required, excerpt, not_audio, unexpected
 
 
 class SpeechStream:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import camb
-from camb._locales import LocaleIndex
+from camb._wire._locales import LocaleIndex
 from camb.sandbox import running
 
 from .conftest import Api, json_response

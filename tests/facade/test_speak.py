@@ -18,7 +18,7 @@ import pytest
 
 import camb
 from camb._constants import DEFAULT_SEGMENT_RETRIES
-from camb._segmenting import plan_segments
+from camb._longform._segmenting import plan_segments
 
 from .conftest import Api
 

@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from .. import _async_runtime
-from .. import _operations as ops
 from .. import _validation as check
-from .._audio_join import Joiner, StreamJoiner, check_paragraph_pause, finish_in_place
 from .._base_client import RequestArgs, remaining
 from .._exceptions import (
     APIConnectionError,
@@ -32,11 +30,8 @@ from .._exceptions import (
     UnexpectedResponseError,
 )
 from .._files import AtomicFile
-from .._models import AudioFormat
-from .._options import RequestOptions
-from .._retry import parse_retry_after, retry_delay
-from .._segmenting import plan_segments
-from .._speech import (
+from .._longform._audio_join import Joiner, StreamJoiner, check_paragraph_pause, finish_in_place
+from .._longform._plan import (
     OnProgress,
     SegmentAudio,
     SegmentCache,
@@ -47,6 +42,11 @@ from .._speech import (
     segment_key,
     wire_request,
 )
+from .._longform._segmenting import plan_segments
+from .._models import AudioFormat
+from .._options import RequestOptions
+from .._retry import parse_retry_after, retry_delay
+from .._wire import _operations as ops
 from ._streaming import AsyncSpeechStream
 
 if TYPE_CHECKING:

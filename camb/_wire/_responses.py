@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._exceptions import (
+from .._exceptions import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
@@ -30,8 +30,8 @@ from ._exceptions import (
     UnexpectedResponseError,
     ValidationError,
 )
-from ._models import Language, TaskStatus, Voice
-from ._validation import TASK_ID_RE
+from .._models import Language, TaskStatus, Voice
+from .._validation import TASK_ID_RE
 
 log = logging.getLogger("camb")
 ItemT = TypeVar("ItemT")

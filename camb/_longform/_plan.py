@@ -1,6 +1,6 @@
 """Long-form speech without the network: what to ask for, what is cached, what to report.
 
-`tts.speak()` (camb/_async/_speech.py and its generated twin) splits text with `_segmenting`,
+`tts.speak()` (camb/_async/_speak.py and its generated twin) splits text with `_segmenting`,
 asks `/tts-stream` for each segment, and joins the audio with `_audio_join`. This module holds
 the decisions around that which do no network I/O: the output format a path implies, each
 segment's cache key, the on-disk segment cache, and the result and progress values.
@@ -18,10 +18,10 @@ from typing import Any
 
 import attrs
 
-from . import _validation as check
+from .. import _validation as check
+from .._exceptions import FileWriteError, InvalidInputError
+from .._models import AUDIO_FORMATS, AudioFormat
 from ._audio_join import wire_format_for
-from ._exceptions import FileWriteError, InvalidInputError
-from ._models import AUDIO_FORMATS, AudioFormat
 from ._segmenting import Segment
 
 # A file name's extension -> the format `speak()` writes when none is given.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from ._exceptions import (
+from .._exceptions import (
     AuthenticationError,
     BadRequestError,
     BulkResultsError,
@@ -13,7 +13,7 @@ from ._exceptions import (
     NotFoundError,
     PaymentRequiredError,
 )
-from ._models import BulkResults
+from .._models import BulkResults
 
 UNAVAILABLE = "not available: the API left it out of its answer (unknown or not finished)"
 

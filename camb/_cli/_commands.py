@@ -24,7 +24,8 @@ from camb import (
     Voice,
 )
 
-from ._cli_support import (
+from .._longform._plan import FORMAT_OF_EXTENSION
+from ._support import (
     Console,
     ExitStatus,
     Progress,
@@ -35,7 +36,6 @@ from ._cli_support import (
     read_text,
     shared_failure,
 )
-from ._speech import FORMAT_OF_EXTENSION
 
 if TYPE_CHECKING:
     from camb.sandbox import Sandbox

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ._exceptions import InvalidInputError
-from ._models import Language
+from .._exceptions import InvalidInputError
+from .._models import Language
 
 # How many valid locales an error for an unknown one lists.
 SUGGESTIONS = 5

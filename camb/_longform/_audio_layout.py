@@ -15,8 +15,8 @@ from typing import IO, Final
 
 import attrs
 
-from ._exceptions import AudioJoinError, InvalidInputError, InvalidInputTypeError
-from ._models import AUDIO_FORMATS, AudioFormat
+from .._exceptions import AudioJoinError, InvalidInputError, InvalidInputTypeError
+from .._models import AUDIO_FORMATS, AudioFormat
 
 # Sample layout of each raw PCM format: bytes per sample and struct byte order.
 PCM_WIDTHS: Final[dict[str, int]] = {

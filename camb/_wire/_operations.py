@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 
 import attrs
 
-from . import _validation as check
-from ._exceptions import InvalidInputError, InvalidInputTypeError
-from ._models import InferenceOptions, VoiceSettings
-from .api_facts import (
+from .. import _validation as check
+from .._exceptions import InvalidInputError, InvalidInputTypeError
+from .._models import InferenceOptions, VoiceSettings
+from ..api_facts import (
     AUDIO_FORMATS,
     INFERENCE_OPTION_RANGES,
     OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS,
@@ -153,7 +153,7 @@ def stream_request(
 
 def model_sample_rate(speech_model: object) -> int | None:
     """The documented sample rate of `speech_model` (or of the server's default model)."""
-    from .api_facts import SAMPLE_RATES, SERVER_DEFAULT_SPEECH_MODEL
+    from ..api_facts import SAMPLE_RATES, SERVER_DEFAULT_SPEECH_MODEL
 
     model = speech_model if isinstance(speech_model, str) else SERVER_DEFAULT_SPEECH_MODEL
     return SAMPLE_RATES.get(model)

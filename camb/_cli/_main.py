@@ -61,11 +61,11 @@ from camb import (
 )
 from camb.api_facts import GENDER_CODES, STREAM_TEXT_MAX_LENGTH, STREAM_TEXT_MIN_LENGTH
 
-from . import _cli_commands as commands
-from . import _logs
-from ._cli_support import PROG, Console, ExitStatus, UsageError
-from ._constants import DEFAULT_SPEAK_CONCURRENCY
-from .batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
+from .. import _logs
+from .._constants import DEFAULT_SPEAK_CONCURRENCY
+from ..batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
+from . import _commands as commands
+from ._support import PROG, Console, ExitStatus, UsageError
 
 EPILOG = """\
 exit status:

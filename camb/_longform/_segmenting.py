@@ -21,8 +21,8 @@ from itertools import accumulate
 
 import attrs
 
-from ._exceptions import InvalidInputError, InvalidInputTypeError
-from ._validation import STREAM_TEXT_MAX, STREAM_TEXT_MIN
+from .._exceptions import InvalidInputError, InvalidInputTypeError
+from .._validation import STREAM_TEXT_MAX, STREAM_TEXT_MIN
 
 __all__ = ["Segment", "plan_segments"]
 

@@ -41,6 +41,13 @@ from typing import IO, Any, BinaryIO, Final
 
 import attrs
 
+from .._exceptions import (
+    AudioExtraMissingError,
+    AudioJoinError,
+    InvalidInputError,
+    InvalidInputTypeError,
+)
+from .._models import AudioFormat
 from ._audio_layout import (
     PCM_WIDTHS,
     UNKNOWN_SIZE,
@@ -52,13 +59,6 @@ from ._audio_layout import (
     open_segment,
     read_layout,
 )
-from ._exceptions import (
-    AudioExtraMissingError,
-    AudioJoinError,
-    InvalidInputError,
-    InvalidInputTypeError,
-)
-from ._models import AudioFormat
 
 __all__ = [
     "AudioExtraMissingError",
