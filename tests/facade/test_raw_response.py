@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -209,3 +210,39 @@ def test_against_the_sandbox_the_stream_says_its_credits() -> None:
     assert audio[:4] == b"RIFF"
     assert created.status_code == 200
     assert created.parse()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_raw_speak_with_segments_side_by_side_answers_the_last_response(
+    mode: str, tmp_path: Path
+) -> None:
+    """The blocking client's segments run on threads: the raw capture must travel there (it
+    once did not, and the call raised after every segment was paid for and the file written)."""
+    from camb.sandbox import running
+
+    text = "\n\n".join(
+        f"Paragraph {i} of a text long enough to need its own request." for i in range(4)
+    )
+    out = tmp_path / "raw.wav"
+    with running() as sandbox:
+        if mode == "sync":
+            with camb.Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+                voice = client.voices.list()[0].id
+                raw = client.with_raw_response.tts.speak(
+                    text, voice, "en-us", out, concurrency=3, paragraph_pause=0.1
+                )
+        else:
+
+            async def main() -> camb.RawResponse[Any]:
+                async with camb.AsyncCamb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+                    voice = (await client.voices.list())[0].id
+                    return await client.with_raw_response.tts.speak(
+                        text, voice, "en-us", out, concurrency=3, paragraph_pause=0.1
+                    )
+
+            raw = asyncio.run(main())
+    assert raw.status_code == 200
+    assert raw.http_response.request.url.path.endswith("/tts-stream")
+    result = raw.parse()
+    assert result.segments >= 2
+    assert out.stat().st_size > 44
