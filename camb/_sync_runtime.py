@@ -108,11 +108,6 @@ def map_concurrently(
             raise
 
 
-def resolve(value: Any) -> Any:
-    """What a resource method returned: the value itself (the asyncio twin awaits it)."""
-    return value
-
-
 def current_loop() -> object:
     """The blocking client's connections belong to no event loop: always None."""
     return None

@@ -39,6 +39,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\baclose\b", "close"),
     (r"\baclosing\b", "closing"),
     (r"\baiter_raw\b", "iter_raw"),
+    (r"\bAwaitable\[(RawResponse\[[\w.]+\])\]", r"\1"),
     (r"\bAwaitable\[([\w.]+)\]", r"\1"),
     (r"\bAsyncAPIClient\b", "SyncAPIClient"),
     (r"\bAsync(?=[A-Z])", ""),
