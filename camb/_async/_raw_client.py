@@ -21,7 +21,8 @@ from ._streaming import AsyncSpeechStream
 if TYPE_CHECKING:
     from ._client import AsyncCamb
     from ._languages import AsyncLanguages
-    from ._resources import AsyncTTS, AsyncVoices
+    from ._tts import AsyncTTS
+from ._voices import AsyncVoices
 
 P = ParamSpec("P")
 R = TypeVar("R")

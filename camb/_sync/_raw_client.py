@@ -23,7 +23,8 @@ from ._streaming import SpeechStream
 if TYPE_CHECKING:
     from ._client import Camb
     from ._languages import Languages
-    from ._resources import TTS, Voices
+    from ._tts import TTS
+from ._voices import Voices
 
 P = ParamSpec("P")
 R = TypeVar("R")

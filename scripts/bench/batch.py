@@ -119,7 +119,7 @@ class _FsyncCounter:
 # (label, file suffix, function name; None: every function of the file, own time only).
 PROFILE_PARTS: tuple[tuple[str, str, str | None], ...] = (
     ("worker threads: one item (`_write_item`)", "camb/batch/_runner.py", "_write_item"),
-    ("- `tts.speak()` of the item", "camb/_sync/_resources.py", "speak"),
+    ("- `tts.speak()` of the item", "camb/_sync/_tts.py", "speak"),
     ("-- sending the request, reading the headers (`_send`)", "camb/_sync/_api_client.py", "_send"),
     ("-- the body into the output file (`iter_bytes`)", "camb/_sync/_streaming.py", "iter_bytes"),
     (

@@ -174,7 +174,7 @@ def top_imports(costs: list[ImportCost]) -> tuple[list[ImportCost], list[ImportC
 LAZY_HINTS = {
     "camb._longform._audio_join": "used only by `speak()`/`speak_stream()`; `camb/__init__.py` "
     "imports it for `AudioExtraMissingError`/`AudioJoinError` (they could live in `_exceptions`) "
-    "and `_speak.py`/`_resources.py` for `wire_format_for`/`check_paragraph_pause`",
+    "and `_speak.py`/`_tts.py` for `wire_format_for`/`check_paragraph_pause`",
     "camb._longform._segmenting": "used only by `speak()`; its regular expressions compile at "
     "import",
     "camb._longform._plan": "`SpeechResult`/`SpeechProgress` are re-exported by `camb/__init__.py`",

@@ -1,4 +1,4 @@
-"""`client.tts` and `client.voices`.
+"""`client.tts`: speech, streamed, long-form or through the task flow.
 
 Each method checks its arguments and options before any traffic (`_operations`, `_options`),
 sends with the client's send loop, and parses the answer with `_responses`. Every parameter
@@ -42,7 +42,6 @@ from .._models import (
     InferenceOptions,
     OutputType,
     TaskStatus,
-    Voice,
     VoiceSettings,
     WaitResults,
 )
@@ -754,37 +753,3 @@ class AsyncTTS:
 
     async def _download_to(self, url: str, path: Path, options: RequestOptions) -> Path:
         return await self._save(ops.download_request(url), path, options, hint=EXPIRED_URL_HINT)
-
-
-class AsyncVoices:
-    """Voices: `client.voices`."""
-
-    def __init__(self, client: AsyncCamb) -> None:
-        self._client = client
-
-    async def list(
-        self,
-        *,
-        timeout: TimeoutOption = NOT_GIVEN,
-        total_timeout: TotalTimeoutOption = NOT_GIVEN,
-        max_retries: RetriesOption = NOT_GIVEN,
-        extra_headers: HeadersOption = None,
-        extra_query: QueryOption = None,
-        extra_body: BodyOption = None,
-    ) -> list[Voice]:
-        """Every voice this key can use (`GET /list-voices`).
-
-        A voice the client cannot read (a field of the wrong type, say) is left out with a
-        warning in the `camb` log naming its place in the list; the others are returned.
-        Fields the API added since this client was released are kept in each `Voice.extra`.
-        """
-        options = self._client._options(
-            timeout=timeout,
-            total_timeout=total_timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-        response = await self._client._send(ops.voices_request(), options, idempotent=True)
-        return parse.parse_voices(response)
