@@ -60,7 +60,7 @@ from .._polling import OnStatus, Waiter, wait_args
 from .._types import NOT_GIVEN, StrPath
 from .._wire import _operations as ops
 from .._wire import _responses as parse
-from .._wire._bulk import BulkCollector
+from .._wire._bulk import BulkCollector, ChunkAnswer
 from .._wire._chunking import plan_chunks
 from ._streaming import SpeechStream
 
@@ -663,7 +663,7 @@ class TTS:
             except CambError as error:
                 collector.failed(unique, error)
             else:
-                collector.answered(unique, {unique[0]: url}, {})
+                collector.answered(unique, ChunkAnswer(urls={unique[0]: url}, malformed={}))
             return collector.finish(raise_on_error=raise_on_error)
 
         def send(chunk: list[int]) -> None:
@@ -671,7 +671,7 @@ class TTS:
                 return
             try:
                 response = self._client._send(ops.bulk_request(chunk), options, idempotent=True)
-                collector.answered(chunk, *parse.parse_bulk_results(response, chunk))
+                collector.answered(chunk, parse.parse_bulk_results(response, chunk))
             except CambError as error:
                 collector.failed(chunk, error)
 
