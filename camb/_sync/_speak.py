@@ -426,8 +426,10 @@ class _JoinPass:
         try:
             self.joiner.check(audio.path)
         except AudioJoinError as error:
-            if audio.index > 0 and self.first_cached and self.may_restart:
-                # Fresh audio unlike a cached first segment: the cached one is the suspect.
+            if audio.index == 1 and self.first_cached and self.may_restart:
+                # Fresh audio unlike a cached first segment, and no other segment yet to side
+                # with the first: the cached one is the suspect. (Past the second segment,
+                # those in between were joined to the first: they vouch for it.)
                 synthesizer.cache.drop(self.plan.jobs[0].key)
                 raise _StartOver from error
             raise synthesizer.unjoinable(audio.index, error) from None
