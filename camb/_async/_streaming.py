@@ -8,13 +8,13 @@ from types import TracebackType
 
 import httpx
 
-from .._wire._audio_check import LengthCheck
 from .._base_client import check_deadline, transport_error
 from .._body import MAX_ERROR_BODY_BYTES, BodyDecoder, BodyEncodingError
 from .._exceptions import ClientStateError, TruncatedAudioError
 from .._files import AtomicFile
 from .._types import StrPath
 from .._validation import file_path
+from .._wire._audio_check import LengthCheck
 from .._wire._responses import credits_required, excerpt, not_audio, unexpected
 
 

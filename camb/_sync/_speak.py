@@ -23,11 +23,6 @@ import attrs
 
 from .. import _sync_runtime
 from .. import _validation as check
-<<<<<<< HEAD:camb/_sync/_speak.py
-=======
-from .._audio_join import Joiner, StreamJoiner, check_paragraph_pause, finish_in_place
-from .._audio_layout import open_segment, read_layout
->>>>>>> 62f9265 (wip: WAV for PCM/FLAC speech, truncated WAV is TruncatedAudioError, unjoinable segments re-asked; sandbox rate_short_audio and ignore_sample_rate):camb/_sync/_speech.py
 from .._base_client import RequestArgs, remaining
 from .._exceptions import (
     APIConnectionError,
@@ -39,17 +34,9 @@ from .._exceptions import (
     UnexpectedResponseError,
 )
 from .._files import AtomicFile
-<<<<<<< HEAD:camb/_sync/_speak.py
 from .._longform._audio_join import Joiner, StreamJoiner, check_paragraph_pause, finish_in_place
+from .._longform._audio_layout import open_segment, read_layout
 from .._longform._plan import (
-=======
-from .._models import AudioFormat
-from .._options import RequestOptions
-from .._responses import unexpected
-from .._retry import parse_retry_after, retry_delay
-from .._segmenting import plan_segments
-from .._speech import (
->>>>>>> 62f9265 (wip: WAV for PCM/FLAC speech, truncated WAV is TruncatedAudioError, unjoinable segments re-asked; sandbox rate_short_audio and ignore_sample_rate):camb/_sync/_speech.py
     OnProgress,
     SegmentAudio,
     SegmentCache,
@@ -65,6 +52,7 @@ from .._models import AudioFormat
 from .._options import RequestOptions
 from .._retry import parse_retry_after, retry_delay
 from .._wire import _operations as ops
+from .._wire._responses import unexpected
 from ._streaming import SpeechStream
 
 if TYPE_CHECKING:

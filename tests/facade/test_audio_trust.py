@@ -24,8 +24,8 @@ import soundfile
 
 import camb
 import camb.batch
-from camb._audio_check import LengthCheck
-from camb._segmenting import plan_segments
+from camb._longform._segmenting import plan_segments
+from camb._wire._audio_check import LengthCheck
 from camb.api_facts import SAMPLE_RATES, SERVER_DEFAULT_SPEECH_MODEL
 from camb.sandbox import running
 
@@ -192,7 +192,7 @@ def test_flac_and_pcm_are_labelled_with_the_rate_the_audio_has(
 
 
 def test_pcm_layouts_are_converted_from_the_wav() -> None:
-    from camb._pcm_convert import converter
+    from camb._longform._pcm_convert import converter
 
     samples = np.array([0, 1, -1, 16384, -32768, 32767], dtype="<i2")
     chunk = samples.tobytes()
