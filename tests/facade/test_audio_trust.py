@@ -25,7 +25,6 @@ import soundfile
 import camb
 import camb.batch
 from camb._longform._segmenting import plan_segments
-from camb._wire._audio_check import LengthCheck
 from camb.api_facts import SAMPLE_RATES, SERVER_DEFAULT_SPEECH_MODEL
 from camb.sandbox import running
 
@@ -62,6 +61,8 @@ def wav_body(level: int, count: int, rate: int, *, declared: int | None = None) 
 
 
 def test_the_length_check_reads_the_header_in_any_pieces() -> None:
+    from camb._wire._audio_check import LengthCheck
+
     whole = wav_body(5, 24_000, 8000)
     short = wav_body(5, 12_000, 8000, declared=48_000)
     for body, missing in ((whole, False), (short, True)):
