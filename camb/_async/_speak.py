@@ -10,6 +10,7 @@ same call again pays only for what is missing.
 from __future__ import annotations
 
 import contextlib
+import logging
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -23,6 +24,7 @@ from .. import _validation as check
 from .._base_client import RequestArgs, remaining
 from .._exceptions import (
     APIConnectionError,
+    AudioJoinError,
     CambError,
     RateLimitError,
     ServerError,
@@ -31,6 +33,7 @@ from .._exceptions import (
 )
 from .._files import AtomicFile
 from .._longform._audio_join import Joiner, StreamJoiner, check_paragraph_pause, finish_in_place
+from .._longform._audio_layout import open_segment, read_layout
 from .._longform._plan import (
     OnProgress,
     SegmentAudio,
@@ -47,12 +50,14 @@ from .._models import AudioFormat
 from .._options import RequestOptions
 from .._retry import parse_retry_after, retry_delay
 from .._wire import _operations as ops
+from .._wire._responses import unexpected
 from ._streaming import AsyncSpeechStream
 
 if TYPE_CHECKING:
     from ._api_client import AsyncAPIClient
 
 _T = TypeVar("_T")
+log = logging.getLogger("camb")
 
 # Failures worth another try of a segment (each try costs credits): the connection, the
 # server, or an answer that broke part-way.
@@ -74,8 +79,10 @@ class AsyncSegmentSynthesizer:
         *,
         segment_retries: int,
         rate_limit_waits: int,
+        wire_format: AudioFormat = "wav",
     ) -> None:
         self._client = client
+        self._wire_format = wire_format
         self._jobs = jobs
         self._requests = requests
         self._options = options
@@ -93,6 +100,37 @@ class AsyncSegmentSynthesizer:
             return await self._synthesize(index, job)
 
         return await self._retrying(index, attempt)
+
+    async def again(self, index: int) -> SegmentAudio:
+        """The segment asked for anew: its cached audio (which could not be joined) dropped."""
+        job = self._jobs[index]
+        self.cache.drop(job.key)
+        return await self._retrying(index, lambda: self._synthesize(index, job))
+
+    def unusable(self, index: int) -> str | None:
+        """Why the segment's audio on disk cannot be used (malformed, cut short), or None."""
+        path = self.cache.audio_path(self._jobs[index].key)
+        try:
+            with open_segment(path) as file:
+                read_layout(self._wire_format, file, sample_rate=None, channels=1)
+        except AudioJoinError as error:
+            return str(error)
+        except OSError as error:
+            return f"cannot be read ({error.strerror})"
+        return None
+
+    def unjoinable(self, index: int, error: AudioJoinError) -> AudioJoinError:
+        """The error for a segment that still cannot be joined after being asked for again.
+        Its audio and any cached first segment are dropped, so the next call asks again."""
+        self.cache.drop(self._jobs[index].key)
+        self.cache.drop(self._jobs[0].key)
+        return AudioJoinError(
+            f"{error} (segment {index + 1} of {len(self._jobs)} was asked for again and still "
+            f"cannot be joined to the first). Segments are cached in {str(self.cache.folder)!r} "
+            "between calls: delete that folder (or pass another cache_dir) to synthesise every "
+            "segment anew; the unusable ones were dropped from it.",
+            segment=index,
+        )
 
     async def write_into(self, out: AtomicFile) -> float | None:
         """The only segment of a one-segment text, streamed straight into `out` (no cache
@@ -142,6 +180,11 @@ class AsyncSegmentSynthesizer:
             credits = stream.credits_required
             # A cache file: complete or absent, but its folder's entry need not be synced.
             path = await stream.write_to(self.cache.audio_path(job.key), sync_folder=False)
+            # Checked before it stays in the cache: a cached segment is never asked again.
+            problem = self.unusable(index)
+            if problem is not None:
+                self.cache.drop(job.key)
+                raise unexpected(stream.response, f"the audio cannot be used: {problem}")
         return SegmentAudio(
             index=index, path=path, bytes=path.stat().st_size, credits=credits, cached=False
         )
@@ -186,7 +229,8 @@ class SpeechPlan:
 
     synthesizer: AsyncSegmentSynthesizer
     jobs: list[SegmentJob]
-    sample_rate: int | None
+    sample_rate: int | None  # asked for (None: the model's own); the audio says its own
+    wire_format: AudioFormat
     paragraph_pause: float
     concurrency: int
 
@@ -218,7 +262,7 @@ def plan_speech(
     retries = check.max_retries("segment_retries", segment_retries)
     waits = check.max_retries("rate_limit_waits", rate_limit_waits)
     rate = check.optional_int("sample_rate", sample_rate, minimum=1)
-    wire = wire_request(output, rate, ops.model_sample_rate(speech_model))
+    wire = wire_request(output, rate)
 
     def request_of(segment_text: str) -> RequestArgs:
         return ops.stream_request(
@@ -241,8 +285,9 @@ def plan_speech(
         SegmentCache(folder, segment_extension(wire["format"])),
         segment_retries=retries,
         rate_limit_waits=waits,
+        wire_format=wire["format"],
     )
-    return SpeechPlan(synthesizer, jobs, wire["sample_rate"], pause, workers)
+    return SpeechPlan(synthesizer, jobs, rate, wire["format"], pause, workers)
 
 
 def plan_jobs(
@@ -262,20 +307,76 @@ def plan_jobs(
 
 async def join_to_file(
     plan: SpeechPlan, destination: Path, *, format: Any, on_progress: OnProgress | None
-) -> tuple[int, float | None, float | None, int]:
+) -> tuple[int, float | None, float | None, int, int | None]:
     """Synthesise every segment and join them, in text order, into `destination`; the
     segment cache is cleared once the file is in place.
 
-    Returns (bytes written, duration, credits spent now, segments from the cache).
+    A segment whose audio cannot be joined to the others (malformed, or another sample rate
+    or layout than the first's) is dropped from the cache and asked for again, once; when the
+    first segment came from the cache, it is the suspect: dropped, and the join starts over.
+
+    Returns (bytes written, duration, credits spent now, segments from the cache, the audio's
+    own sample rate).
     """
     jobs = plan.jobs
     if _alone(plan, format):
         return await _write_alone(plan, destination, format=format, on_progress=on_progress)
+    cache = plan.synthesizer.cache
+    cache.open()
     credits: float | None = None
-    cached = received = 0
-    plan.synthesizer.cache.open()
-    with AtomicFile(destination) as out:
-        joiner = Joiner(format, out.file, sample_rate=plan.sample_rate)
+    try:
+        with AtomicFile(destination) as out:
+            for last_pass in (False, True):
+                join = _JoinPass(plan, out, format, on_progress, may_restart=not last_pass)
+                try:
+                    joined = await join.run()
+                except _StartOver:
+                    credits = add_credits(credits, join.credits)
+                    out.rewind()
+                    continue
+                credits = add_credits(credits, join.credits)
+                break
+    except BaseException:
+        cache.discard([])  # the folder goes if no finished segment is in it
+        raise
+    # The joined file is safely in place: its segments are no longer needed.
+    plan.synthesizer.cache.discard([job.key for job in jobs])
+    _note_rate(plan, format, joined.sample_rate)
+    return joined.bytes_written, joined.duration, credits, join.cached, joined.sample_rate
+
+
+class _StartOver(Exception):
+    """The first segment, from the cache, is the odd one out: join again without it."""
+
+
+class _JoinPass:
+    """One pass of joining every segment into `out`, in text order."""
+
+    def __init__(
+        self,
+        plan: SpeechPlan,
+        out: AtomicFile,
+        format: Any,
+        on_progress: OnProgress | None,
+        *,
+        may_restart: bool,
+    ) -> None:
+        self.plan = plan
+        self.joiner = Joiner(
+            format,
+            out.file,
+            sample_rate=plan.sample_rate if plan.wire_format != "wav" else None,
+            segment_format=plan.wire_format,
+        )
+        self.on_progress = on_progress
+        self.may_restart = may_restart
+        self.credits: float | None = None
+        self.cached = 0
+        self.first_cached = False
+
+    async def run(self) -> Any:
+        plan, jobs = self.plan, self.plan.jobs
+        received = 0
         results = _async_runtime.iter_ordered(
             plan.synthesizer, list(range(len(jobs))), plan.concurrency
         )
@@ -283,32 +384,73 @@ async def join_to_file(
             async for audio in results:
                 previous = jobs[audio.index - 1].segment if audio.index else None
                 pause = plan.paragraph_pause if previous and previous.ends_paragraph else 0.0
-                joiner.add(audio.path, pause_before=pause)
-                credits = add_credits(credits, audio.credits)
-                cached += audio.cached
+                self.credits = add_credits(self.credits, audio.credits)
+                audio = await self._joinable(audio)
+                self.joiner.add(audio.path, pause_before=pause)
+                self.cached += audio.cached
                 received += audio.bytes
-                if on_progress is not None:
-                    on_progress(SpeechProgress(audio.index + 1, len(jobs), cached, received))
-        joined = joiner.finish()
-    # The joined file is safely in place: its segments are no longer needed.
-    plan.synthesizer.cache.discard([job.key for job in jobs])
-    return joined.bytes_written, joined.duration, credits, cached
+                if self.on_progress is not None:
+                    self.on_progress(
+                        SpeechProgress(audio.index + 1, len(jobs), self.cached, received)
+                    )
+        return self.joiner.finish()
+
+    async def _joinable(self, audio: SegmentAudio) -> SegmentAudio:
+        """The segment, asked for again (once) when its audio cannot be joined."""
+        synthesizer = self.plan.synthesizer
+        if audio.index == 0:
+            self.first_cached = audio.cached
+        try:
+            self.joiner.check(audio.path)
+            return audio
+        except AudioJoinError as error:
+            log.warning(
+                "segment %d cannot be joined (%s); asking for it again", audio.index + 1, error
+            )
+        audio = await synthesizer.again(audio.index)
+        self.credits = add_credits(self.credits, audio.credits)
+        try:
+            self.joiner.check(audio.path)
+        except AudioJoinError as error:
+            if audio.index == 1 and self.first_cached and self.may_restart:
+                # Fresh audio unlike a cached first segment, and no other segment yet to side
+                # with the first: the cached one is the suspect. (Past the second segment,
+                # those in between were joined to the first: they vouch for it.)
+                synthesizer.cache.drop(self.plan.jobs[0].key)
+                raise _StartOver from error
+            raise synthesizer.unjoinable(audio.index, error) from None
+        return audio
+
+
+def _note_rate(plan: SpeechPlan, format: Any, actual: int | None) -> None:
+    """Raw PCM does not carry its rate: say when it is not the one asked for."""
+    asked = plan.sample_rate
+    if plan.wire_format == "wav" and format != "wav" and asked and actual and asked != actual:
+        log.warning(
+            "sample_rate %d was asked for but the server answered %d Hz audio: the %s file is "
+            "at %d Hz (SpeechResult.sample_rate)",
+            asked,
+            actual,
+            format,
+            actual,
+        )
 
 
 def _alone(plan: SpeechPlan, format: Any) -> bool:
-    """A text of one segment whose audio is the output as it comes (not FLAC, made from PCM)
+    """A text of one segment whose audio is the output as it comes (not FLAC or raw PCM, made
+    from WAV)
     and that no earlier call left in the cache: streamed straight into the destination."""
     synthesizer = plan.synthesizer
     return (
         len(plan.jobs) == 1
-        and format != "flac"
+        and format == plan.wire_format
         and synthesizer.cache.lookup(0, plan.jobs[0].key) is None
     )
 
 
 async def _write_alone(
     plan: SpeechPlan, destination: Path, *, format: Any, on_progress: OnProgress | None
-) -> tuple[int, float | None, float | None, int]:
+) -> tuple[int, float | None, float | None, int, int | None]:
     # One file written and synced instead of three (cache file, joined file, clean-up): what
     # makes a batch of short lines cheap.
     with AtomicFile(destination, readable=True) as out:
@@ -316,7 +458,7 @@ async def _write_alone(
         joined = finish_in_place(format, out.file, sample_rate=plan.sample_rate)
     if on_progress is not None:
         on_progress(SpeechProgress(1, 1, 0, out.size))
-    return joined.bytes_written, joined.duration, credits, 0
+    return joined.bytes_written, joined.duration, credits, 0, joined.sample_rate
 
 
 async def stream_chunks(
@@ -332,10 +474,29 @@ async def stream_chunks(
     `concurrency` at a time, while the first is being played.
     """
     jobs = plan.jobs
-    joiner = StreamJoiner(format, sample_rate=plan.sample_rate)
+    joiner = StreamJoiner(
+        format,
+        sample_rate=plan.sample_rate if plan.wire_format != "wav" else None,
+        segment_format=plan.wire_format,
+    )
     plan.synthesizer.cache.open()
+
+    async def joinable(audio: SegmentAudio) -> SegmentAudio:
+        # Asked for again, once, when it cannot be joined (what was played cannot change).
+        try:
+            joiner.check(audio.path)
+            return audio
+        except AudioJoinError:
+            pass
+        audio = await plan.synthesizer.again(audio.index)
+        try:
+            joiner.check(audio.path)
+        except AudioJoinError as error:
+            raise plan.synthesizer.unjoinable(audio.index, error) from None
+        return audio
+
     try:
-        first = await plan.synthesizer(0)
+        first = await joinable(await plan.synthesizer(0))
         for chunk in joiner.feed(first.path):
             yield chunk
         results = _async_runtime.iter_ordered(
@@ -343,6 +504,7 @@ async def stream_chunks(
         )
         async with contextlib.aclosing(results):
             async for audio in results:
+                audio = await joinable(audio)
                 previous = jobs[audio.index - 1].segment
                 pause = plan.paragraph_pause if previous.ends_paragraph else 0.0
                 for chunk in joiner.feed(audio.path, pause_before=pause):

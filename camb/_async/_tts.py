@@ -212,7 +212,7 @@ class AsyncTTS:
             segment_retries=segment_retries,
             rate_limit_waits=rate_limit_waits,
         )
-        size, duration, credits, cached = await join_to_file(
+        size, duration, credits, cached, rate = await join_to_file(
             plan, destination, format=output, on_progress=on_progress
         )
         return SpeechResult(
@@ -223,6 +223,7 @@ class AsyncTTS:
             duration=duration,
             credits=credits,
             cached_segments=cached,
+            sample_rate=rate,
         )
 
     def speak_stream(

@@ -552,6 +552,12 @@ SANDBOX_SETTINGS: tuple[tuple[str, str, type, str], ...] = (
     ("--html-share", "html_share", float, "share of 5xx answers that are an HTML page"),
     ("--rate-drop", "rate_drop", float, "share of API requests whose connection is dropped"),
     ("--rate-truncate", "rate_truncate", float, "share of audio bodies cut short"),
+    (
+        "--rate-short-audio",
+        "rate_short_audio",
+        float,
+        "share of WAV streams whose header declares more data than they carry",
+    ),
     ("--seed", "seed", int, "seed of the fault sequence (default: a fresh one)"),
     (
         "--bulk-value-shape",
@@ -577,6 +583,8 @@ def sandbox(args: argparse.Namespace, console: Console) -> ExitStatus:
         settings["access_log"] = True
     if args.strict_documented:
         settings["strict_documented"] = True
+    if args.ignore_sample_rate:
+        settings["ignore_sample_rate"] = True
     try:
         config = SandboxConfig(**settings)
     except ValueError as error:

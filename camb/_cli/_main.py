@@ -451,6 +451,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer only the statuses the official API definition documents (no 404 for an "
         "unknown task or an empty bulk request, no 400 for an unknown voice)",
     )
+    sandbox.add_argument(
+        "--ignore-sample-rate",
+        action="store_true",
+        help="answer /tts-stream at the model's own sample rate whatever sample_rate asks",
+    )
     from camb.sandbox._tasks import TRIGGERS_HELP  # pure, cheap: no server stack
 
     sandbox.epilog = f"{TRIGGERS_HELP}\n{EPILOG}"

@@ -214,7 +214,7 @@ class TTS:
             segment_retries=segment_retries,
             rate_limit_waits=rate_limit_waits,
         )
-        size, duration, credits, cached = join_to_file(
+        size, duration, credits, cached, rate = join_to_file(
             plan, destination, format=output, on_progress=on_progress
         )
         return SpeechResult(
@@ -225,6 +225,7 @@ class TTS:
             duration=duration,
             credits=credits,
             cached_segments=cached,
+            sample_rate=rate,
         )
 
     def speak_stream(
