@@ -40,6 +40,7 @@ from ._exceptions import (
     TaskFailedError,
     TaskPaymentRequiredError,
     TaskTimeoutError,
+    TranslationError,
     UnexpectedResponseError,
     UnexpectedTaskStatusError,
     ValidationError,
@@ -61,6 +62,7 @@ from ._polling import PollSchedule
 from ._retry import BackoffPolicy
 from ._sync._client import Camb
 from ._sync._streaming import SpeechStream
+from ._translation import TranslatedSpeech, TranslationResults
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -135,6 +137,9 @@ __all__ = [
     "TaskPaymentRequiredError",
     "TaskStatus",
     "TaskTimeoutError",
+    "TranslatedSpeech",
+    "TranslationError",
+    "TranslationResults",
     "UnexpectedResponseError",
     "UnexpectedTaskStatusError",
     "ValidationError",
