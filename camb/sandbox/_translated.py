@@ -72,8 +72,13 @@ def stand_in_translation(text: str, target_language: str) -> str:
 def language_of(value: Any, loc: tuple[str, ...]) -> tuple[str | None, list[ErrorItem]]:
     """The locale a ``TranslationLanguage`` names: a locale tag of GET /target-languages, or one
     of its numeric ids (deprecated; an int or a string of digits)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON 3.0 is the integer 3
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None, [error("string_type", loc, "Input should be a valid string", value)]
+    if isinstance(value, int) and value <= 0:
+        msg = "Input should be greater than 0"
+        return None, [error("greater_than", loc, msg, value, gt=0)]
     if isinstance(value, int) or value.isdigit():
         locale = LOCALE_OF_ID.get(int(value))
     else:
