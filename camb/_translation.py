@@ -55,10 +55,6 @@ def target_languages(param: str, values: object) -> list[str | int]:
     checked = check._unique_items(param, values, language, "locale tags")
     if not checked:
         raise InvalidInputError(param, "must name at least one target language", [])
-    names = [language_key(value) for value in checked]
-    # 81 and "81" would be two keys (and file names) for one language only if both are given.
-    if len(set(names)) != len(names):
-        raise InvalidInputError(param, "names the same language twice", values)
     return checked
 
 
@@ -87,7 +83,7 @@ class TranslatedRequests:
     """The checked `POST /translated-tts` of every target language, built before any traffic."""
 
     source_language: str | int
-    # language key -> (the target language as given, the request)
+    # language key (the locale tag, or the id as a str) -> its request
     requests: Mapping[str, RequestArgs]
 
 

@@ -66,6 +66,9 @@ from .._translation import (
     translated_requests,
     translated_status_request,
 )
+from .._translation import (
+    language as check_language,
+)
 from .._types import NOT_GIVEN, StrPath
 from ._streaming import AsyncSpeechStream
 from ._translate import translate as translate_all
@@ -817,7 +820,9 @@ class AsyncTTS:
             chosen_dictionaries=chosen_dictionaries,
         )
         directory = None if folder is None else check.folder_path("folder", folder)
-        deadline, interval = wait_args(wait_timeout, poll_interval)
+        deadline, interval = wait_args(
+            check.timeout_seconds("wait_timeout", wait_timeout), poll_interval
+        )
         workers = check.concurrency("concurrency", concurrency)
         bulk_workers = check.concurrency("bulk_concurrency", bulk_concurrency)
         if not isinstance(raise_on_error, bool):
@@ -880,7 +885,7 @@ class AsyncTTS:
             text,
             voice_id,
             source_language,
-            [target_language],
+            [check_language("target_language", target_language)],
             project_name=project_name,
             project_description=project_description,
             formality=formality,
