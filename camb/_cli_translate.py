@@ -17,6 +17,7 @@ from camb import AsyncCamb
 from camb.api_facts import GENDER_CODES
 
 from . import _translation
+from . import _validation as check
 from ._cli_commands import first_voice, speak_text
 from ._cli_support import Console, ExitStatus, UsageError, error_json, shared_failure
 from ._constants import DEFAULT_BULK_CONCURRENCY, DEFAULT_WAIT_TIMEOUT
@@ -126,9 +127,22 @@ async def translate(client: AsyncCamb, args: argparse.Namespace, console: Consol
     targets = [language for group in args.targets for language in group]
     if not targets:
         raise UsageError("no target languages: give them with --to, e.g. --to fr-fr de-de")
-    # Checked before anything is sent (also before the voice list is fetched).
+    # Everything is checked before anything is sent, also before the voice list is fetched
+    # (voice 1 stands in for the voice that list will give).
     _translation.target_languages("--to", targets)
     _translation.language("--from", args.source)
+    _translation.translated_requests(
+        text,
+        1 if args.voice_id is None else args.voice_id,
+        args.source,
+        targets,
+        project_name=args.project_name,
+        project_description=args.project_description,
+        formality=args.formality,
+        gender=args.gender,
+        age=args.age,
+    )
+    check.folder_path("--output", args.output)
     voice_id: int = args.voice_id if args.voice_id is not None else (await first_voice(client)).id
     results = await client.tts.translate(
         text,
