@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._config import SandboxConfig
+    from ._language_marker import spoken_language
     from ._runner import Sandbox, running, serve
 
 __all__ = ["Sandbox", "SandboxConfig", "running", "serve", "spoken_language"]
