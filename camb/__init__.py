@@ -40,6 +40,7 @@ from ._exceptions import (
     TaskFailedError,
     TaskPaymentRequiredError,
     TaskTimeoutError,
+    TranslationError,
     TruncatedAudioError,
     UnexpectedResponseError,
     UnexpectedTaskStatusError,
@@ -64,6 +65,7 @@ from ._sync._client import Camb
 from ._sync._streaming import SpeechStream
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+from ._wire._translation import TranslatedSpeech, TranslationResults
 
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
@@ -136,6 +138,9 @@ __all__ = [
     "TaskPaymentRequiredError",
     "TaskStatus",
     "TaskTimeoutError",
+    "TranslatedSpeech",
+    "TranslationError",
+    "TranslationResults",
     "TruncatedAudioError",
     "UnexpectedResponseError",
     "UnexpectedTaskStatusError",

@@ -32,6 +32,8 @@
     ├── PaymentRequiredError                 the account needs credits (HTTP 402 or task status)
     ├── BulkResultsError                     some chunks of a bulk call failed; `.results` holds
     │                                        everything that succeeded
+    ├── TranslationError                     some languages of `tts.translate()` have no speech;
+    │                                        `.results` holds the ones that do
     └── MissingExtraError (ImportError)      a feature needs an optional extra not installed
         └── AudioExtraMissingError           FLAC from `speak()` needs the `audio` extra
 
@@ -53,6 +55,7 @@ import httpx
 
 if TYPE_CHECKING:
     from ._models import BulkResults, TaskStatus
+    from ._wire._translation import TranslationResults
 
 __all__ = [
     "APIConnectionError",
@@ -81,6 +84,7 @@ __all__ = [
     "TaskFailedError",
     "TaskPaymentRequiredError",
     "TaskTimeoutError",
+    "TranslationError",
     "UnexpectedResponseError",
     "UnexpectedTaskStatusError",
     "ValidationError",
@@ -343,6 +347,17 @@ class BulkResultsError(CambError):
     """
 
     def __init__(self, message: str, *, results: BulkResults) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+class TranslationError(CambError):
+    """Some target languages of `tts.translate()` have no speech (a task or a request failed).
+
+    `results` holds every language that has its speech, and says for every other why not.
+    """
+
+    def __init__(self, message: str, *, results: TranslationResults) -> None:
         super().__init__(message)
         self.results = results
 

@@ -30,6 +30,9 @@ __all__ = [
     "TASK_AGE_MINIMUM",
     "TASK_STATUSES",
     "TASK_TEXT_MIN_LENGTH",
+    "TRANSLATED_TTS_FORMALITIES",
+    "TRANSLATED_TTS_PROJECT_DESCRIPTION_LENGTH",
+    "TRANSLATED_TTS_PROJECT_NAME_LENGTH",
     "VOICE_SETTING_EXCLUSIVE_MINIMUMS",
     "AudioFormat",
     "OutputType",
@@ -170,3 +173,9 @@ SAMPLE_RATES: Mapping[str, int] = {
 SERVER_DEFAULT_AUDIO_FORMAT: AudioFormat = "mp3"
 # The model the server uses when none is asked for.
 SERVER_DEFAULT_SPEECH_MODEL: str = "mars-8.1-flash-beta"
+# The formality codes of POST /translated-tts: 1 casual, 2 formal.
+TRANSLATED_TTS_FORMALITIES: tuple[int, ...] = (1, 2)
+# Inclusive (minimum, maximum) characters of a translated task's project_name.
+TRANSLATED_TTS_PROJECT_NAME_LENGTH: tuple[int, int] = (3, 255)
+# Inclusive (minimum, maximum) characters of a translated task's project_description.
+TRANSLATED_TTS_PROJECT_DESCRIPTION_LENGTH: tuple[int, int] = (3, 5000)

@@ -141,6 +141,35 @@ def _literal(values: Any) -> str:
     return "Literal[" + ", ".join(repr(value) for value in values) + "]"
 
 
+def _translated_tts_facts(spec: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The limits of POST /translated-tts (CreateTranslatedTTSRequest)."""
+    translated = _schema(spec, "CreateTranslatedTTSRequest")["properties"]
+
+    def length(name: str) -> str:
+        return f"({translated[name]['minLength']!r}, {translated[name]['maxLength']!r})"
+
+    return [
+        (
+            "TRANSLATED_TTS_FORMALITIES",
+            "tuple[int, ...]",
+            _tuple(_schema(spec, "Formality")["enum"]),
+            "The formality codes of POST /translated-tts: 1 casual, 2 formal.",
+        ),
+        (
+            "TRANSLATED_TTS_PROJECT_NAME_LENGTH",
+            "tuple[int, int]",
+            length("project_name"),
+            "Inclusive (minimum, maximum) characters of a translated task's project_name.",
+        ),
+        (
+            "TRANSLATED_TTS_PROJECT_DESCRIPTION_LENGTH",
+            "tuple[int, int]",
+            length("project_description"),
+            "Inclusive (minimum, maximum) characters of a translated task's project_description.",
+        ),
+    ]
+
+
 def render_facts(spec: Mapping[str, Any]) -> str:
     """The source of camb/api_facts.py for `spec` (before formatting)."""
     stream = _schema(spec, "CreateStreamTTSRequest")["properties"]
@@ -216,6 +245,7 @@ def render_facts(spec: Mapping[str, Any]) -> str:
             "The model the server uses when none is asked for.",
         ),
     ]
+    facts.extend(_translated_tts_facts(spec))
     if _ranges(settings):
         raise SystemExit("api facts: VoiceSettings gained bounded fields; add a fact for them")
     # ruff's isort-style order: constants, then type aliases.

@@ -26,8 +26,8 @@ SOURCE = ROOT / "camb" / "_async"
 TARGET = ROOT / "camb" / "_sync"
 
 # Applied in order, each to whole words; every rule must match somewhere (`--check` fails
-# otherwise), so a rule is added with the first code that needs it. Names starting with `Async` lose the prefix
-# (AsyncCamb -> Camb, httpx.AsyncClient -> httpx.Client, AsyncIterator -> Iterator).
+# otherwise), so a rule is added with the first code that needs it. Names starting with `Async`
+# lose the prefix (AsyncCamb -> Camb, httpx.AsyncClient -> httpx.Client, AsyncIterator -> Iterator).
 SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),

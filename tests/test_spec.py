@@ -19,6 +19,8 @@ EXPECTED_OPERATIONS = {
     ("get", "/list-voices"): "list_voices",
     ("get", "/source-languages"): "list_source_languages",
     ("get", "/target-languages"): "list_target_languages",
+    ("post", "/translated-tts"): "create_translated_tts",
+    ("get", "/translated-tts/{task_id}"): "get_translated_tts_status",
 }
 
 
@@ -187,6 +189,8 @@ def test_answers_no_source_documents_are_marked_and_explained() -> None:
         ("create_tts", "400"),
         ("get_tts_status", "404"),
         ("get_tts_results", "404"),
+        ("create_translated_tts", "400"),
+        ("get_translated_tts_status", "404"),
     }
     for _, _, response in marked:
         assert "sandbox's choice" in response["description"]

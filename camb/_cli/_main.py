@@ -7,6 +7,7 @@ Usage (the global options go before or after the command)::
 
     camb speak TEXT -o FILE [--voice-id N] [--language en-us] [--format F] [--speech-model M]
     camb create TEXT... --voice-id N --language ID|LOCALE [--project-name NAME]
+    camb translate TEXT --to LOCALE... -o DIR [--from en-us] [--voice-id N]
     camb status [TASK_ID...]
     camb wait [TASK_ID...] [--wait-timeout S] [--poll-interval S] [--concurrency N]
     camb result RUN_ID [-o FILE | --url]
@@ -65,6 +66,7 @@ from .. import _logs
 from .._constants import DEFAULT_SPEAK_CONCURRENCY
 from ..batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 from . import _commands as commands
+from . import _translate as _cli_translate
 from ._support import PROG, Console, ExitStatus, UsageError
 
 EPILOG = """\
@@ -285,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--age", type=int, metavar="N")
     create.set_defaults(api_command=commands.create)
+
+    _cli_translate.add_command(command, _positive_int, _positive_float)
 
     status = command("status", "print the status of tasks")
     status.add_argument(

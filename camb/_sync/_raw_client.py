@@ -76,6 +76,10 @@ class TTSWithRawResponse:
         self.download_url = to_raw_response("tts.download_url", tts.download_url)
         self.results = to_raw_response("tts.results", tts.results)
         self.download_results = to_raw_response("tts.download_results", tts.download_results)
+        self.translate = to_raw_response("tts.translate", tts.translate)
+        self.create_translated = to_raw_response("tts.create_translated", tts.create_translated)
+        self.translated_status = to_raw_response("tts.translated_status", tts.translated_status)
+        self.wait_translated = to_raw_response("tts.wait_translated", tts.wait_translated)
 
     def __repr__(self) -> str:
         return "<with_raw_response.tts>"

@@ -62,7 +62,17 @@ from .._wire import _operations as ops
 from .._wire import _responses as parse
 from .._wire._bulk import BulkCollector, ChunkAnswer
 from .._wire._chunking import plan_chunks
+from .._wire._translation import (
+    DEFAULT_TRANSLATE_CONCURRENCY,
+    TranslationResults,
+    translated_requests,
+    translated_status_request,
+)
+from .._wire._translation import (
+    language as check_language,
+)
 from ._streaming import SpeechStream
+from ._translate import translate as translate_all
 
 if TYPE_CHECKING:
     from .._longform._plan import OnProgress, SpeechResult
@@ -752,3 +762,185 @@ class TTS:
 
     def _download_to(self, url: str, path: Path, options: RequestOptions) -> Path:
         return self._save(ops.download_request(url), path, options, hint=EXPIRED_URL_HINT)
+
+    # --- speech in other languages (POST /translated-tts) ------------------------------------
+
+    def translate(
+        self,
+        text: str,
+        voice_id: int,
+        source_language: str | int,
+        target_languages: Iterable[str | int],
+        folder: StrPath | None = None,
+        *,
+        project_name: str | None = None,
+        project_description: str | None = None,
+        formality: int | None = None,
+        gender: int | None = None,
+        age: int | None = None,
+        chosen_dictionaries: Iterable[int] | None = None,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float | None = None,
+        concurrency: int = DEFAULT_TRANSLATE_CONCURRENCY,
+        bulk_concurrency: int = DEFAULT_BULK_CONCURRENCY,
+        raise_on_error: bool = True,
+        timeout: TimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> TranslationResults:
+        """Speak `text` (written in `source_language`) in every one of `target_languages`.
+
+        Languages are locale tags such as `en-us` and `fr-fr` (numeric ids still work but are
+        deprecated). One `POST /translated-tts` task per target language is created
+        (`concurrency` at a time), all are waited on until `wait_timeout` seconds have passed
+        (the polling of `wait()`), and their runs' URLs come from the bulk `POST /tts-results`
+        in chunks of 2 to 5 (`bulk_concurrency` at a time). With `folder`, each language's FLAC
+        is downloaded to `<folder>/<language>.flac`, replaced only by a complete file.
+
+        Returns a TranslationResults: target language -> TranslatedSpeech (task id, run id,
+        URL, path). When a language has no speech, TranslationError is raised (unless
+        `raise_on_error=False`); its `.results` still holds every language that has. Every
+        argument is checked before any request. `timeout` is the limit of each HTTP request;
+        `extra_body` goes into each task's request body.
+        """
+        planned = translated_requests(
+            text,
+            voice_id,
+            source_language,
+            target_languages,
+            project_name=project_name,
+            project_description=project_description,
+            formality=formality,
+            gender=gender,
+            age=age,
+            chosen_dictionaries=chosen_dictionaries,
+        )
+        directory = None if folder is None else check.folder_path("folder", folder)
+        deadline, interval = wait_args(
+            check.timeout_seconds("wait_timeout", wait_timeout), poll_interval
+        )
+        workers = check.concurrency("concurrency", concurrency)
+        bulk_workers = check.concurrency("bulk_concurrency", bulk_concurrency)
+        if not isinstance(raise_on_error, bool):
+            raise InvalidInputTypeError("raise_on_error", "must be a bool", raise_on_error)
+        options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+        create_options = self._client._options(
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        return translate_all(
+            self,
+            planned,
+            folder=directory,
+            create_options=create_options,
+            options=options,
+            wait_timeout=deadline,
+            poll_interval=interval,
+            concurrency=workers,
+            bulk_concurrency=bulk_workers,
+            raise_on_error=raise_on_error,
+        )
+
+    def create_translated(
+        self,
+        text: str,
+        voice_id: int,
+        source_language: str | int,
+        target_language: str | int,
+        *,
+        project_name: str | None = None,
+        project_description: str | None = None,
+        formality: int | None = None,
+        gender: int | None = None,
+        age: int | None = None,
+        chosen_dictionaries: Iterable[int] | None = None,
+        timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> str:
+        """Start one translated task with `POST /translated-tts` and return its task id.
+
+        `text` in `source_language` is translated into `target_language` and spoken by
+        `voice_id`; languages are locale tags (`fr-fr`; numeric ids are deprecated).
+        `formality` is 1 (casual) or 2 (formal), `gender` 0, 1, 2 or 9. Wait for it with
+        `wait_translated()`; its run is fetched like any other (`result()`, `results()`).
+        Sent once: retried only when the request never reached the server (it costs credits).
+        """
+        planned = translated_requests(
+            text,
+            voice_id,
+            source_language,
+            [check_language("target_language", target_language)],
+            project_name=project_name,
+            project_description=project_description,
+            formality=formality,
+            gender=gender,
+            age=age,
+            chosen_dictionaries=chosen_dictionaries,
+        )
+        options = self._client._options(
+            timeout=timeout,
+            total_timeout=total_timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        (request_args,) = planned.requests.values()
+        response = self._client._send(request_args, options, idempotent=False)
+        return parse.parse_task_id(response)
+
+    def translated_status(
+        self,
+        task_id: str,
+        *,
+        timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
+        max_retries: RetriesOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+        extra_body: BodyOption = None,
+    ) -> TaskStatus:
+        """A translated task's current status (`GET /translated-tts/{task_id}`); a status the
+        API added since is kept as it is."""
+        request_args = translated_status_request(task_id)
+        options = self._client._options(
+            timeout=timeout,
+            total_timeout=total_timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        return self._status(task_id, request_args, options)
+
+    def wait_translated(
+        self,
+        task_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float | None = None,
+        on_status: OnStatus | None = None,
+        extra_headers: HeadersOption = None,
+        extra_query: QueryOption = None,
+    ) -> int:
+        """Poll a translated task (`GET /translated-tts/{task_id}`) until it succeeds and return
+        its run id; the deadline, schedule and errors are those of `wait()`."""
+        request_args = translated_status_request(task_id)
+        deadline, interval = wait_args(timeout, poll_interval, on_status)
+        options = self._client._options(extra_headers=extra_headers, extra_query=extra_query)
+        waiter = Waiter(task_id, timeout=deadline, poll_interval=interval, on_status=on_status)
+        return self._wait(waiter, request_args, options)

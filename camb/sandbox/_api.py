@@ -1,4 +1,4 @@
-"""The API origin: the spec's eight operations plus the sandbox's stats endpoints."""
+"""The API origin: the spec's operations plus the sandbox's stats endpoints."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from ._responses import (
 from ._sources import iter_source
 from ._state import SandboxState
 from ._tasks import task_status
+from ._translated import create_translated_tts, get_translated_tts_status
 from ._validation import (
     ErrorItem,
     RequestInvalid,
@@ -232,6 +233,16 @@ def api_app(state: SandboxState) -> Starlette:
         Route("/tts-result/{run_id}", op("get_tts_result", get_tts_result), methods=["GET"]),
         Route("/tts-results", op("get_tts_results", get_tts_results), methods=["POST"]),
         Route("/list-voices", op("list_voices", list_voices), methods=["GET"]),
+        Route(
+            "/translated-tts",
+            op("create_translated_tts", create_translated_tts),
+            methods=["POST"],
+        ),
+        Route(
+            "/translated-tts/{task_id}",
+            op("get_translated_tts_status", get_translated_tts_status),
+            methods=["GET"],
+        ),
         Route("/source-languages", op("list_source_languages", list_languages), methods=["GET"]),
         Route("/target-languages", op("list_target_languages", list_languages), methods=["GET"]),
         Route("/_sandbox/stats", _stats, methods=["GET"]),

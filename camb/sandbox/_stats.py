@@ -13,6 +13,8 @@ OPERATIONS: tuple[str, ...] = (
     "get_tts_result",
     "get_tts_results",
     "list_voices",
+    "create_translated_tts",
+    "get_translated_tts_status",
 )
 FaultKind = Literal["429", "5xx", "drop", "truncate", "short_audio"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("429", "5xx", "drop", "truncate", "short_audio")
