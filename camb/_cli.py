@@ -157,7 +157,7 @@ def _positive_int(text: str) -> int:
 
 
 def _language_id_or_locale(text: str) -> int | str:
-    """A numeric language id, or a locale (checked by the client)."""
+    """A locale, or a numeric language id (checked by the client)."""
     return _positive_int(text) if text.lstrip("-").isdigit() else text
 
 
@@ -271,12 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--language",
         type=_language_id_or_locale,
         required=True,
-        metavar="ID|LOCALE",
-        help="a numeric language id, or a locale looked up in `camb languages`",
+        metavar="LOCALE|ID",
+        help="a locale such as en-us (`camb languages --stream` lists them), or a numeric "
+        "language id (deprecated upstream)",
     )
     create.add_argument("--project-name", metavar="NAME")
     create.add_argument("--project-description", metavar="TEXT")
-    create.add_argument("--folder-id", type=_positive_int, metavar="N")
     create.add_argument(
         "--gender",
         type=int,

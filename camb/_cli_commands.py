@@ -166,7 +166,6 @@ async def create(client: AsyncCamb, args: argparse.Namespace, console: Console) 
                     args.language,
                     project_name=args.project_name,
                     project_description=args.project_description,
-                    folder_id=args.folder_id,
                     gender=args.gender,
                     age=args.age,
                 )

@@ -307,7 +307,6 @@ class AsyncTTS:
         *,
         project_name: str | None = None,
         project_description: str | None = None,
-        folder_id: int | None = None,
         gender: int | None = None,
         age: int | None = None,
         timeout: TimeoutOption = NOT_GIVEN,
@@ -320,18 +319,17 @@ class AsyncTTS:
         """Start a task with `POST /tts` and return its task id. Deprecated upstream: prefer
         `stream()`. `gender` is 0, 1, 2 or 9.
 
-        `language` is a numeric language id (see `client.languages.source()`), or a locale such
-        as `en-us`, looked up in that list (fetched once per client; a locale it lacks raises
-        InvalidInputError). Sent once: retried only when the request never reached the server
-        (it costs credits).
+        `language` is a locale such as `en-us` (see `client.languages.source()`), sent as it
+        is; a numeric language id still works but is deprecated upstream. `project_name` is 3
+        to 255 characters, `project_description` 3 to 5000. Sent once: retried only when the
+        request never reached the server (it costs credits).
         """
-        request = ops.create_request(
+        request_args = ops.create_request(
             text,
             voice_id,
             language,
             project_name=project_name,
             project_description=project_description,
-            folder_id=folder_id,
             gender=gender,
             age=age,
         )
@@ -343,12 +341,7 @@ class AsyncTTS:
             extra_query=extra_query,
             extra_body=extra_body,
         )
-        language_id = (
-            request.language
-            if isinstance(request.language, int)
-            else await self._client.languages._id_of(request.language, options)
-        )
-        response = await self._client._send(request.build(language_id), options, idempotent=False)
+        response = await self._client._send(request_args, options, idempotent=False)
         return parse.parse_task_id(response)
 
     async def status(
@@ -468,9 +461,9 @@ class AsyncTTS:
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         **create_args: Any,
     ) -> int:
-        """`create()` then `wait()`: the run id of the finished task. `language` is a language id
-        or a locale, as for `create()`; `timeout` is the wait's deadline; every other keyword
-        goes to `create()`."""
+        """`create()` then `wait()`: the run id of the finished task. `language` is a locale
+        (or a deprecated language id), as for `create()`; `timeout` is the wait's deadline;
+        every other keyword goes to `create()`."""
         wait_args(timeout, None)
         task_id = await self.create(text, voice_id, language, **create_args)
         return await self.wait(task_id, timeout=timeout)
