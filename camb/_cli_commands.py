@@ -538,6 +538,22 @@ async def languages(client: AsyncCamb, args: argparse.Namespace, console: Consol
     return ExitStatus.OK
 
 
+def stream_locales(args: argparse.Namespace, console: Console) -> ExitStatus:
+    """`camb languages --stream`: the locales the spec knows for POST /tts-stream (what `speak`
+    and `batch` check before sending), sorted, with where the list comes from. No API call."""
+    from camb.api_facts import STREAM_LOCALES, STREAM_LOCALES_SOURCE
+
+    locales = sorted(STREAM_LOCALES)
+    if console.json_mode:
+        console.emit_json({"source": STREAM_LOCALES_SOURCE, "locales": locales})
+        return ExitStatus.OK
+    console.out("LOCALE")
+    for locale in locales:
+        console.out(locale)
+    console.note(f"{len(locales)} locales. Source: {STREAM_LOCALES_SOURCE}")
+    return ExitStatus.OK
+
+
 # --- sandbox --------------------------------------------------------------------------------------
 
 # (flag, SandboxConfig field, type, help) for every setting `camb sandbox` exposes.

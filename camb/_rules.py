@@ -179,10 +179,10 @@ def _string(param: str, rule: OptionRule, value: object, name: str) -> str:
         )
     if known is not None and name in CLOSED_IN_CLIENT and checked not in known:
         near = locale_suggestions(checked, known)
-        shown = f"nearest: {', '.join(map(repr, near))}" if near else "such as 'en-us'"
+        shown = f"; nearest: {', '.join(map(repr, near))}" if near else ""
         raise InvalidInputError(
             param,
-            f"is not one of the {len(known)} locales the spec knows ({shown}); "
+            f"is not one of the {len(known)} locales the spec knows (such as 'en-us'{shown}); "
             "`camb languages --stream` lists them (a locale newer than this client can be "
             f"sent with extra_body={{'{name.rsplit('.', 1)[-1]}': ...}})",
             value,

@@ -25,6 +25,7 @@ __all__ = [
     "SERVER_DEFAULT_SPEECH_MODEL",
     "SPEECH_MODELS",
     "STREAM_LOCALES",
+    "STREAM_LOCALES_SOURCE",
     "STREAM_LOCALE_PATTERN",
     "STREAM_OPTION_RULES",
     "STREAM_TEXT_MAX_LENGTH",
@@ -395,6 +396,12 @@ STREAM_LOCALES: tuple[str, ...] = (
     "qvi-xx",
     "bgp-pk",
     "bag-xx",
+)
+# Where the known stream locales come from (the spec's words).
+STREAM_LOCALES_SOURCE: str = (
+    "The 313 stream locales of Camb's OpenAPI "
+    "(CreateStreamTTSRequestPayload.language), in its order. Not every "
+    "model supports every one (Camb's docs give counts, not lists)."
 )
 TASK_TEXT_MIN_LENGTH: int = 1
 TASK_AGE_MINIMUM: int = 0

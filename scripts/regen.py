@@ -132,6 +132,16 @@ def _tuple(values: Any) -> str:
     return f"({items},)" if len(values) == 1 else f"({items})"
 
 
+def _long_str(text: str, width: int = 70) -> str:
+    """A string as source that stays within the line length: adjacent literals in brackets."""
+    import textwrap
+
+    parts = textwrap.wrap(text, width, drop_whitespace=False, break_on_hyphens=False)
+    if len(parts) < 2:
+        return repr(text)
+    return "(" + " ".join(repr(part) for part in parts) + ")"
+
+
 def _mapping(values: Mapping[str, Any], render: Any = repr) -> str:
     items = ", ".join(f"{key!r}: {render(value)}" for key, value in values.items())
     return "{" + items + "}"
@@ -263,6 +273,12 @@ def render_facts(spec: Mapping[str, Any]) -> str:
         ("STREAM_TEXT_MAX_LENGTH", "int", repr(stream["text"]["maxLength"]), ""),
         ("STREAM_LOCALE_PATTERN", "str", repr(_string_branch(stream["language"])["pattern"]), ""),
         ("STREAM_LOCALES", "tuple[str, ...]", _tuple(_schema(spec, "StreamLanguage")["enum"]), ""),
+        (
+            "STREAM_LOCALES_SOURCE",
+            "str",
+            _long_str(_schema(spec, "StreamLanguage")["description"]),
+            "Where the known stream locales come from (the spec's words).",
+        ),
         ("TASK_TEXT_MIN_LENGTH", "int", repr(task["text"]["minLength"]), ""),
         ("TASK_AGE_MINIMUM", "int", repr(task["age"]["minimum"]), ""),
         ("GENDER_CODES", "tuple[int, ...]", _tuple(_schema(spec, "Gender")["enum"]), ""),
