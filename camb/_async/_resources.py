@@ -98,10 +98,15 @@ class AsyncTTS:
     ) -> AsyncSpeechStream:
         """Speak `text` (3 to 3000 characters) with `POST /tts-stream`: the recommended way.
 
-        `language` is a lower-case locale (`en-us`); `format` one of wav, flac, adts, mp3 or a
-        pcm layout. The request goes out when the stream is opened (as a context manager, by
-        iterating it, or with `read()`/`save()`); it is retried only when it never reached
-        the server, because each synthesis costs credits. For longer text use `speak()`.
+        `language` is a lower-case locale (`en-us`): one of the spec's known locales
+        (`camb languages --stream`); an unknown one is refused before sending, with the nearest
+        known ones. `format` one of wav, flac, adts, mp3 or a pcm layout. `user_instructions`
+        (3 to 1000 characters) are for `speech_model="mars-instruct"` only, and refused for
+        another model, which would ignore them. Left out, `apply_enhancement` is on, except
+        for mars-flash and mars-8.1-flash-beta (`camb.api_facts.APPLY_ENHANCEMENT_DEFAULTS`).
+        The request goes out when the stream is opened (as a context manager, by iterating it,
+        or with `read()`/`save()`); it is retried only when it never reached the server,
+        because each synthesis costs credits. For longer text use `speak()`.
         """
         request_args = ops.stream_request(
             text,
