@@ -40,6 +40,7 @@ from ._exceptions import (
     TaskFailedError,
     TaskPaymentRequiredError,
     TaskTimeoutError,
+    TruncatedAudioError,
     UnexpectedResponseError,
     UnexpectedTaskStatusError,
     ValidationError,
@@ -67,8 +68,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
     from ._async._streaming import AsyncSpeechStream
+    from ._longform._plan import SpeechProgress, SpeechResult
     from ._raw_response import RawResponse
-    from ._speech import SpeechProgress, SpeechResult
 
 # The asyncio client, long-form speech and the raw-answer type are imported on first use: a
 # script using only `Camb` does not pay for asyncio, text segmentation or audio joining.
@@ -76,8 +77,8 @@ _LAZY = {
     "AsyncCamb": "._async._client",
     "AsyncSpeechStream": "._async._streaming",
     "RawResponse": "._raw_response",
-    "SpeechProgress": "._speech",
-    "SpeechResult": "._speech",
+    "SpeechProgress": "._longform._plan",
+    "SpeechResult": "._longform._plan",
 }
 
 
@@ -135,6 +136,7 @@ __all__ = [
     "TaskPaymentRequiredError",
     "TaskStatus",
     "TaskTimeoutError",
+    "TruncatedAudioError",
     "UnexpectedResponseError",
     "UnexpectedTaskStatusError",
     "ValidationError",

@@ -13,8 +13,8 @@ import pytest
 
 import camb
 import camb.batch
-from camb import _operations as ops
 from camb import api_facts
+from camb._wire import _operations as ops
 from camb.sandbox import Sandbox
 
 TEXT = "Hello there."

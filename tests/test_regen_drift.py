@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -47,14 +50,14 @@ def test_unasync_turns_async_code_into_blocking_code() -> None:
     source = (
         "async def f(s: AsyncSpeechStream) -> AsyncIterator[bytes]:\n"
         "    async with s:\n"
-        "        async for chunk in s.aiter_bytes():\n"
+        "        async for chunk in s.aiter_raw():\n"
         "            await _async_runtime.sleep(await g())\n"
         "    await s.aclose()\n"
     )
     assert unasync.unasync_text(source) == (
         "def f(s: SpeechStream) -> Iterator[bytes]:\n"
         "    with s:\n"
-        "        for chunk in s.iter_bytes():\n"
+        "        for chunk in s.iter_raw():\n"
         "            _sync_runtime.sleep(g())\n"
         "    s.close()\n"
     )
@@ -105,3 +108,21 @@ def test_the_rule_table_follows_a_changed_spec(tmp_path: Path) -> None:
     fresh = regen.formatted_facts(changed)
     assert "max_length=999" in fresh
     assert 'models=("mars-instruct",)' in fresh
+
+
+def test_every_unasync_rule_matches_the_source_and_a_stale_rule_fails_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rule that matches nothing is stale or mistyped (it would let an async name through into
+    the blocking client unnoticed): `unasync.py --check` fails on it, as httpcore's does."""
+    import unasync
+
+    uses: dict[str, int] = {}
+    unasync.render(uses)
+    assert unasync.unused_rules(uses) == []
+
+    stale = [*unasync.SUBSTITUTIONS, (r"\baiter_lines\b", "iter_lines")]
+    monkeypatch.setattr(unasync, "SUBSTITUTIONS", stale)
+    monkeypatch.setattr(unasync, "_COMPILED", [(re.compile(p), r) for p, r in stale])
+    monkeypatch.setattr(sys, "argv", ["unasync.py", "--check"])
+    assert unasync.main() == 1

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 import camb
-from camb import _operations as ops
 from camb import _rules as rules
-from camb._audio_join import check_paragraph_pause
+from camb._longform._audio_join import check_paragraph_pause
+from camb._wire import _operations as ops
 from camb.api_facts import SPEECH_MODELS, OptionRule
 from camb.batch import BatchInputError, read_items
 from camb.sandbox._validation import (

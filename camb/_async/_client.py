@@ -14,7 +14,8 @@ from .._retry import BackoffPolicy
 from .._types import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._api_client import AsyncAPIClient
 from ._languages import AsyncLanguages
-from ._resources import AsyncTTS, AsyncVoices
+from ._tts import AsyncTTS
+from ._voices import AsyncVoices
 
 if TYPE_CHECKING:
     from ._raw_client import AsyncRawResponseClient

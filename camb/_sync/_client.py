@@ -16,7 +16,8 @@ from .._retry import BackoffPolicy
 from .._types import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._api_client import SyncAPIClient
 from ._languages import Languages
-from ._resources import TTS, Voices
+from ._tts import TTS
+from ._voices import Voices
 
 if TYPE_CHECKING:
     from ._raw_client import RawResponseClient

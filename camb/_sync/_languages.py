@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import _operations as ops
-from .. import _responses as parse
 from .._base_client import RequestArgs
 from .._models import Language
 from .._options import (
@@ -23,6 +21,8 @@ from .._options import (
     TimeoutOption,
 )
 from .._types import NOT_GIVEN
+from .._wire import _operations as ops
+from .._wire import _responses as parse
 
 if TYPE_CHECKING:
     from ._client import Camb

@@ -14,8 +14,8 @@ OPERATIONS: tuple[str, ...] = (
     "get_tts_results",
     "list_voices",
 )
-FaultKind = Literal["429", "5xx", "drop", "truncate"]
-FAULT_KINDS: tuple[FaultKind, ...] = ("429", "5xx", "drop", "truncate")
+FaultKind = Literal["429", "5xx", "drop", "truncate", "short_audio"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("429", "5xx", "drop", "truncate", "short_audio")
 Server = Literal["api", "files"]
 
 

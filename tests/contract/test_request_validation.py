@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import camb
-from camb import _operations as ops
 from camb import _validation as check
+from camb._wire import _operations as ops
 
 from .._spec import ROOT
 from .conftest import MOCK_BASE, MOCK_KEY, Mocked
@@ -201,7 +201,7 @@ def test_a_redirect_target_is_the_servers_choice_not_the_clients(
 _INNER_TESTS = """
 import httpx
 
-from camb import _operations as ops
+from camb._wire import _operations as ops
 from tests.contract.conftest import Mocked
 
 

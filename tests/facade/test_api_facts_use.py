@@ -16,8 +16,10 @@ import httpx
 import pytest
 
 import camb
-from camb import _chunking, _models, _operations, _validation, api_facts
-from camb._cli import build_parser, main
+from camb import _models, _validation, api_facts
+from camb._cli._main import build_parser, main
+from camb._wire import _chunking as _chunking
+from camb._wire import _operations as _operations
 
 from .conftest import Api
 

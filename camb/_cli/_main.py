@@ -61,11 +61,11 @@ from camb import (
 )
 from camb.api_facts import GENDER_CODES, STREAM_TEXT_MAX_LENGTH, STREAM_TEXT_MIN_LENGTH
 
-from . import _cli_commands as commands
-from . import _logs
-from ._cli_support import PROG, Console, ExitStatus, UsageError
-from ._constants import DEFAULT_SPEAK_CONCURRENCY
-from .batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
+from .. import _logs
+from .._constants import DEFAULT_SPEAK_CONCURRENCY
+from ..batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
+from . import _commands as commands
+from ._support import PROG, Console, ExitStatus, UsageError
 
 EPILOG = """\
 exit status:
@@ -159,7 +159,7 @@ def _positive_int(text: str) -> int:
 def _stream_locale(text: str) -> str:
     """A locale the spec knows for streaming; else a usage error naming the nearest known ones
     (before any request: a voice lookup included)."""
-    from ._rules import apply, rule_of
+    from .._rules import apply, rule_of
 
     try:
         checked: str = apply(rule_of("language"), "language", text)
@@ -481,6 +481,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="answer only the statuses the official API definition documents (no 404 for an "
         "unknown task or an empty bulk request, no 400 for an unknown voice)",
+    )
+    sandbox.add_argument(
+        "--ignore-sample-rate",
+        action="store_true",
+        help="answer /tts-stream at the model's own sample rate whatever sample_rate asks",
     )
     from camb.sandbox._tasks import TRIGGERS_HELP  # pure, cheap: no server stack
 

@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 
 import attrs
 
-from . import _rules as rules
-from . import _validation as check
-from ._exceptions import InvalidInputError, InvalidInputTypeError
-from ._models import InferenceOptions, VoiceSettings
-from .api_facts import OUTPUT_TYPES
+from .. import _rules as rules
+from .. import _validation as check
+from .._exceptions import InvalidInputError, InvalidInputTypeError
+from .._models import InferenceOptions, VoiceSettings
+from ..api_facts import OUTPUT_TYPES
 
 RequestArgs = dict[str, Any]
 OptionsT = TypeVar("OptionsT", VoiceSettings, InferenceOptions)
@@ -120,7 +120,7 @@ def _nested(outer: str, options: VoiceSettings | InferenceOptions) -> dict[str, 
 
 def model_sample_rate(speech_model: object) -> int | None:
     """The documented sample rate of `speech_model` (or of the server's default model)."""
-    from .api_facts import SAMPLE_RATES, SERVER_DEFAULT_SPEECH_MODEL
+    from ..api_facts import SAMPLE_RATES, SERVER_DEFAULT_SPEECH_MODEL
 
     model = speech_model if isinstance(speech_model, str) else SERVER_DEFAULT_SPEECH_MODEL
     return SAMPLE_RATES.get(model)
