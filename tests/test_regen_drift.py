@@ -89,12 +89,25 @@ def test_api_facts_agree_with_the_spec_values() -> None:
     assert api_facts.INFERENCE_OPTION_RANGES["temperature"] == (0.01, 4)
     assert api_facts.SAMPLE_RATES["mars-pro"] == 48000
     assert api_facts.SAMPLE_RATES["mars-flash"] == 22050
-    assert len(api_facts.STREAM_LOCALES) == 62
+    assert len(api_facts.STREAM_LOCALES) == 313
+    assert api_facts.INFERENCE_OPTION_RANGES["inference_steps"] == (5, 200)
     assert set(api_facts.__all__) == {n for n in vars(api_facts) if n[0].isupper()} - {
+        "Any",
         "Literal",
         "Mapping",
+        "NamedTuple",
         "TypeAlias",
     }
+
+
+def test_the_rule_table_follows_a_changed_spec(tmp_path: Path) -> None:
+    """The rule of every option is read from the spec: a bound changed there changes it."""
+    spec = regen.DEFAULT_SPEC.read_text(encoding="utf-8")
+    changed = tmp_path / "spec.yaml"
+    changed.write_text(spec.replace("maxLength: 1000", "maxLength: 999"), encoding="utf-8")
+    fresh = regen.formatted_facts(changed)
+    assert "max_length=999" in fresh
+    assert 'models=("mars-instruct",)' in fresh
 
 
 def test_every_unasync_rule_matches_the_source_and_a_stale_rule_fails_the_check(

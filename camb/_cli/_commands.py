@@ -166,7 +166,6 @@ async def create(client: AsyncCamb, args: argparse.Namespace, console: Console) 
                     args.language,
                     project_name=args.project_name,
                     project_description=args.project_description,
-                    folder_id=args.folder_id,
                     gender=args.gender,
                     age=args.age,
                 )
@@ -536,6 +535,22 @@ async def languages(client: AsyncCamb, args: argparse.Namespace, console: Consol
     rows = [("ID", "LOCALE", "LANGUAGE")]
     rows.extend((str(item.id), item.short_name, item.language) for item in listed)
     console.out(_table(rows))
+    return ExitStatus.OK
+
+
+def stream_locales(args: argparse.Namespace, console: Console) -> ExitStatus:
+    """`camb languages --stream`: the locales the spec knows for POST /tts-stream (what `speak`
+    and `batch` check before sending), sorted, with where the list comes from. No API call."""
+    from camb.api_facts import STREAM_LOCALES, STREAM_LOCALES_SOURCE
+
+    locales = sorted(STREAM_LOCALES)
+    if console.json_mode:
+        console.emit_json({"source": STREAM_LOCALES_SOURCE, "locales": locales})
+        return ExitStatus.OK
+    console.out("LOCALE")
+    for locale in locales:
+        console.out(locale)
+    console.note(f"{len(locales)} locales. Source: {STREAM_LOCALES_SOURCE}")
     return ExitStatus.OK
 
 

@@ -36,7 +36,6 @@ Malformed segment audio raises `AudioJoinError` (a `CambError`).
 from __future__ import annotations
 
 import io
-import math
 import os
 import struct
 from collections.abc import Callable, Iterator
@@ -44,6 +43,7 @@ from typing import IO, Any, BinaryIO, Final
 
 import attrs
 
+from .. import _rules as rules
 from .._exceptions import (
     AudioExtraMissingError,
     AudioJoinError,
@@ -77,7 +77,7 @@ __all__ = [
 ]
 
 CHUNK: Final = 1 << 20  # bytes copied at a time
-MAX_PAUSE_SECONDS: Final = 60.0
+MAX_PAUSE_SECONDS: Final = rules.MAX_PAUSE_SECONDS
 
 
 @attrs.frozen
@@ -109,14 +109,11 @@ def wire_format_for(output_format: AudioFormat) -> AudioFormat:
 
 
 def check_paragraph_pause(value: object) -> float:
-    """`paragraph_pause` as seconds: a number from 0 to 60 (`InvalidInputError` otherwise)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """`paragraph_pause` as seconds, by its rule in the rule table (`InvalidInputError`
+    otherwise): a number from 0 to MAX_PAUSE_SECONDS, the same rule batch lines follow."""
+    if value is None:
         raise InvalidInputTypeError("paragraph_pause", "must be a number of seconds", value)
-    if not math.isfinite(value) or not 0 <= value <= MAX_PAUSE_SECONDS:
-        raise InvalidInputError(
-            "paragraph_pause", f"must be between 0 and {MAX_PAUSE_SECONDS:g} seconds", value
-        )
-    return float(value)
+    return float(rules.apply(rules.rule_of("paragraph_pause"), "paragraph_pause", value))
 
 
 def _check_rate(fmt: str, sample_rate: object, channels: object, wire: str | None = None) -> None:

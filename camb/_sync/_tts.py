@@ -109,10 +109,15 @@ class TTS:
     ) -> SpeechStream:
         """Speak `text` (3 to 3000 characters) with `POST /tts-stream`: the recommended way.
 
-        `language` is a lower-case locale (`en-us`); `format` one of wav, flac, adts, mp3 or a
-        pcm layout. The request goes out when the stream is opened (as a context manager, by
-        iterating it, or with `read()`/`save()`); it is retried only when it never reached
-        the server, because each synthesis costs credits. For longer text use `speak()`.
+        `language` is a lower-case locale (`en-us`): one of the spec's known locales
+        (`camb languages --stream`); an unknown one is refused before sending, with the nearest
+        known ones. `format` one of wav, flac, adts, mp3 or a pcm layout. `user_instructions`
+        (3 to 1000 characters) are for `speech_model="mars-instruct"` only, and refused for
+        another model, which would ignore them. Left out, `apply_enhancement` is on, except
+        for mars-flash and mars-8.1-flash-beta (`camb.api_facts.APPLY_ENHANCEMENT_DEFAULTS`).
+        The request goes out when the stream is opened (as a context manager, by iterating it,
+        or with `read()`/`save()`); it is retried only when it never reached the server,
+        because each synthesis costs credits. For longer text use `speak()`.
         """
         request_args = ops.stream_request(
             text,
@@ -319,7 +324,6 @@ class TTS:
         *,
         project_name: str | None = None,
         project_description: str | None = None,
-        folder_id: int | None = None,
         gender: int | None = None,
         age: int | None = None,
         timeout: TimeoutOption = NOT_GIVEN,
@@ -332,18 +336,17 @@ class TTS:
         """Start a task with `POST /tts` and return its task id. Deprecated upstream: prefer
         `stream()`. `gender` is 0, 1, 2 or 9.
 
-        `language` is a numeric language id (see `client.languages.source()`), or a locale such
-        as `en-us`, looked up in that list (fetched once per client; a locale it lacks raises
-        InvalidInputError). Sent once: retried only when the request never reached the server
-        (it costs credits).
+        `language` is a locale such as `en-us` (see `client.languages.source()`), sent as it
+        is; a numeric language id still works but is deprecated upstream. `project_name` is 3
+        to 255 characters, `project_description` 3 to 5000. Sent once: retried only when the
+        request never reached the server (it costs credits).
         """
-        request = ops.create_request(
+        request_args = ops.create_request(
             text,
             voice_id,
             language,
             project_name=project_name,
             project_description=project_description,
-            folder_id=folder_id,
             gender=gender,
             age=age,
         )
@@ -355,12 +358,7 @@ class TTS:
             extra_query=extra_query,
             extra_body=extra_body,
         )
-        language_id = (
-            request.language
-            if isinstance(request.language, int)
-            else self._client.languages._id_of(request.language, options)
-        )
-        response = self._client._send(request.build(language_id), options, idempotent=False)
+        response = self._client._send(request_args, options, idempotent=False)
         return parse.parse_task_id(response)
 
     def status(
@@ -478,9 +476,9 @@ class TTS:
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         **create_args: Any,
     ) -> int:
-        """`create()` then `wait()`: the run id of the finished task. `language` is a language id
-        or a locale, as for `create()`; `timeout` is the wait's deadline; every other keyword
-        goes to `create()`."""
+        """`create()` then `wait()`: the run id of the finished task. `language` is a locale
+        (or a deprecated language id), as for `create()`; `timeout` is the wait's deadline;
+        every other keyword goes to `create()`."""
         wait_args(timeout, None)
         task_id = self.create(text, voice_id, language, **create_args)
         return self.wait(task_id, timeout=timeout)

@@ -17,18 +17,11 @@ from typing import Any, TypeVar
 
 import attrs
 
+from .. import _rules as rules
 from .. import _validation as check
 from .._exceptions import InvalidInputError, InvalidInputTypeError
 from .._models import InferenceOptions, VoiceSettings
-from ..api_facts import (
-    AUDIO_FORMATS,
-    INFERENCE_OPTION_RANGES,
-    OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS,
-    OUTPUT_TYPES,
-    TASK_AGE_MINIMUM,
-    TASK_TEXT_MIN_LENGTH,
-    VOICE_SETTING_EXCLUSIVE_MINIMUMS,
-)
+from ..api_facts import OUTPUT_TYPES
 
 RequestArgs = dict[str, Any]
 OptionsT = TypeVar("OptionsT", VoiceSettings, InferenceOptions)
@@ -56,6 +49,11 @@ def _options(
     raise InvalidInputTypeError(param, f"must be a {cls.__name__} or a mapping", value)
 
 
+def _option(param: str, value: object) -> Any:
+    """A `/tts-stream` option checked by its rule (camb/_rules.py), by the facade's name."""
+    return rules.apply(rules.rule_of(param), param, value)
+
+
 def stream_request(
     text: object,
     voice_id: object,
@@ -76,79 +74,48 @@ def stream_request(
     from camb_api.models import CreateStreamTTSRequest, OutputConfiguration
     from camb_api.models import InferenceOptions as GeneratedInferenceOptions
     from camb_api.models import VoiceSettings as GeneratedVoiceSettings
-    from camb_api.types import UNSET
 
     body = CreateStreamTTSRequest(
-        text=check.text("text", text, min_len=check.STREAM_TEXT_MIN, max_len=check.STREAM_TEXT_MAX),
-        language=check.locale("language", language),
-        voice_id=check.positive_int("voice_id", voice_id),
-        speech_model=_unset(check.optional_text("speech_model", speech_model)),
-        user_instructions=_unset(check.optional_text("user_instructions", user_instructions)),
+        text=_option("text", text),
+        language=_option("language", language),
+        voice_id=_option("voice_id", voice_id),
+        speech_model=_unset(_option("speech_model", speech_model)),
+        user_instructions=_unset(_option("user_instructions", user_instructions)),
         enhance_named_entities_pronunciation=_unset(
-            check.optional_bool(
-                "enhance_named_entities_pronunciation", enhance_named_entities_pronunciation
-            )
+            _option("enhance_named_entities_pronunciation", enhance_named_entities_pronunciation)
         ),
     )
-    if any(v is not None for v in (format, sample_rate, duration, apply_enhancement)):
-        body.output_configuration = OutputConfiguration(
-            format_=UNSET
-            if format is None
-            else GeneratedAudioFormat(check.choice("format", format, AUDIO_FORMATS)),
-            sample_rate=_unset(_int_above("sample_rate", sample_rate)),
-            duration=_unset(
-                check.number_in_range(
-                    "duration", duration, above=OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS["duration"]
-                )
-            ),
-            apply_enhancement=_unset(check.optional_bool("apply_enhancement", apply_enhancement)),
-        )
+    rules.check_models({"user_instructions": user_instructions}, speech_model)
+    output = {
+        "format": format,
+        "sample_rate": sample_rate,
+        "duration": duration,
+        "apply_enhancement": apply_enhancement,
+    }
+    if any(v is not None for v in output.values()):
+        checked = {name: _unset(_option(name, value)) for name, value in output.items()}
+        if format is not None:
+            checked["format_"] = GeneratedAudioFormat(checked.pop("format"))
+        else:
+            checked["format_"] = checked.pop("format")
+        body.output_configuration = OutputConfiguration(**checked)
     settings = _options("voice_settings", voice_settings, VoiceSettings)
     if settings is not None:
-        body.voice_settings = GeneratedVoiceSettings(
-            enhance_reference_audio_quality=_unset(
-                check.optional_bool(
-                    "voice_settings.enhance_reference_audio_quality",
-                    settings.enhance_reference_audio_quality,
-                )
-            ),
-            maintain_source_accent=_unset(
-                check.optional_bool(
-                    "voice_settings.maintain_source_accent", settings.maintain_source_accent
-                )
-            ),
-            apply_ref_loudness_norm=_unset(
-                check.optional_bool(
-                    "voice_settings.apply_ref_loudness_norm", settings.apply_ref_loudness_norm
-                )
-            ),
-            speaking_rate=_unset(
-                check.number_in_range(
-                    "voice_settings.speaking_rate",
-                    settings.speaking_rate,
-                    above=VOICE_SETTING_EXCLUSIVE_MINIMUMS["speaking_rate"],
-                )
-            ),
-        )
+        body.voice_settings = GeneratedVoiceSettings(**_nested("voice_settings", settings))
     inference = _options("inference_options", inference_options, InferenceOptions)
     if inference is not None:
         body.inference_options = GeneratedInferenceOptions(
-            stability=_unset(_bounded("stability", inference.stability)),
-            temperature=_unset(_bounded("temperature", inference.temperature)),
-            inference_steps=_unset(_bounded_int("inference_steps", inference.inference_steps)),
-            speaker_similarity=_unset(_bounded("speaker_similarity", inference.speaker_similarity)),
-            localize_speaker_weight=_unset(
-                check.number_in_range(
-                    "inference_options.localize_speaker_weight", inference.localize_speaker_weight
-                )
-            ),
-            acoustic_quality_boost=_unset(
-                check.optional_bool(
-                    "inference_options.acoustic_quality_boost", inference.acoustic_quality_boost
-                )
-            ),
+            **_nested("inference_options", inference)
         )
     return build_create_tts_stream_request(body=body)
+
+
+def _nested(outer: str, options: VoiceSettings | InferenceOptions) -> dict[str, Any]:
+    """Each field of a nested option object, checked by its rule (`outer.field`)."""
+    return {
+        field.name: _unset(_option(f"{outer}.{field.name}", getattr(options, field.name)))
+        for field in attrs.fields(type(options))
+    }
 
 
 def model_sample_rate(speech_model: object) -> int | None:
@@ -159,58 +126,6 @@ def model_sample_rate(speech_model: object) -> int | None:
     return SAMPLE_RATES.get(model)
 
 
-def _bounded(name: str, value: object) -> float | None:
-    """An inference option within the spec's inclusive range for it."""
-    low, high = INFERENCE_OPTION_RANGES[name]
-    return check.number_in_range(f"inference_options.{name}", value, between=(low, high))
-
-
-def _bounded_int(name: str, value: object) -> int | None:
-    """An int inference option within the spec's inclusive range for it."""
-    param = f"inference_options.{name}"
-    low, high = INFERENCE_OPTION_RANGES[name]
-    checked = check.optional_int(param, value)
-    if checked is not None:
-        check.number_in_range(param, checked, between=(low, high))
-    return checked
-
-
-def _int_above(name: str, value: object) -> int | None:
-    """An int output setting greater than the spec's exclusive minimum for it."""
-    checked = check.optional_int(name, value)
-    if checked is not None:
-        check.number_in_range(name, checked, above=OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS[name])
-    return checked
-
-
-def language_id_or_locale(param: str, value: object) -> int | str:
-    """A numeric language id, or a well-formed locale to look up in `GET /source-languages`."""
-    if isinstance(value, str):
-        return check.locale(param, value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInputTypeError(
-            param, "must be a positive int language id or a locale such as 'en-us'", value
-        )
-    return check.positive_int(param, value)
-
-
-@attrs.frozen
-class CreateRequest:
-    """A checked `POST /tts`. `language` is a language id, or a locale that the caller looks up
-    in the source languages (a request of its own) before `build()`."""
-
-    language: int | str
-    # The request body's other fields, checked, as the generated CreateTTSRequest takes them.
-    fields: Mapping[str, Any]
-
-    def build(self, language_id: int) -> RequestArgs:
-        from camb_api.api.tts import build_create_tts_request
-        from camb_api.models import CreateTTSRequest
-
-        body = CreateTTSRequest(language=language_id, **self.fields)
-        return build_create_tts_request(body=body)
-
-
 def create_request(
     text: object,
     voice_id: object,
@@ -218,32 +133,29 @@ def create_request(
     *,
     project_name: object = None,
     project_description: object = None,
-    folder_id: object = None,
     gender: object = None,
     age: object = None,
-) -> CreateRequest:
-    from camb_api.models import Gender
+) -> RequestArgs:
+    """A checked `POST /tts`. `language` is a locale tag, sent as it is (Camb's preferred
+    form); a numeric language id is still taken (deprecated upstream) and sent as an int."""
+    from camb_api.api.tts import build_create_tts_request
+    from camb_api.models import CreateTTSRequest, Gender
     from camb_api.types import UNSET
 
-    checked_text = check.text("text", text, min_len=TASK_TEXT_MIN_LENGTH)
-    checked_voice_id = check.positive_int("voice_id", voice_id)
-    checked_language = language_id_or_locale("language", language)
-    fields = {
-        "text": checked_text,
-        "voice_id": checked_voice_id,
-        "project_name": _unset(check.optional_text("project_name", project_name)),
-        "project_description": _unset(
-            check.optional_text("project_description", project_description)
-        ),
-        "folder_id": _unset(
-            None if folder_id is None else check.positive_int("folder_id", folder_id)
-        ),
-        "gender": UNSET
-        if gender is None
-        else Gender(check.choice("gender", gender, check.GENDERS)),
-        "age": _unset(check.optional_int("age", age, minimum=TASK_AGE_MINIMUM)),
-    }
-    return CreateRequest(checked_language, fields)
+    def option(param: str, value: object) -> Any:
+        return rules.apply(rules.TASK_RULES[param], param, value)
+
+    checked_gender = option("gender", gender)
+    body = CreateTTSRequest(
+        text=option("text", text),
+        voice_id=option("voice_id", voice_id),
+        language=option("language", language),
+        project_name=_unset(option("project_name", project_name)),
+        project_description=_unset(option("project_description", project_description)),
+        gender=UNSET if checked_gender is None else Gender(checked_gender),
+        age=_unset(option("age", age)),
+    )
+    return build_create_tts_request(body=body)
 
 
 def status_request(task_id: object) -> RequestArgs:

@@ -423,13 +423,23 @@ def _voice(item: dict[str, Any]) -> Voice:
         voice_name=_field(raw, "voice_name", str, required=True),
         gender=_field(raw, "gender", int),
         age=_field(raw, "age", int),
-        language=_field(raw, "language", int),
+        language=_language_of_voice(raw),
         transcript=_field(raw, "transcript", str),
         description=_field(raw, "description", str),
         is_published=_field(raw, "is_published", bool),
         signed_url=_field(raw, "signed_url", str),
         extra=dict(raw.additional_properties),
     )
+
+
+def _language_of_voice(raw: Any) -> int | str | None:
+    """A voice's language: a locale tag (Camb's OpenAPI) or a numeric id (camb-sdk); both are
+    kept as they came."""
+    value = _optional(raw.language)
+    if value is None or isinstance(value, str):
+        return value
+    language: int = _field(raw, "language", int)
+    return language
 
 
 def parse_voices(response: httpx.Response) -> list[Voice]:

@@ -38,12 +38,12 @@ MEDIA_TYPES: dict[AudioFormat, str] = {
     "flac": "audio/flac",
     "adts": "audio/aac",
     "mp3": "audio/mpeg",
-    "pcm_s16le": "application/octet-stream",
-    "pcm_s16be": "application/octet-stream",
-    "pcm_s32le": "application/octet-stream",
-    "pcm_s32be": "application/octet-stream",
-    "pcm_f32le": "application/octet-stream",
-    "pcm_f32be": "application/octet-stream",
+    "pcm_s16le": "audio/x-pcm",
+    "pcm_s16be": "audio/x-pcm",
+    "pcm_s32le": "audio/x-pcm",
+    "pcm_s32be": "audio/x-pcm",
+    "pcm_f32le": "audio/x-pcm",
+    "pcm_f32be": "audio/x-pcm",
 }
 MAX_RESULT_SECONDS = 600.0
 MAX_STREAM_SECONDS = 1_000_000.0  # a longer requested duration is cut to this
