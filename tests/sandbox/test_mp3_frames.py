@@ -18,7 +18,6 @@ from camb.sandbox import _codecs
 from camb.sandbox._audio import stream_audio
 from camb.sandbox._synth import SECONDS_PER_CHAR, text_pitch
 
-
 _SoundFile = soundfile.SoundFile
 
 
