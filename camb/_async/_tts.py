@@ -54,7 +54,8 @@ from .._options import (
     TimeoutOption,
     TotalTimeoutOption,
 )
-from .._polling import OnStatus, Waiter, wait_args
+from .._polling import OnStatus, PollSchedule, Waiter, wait_args
+from .._polling import poll_schedule as poll_schedule_of
 from .._types import NOT_GIVEN, StrPath
 from .._wire import _operations as ops
 from .._wire import _responses as parse
@@ -396,13 +397,17 @@ class AsyncTTS:
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float | None = None,
         on_status: OnStatus | None = None,
+        poll_schedule: PollSchedule | str | None = None,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
     ) -> int:
         """Poll until the task succeeds and return its run id.
 
         `timeout` is the whole wait's deadline in seconds (WaitTimeoutError after it).
-        Without `poll_interval` the schedule starts at 0.25 s and backs off to 4 s.
+        Without `poll_interval` the polls follow `poll_schedule`: by default Camb's guidance
+        (2 s between polls at first, backing off to 15 s); `poll_schedule="fast"` starts at
+        0.25 s for more requests. A 404 in the first 10 s of the wait is polled again (a new
+        task may not be visible yet).
         `on_status` sees every status. Raises TaskFailedError, TaskTimeoutError,
         TaskPaymentRequiredError or UnexpectedTaskStatusError when the task ends otherwise.
         Failed polls that are transient (connection errors, 429, 5xx) are polled again until
@@ -410,8 +415,15 @@ class AsyncTTS:
         """
         request_args = ops.status_request(task_id)
         deadline, interval = wait_args(timeout, poll_interval, on_status)
+        schedule = poll_schedule_of(poll_schedule)
         options = self._client._options(extra_headers=extra_headers, extra_query=extra_query)
-        waiter = Waiter(task_id, timeout=deadline, poll_interval=interval, on_status=on_status)
+        waiter = Waiter(
+            task_id,
+            timeout=deadline,
+            poll_interval=interval,
+            on_status=on_status,
+            schedule=schedule,
+        )
         return await self._wait(waiter, request_args, options)
 
     async def _wait(
@@ -439,6 +451,7 @@ class AsyncTTS:
         poll_interval: float | None = None,
         on_status: OnStatus | None = None,
         concurrency: int = DEFAULT_WAIT_CONCURRENCY,
+        poll_schedule: PollSchedule | str | None = None,
         extra_headers: HeadersOption = None,
         extra_query: QueryOption = None,
     ) -> WaitResults:
@@ -451,10 +464,17 @@ class AsyncTTS:
         ids = check.task_ids("task_ids", task_ids)
         deadline, interval = wait_args(timeout, poll_interval, on_status)
         workers = check.concurrency("concurrency", concurrency)
+        schedule = poll_schedule_of(poll_schedule)
         options = self._client._options(extra_headers=extra_headers, extra_query=extra_query)
         # Made now, so that every task's deadline counts from the start of this call.
         waiters = [
-            Waiter(task_id, timeout=deadline, poll_interval=interval, on_status=on_status)
+            Waiter(
+                task_id,
+                timeout=deadline,
+                poll_interval=interval,
+                on_status=on_status,
+                schedule=schedule,
+            )
             for task_id in ids
         ]
 
@@ -474,14 +494,16 @@ class AsyncTTS:
         language: int | str,
         *,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_schedule: PollSchedule | str | None = None,
         **create_args: Any,
     ) -> int:
         """`create()` then `wait()`: the run id of the finished task. `language` is a locale
-        (or a deprecated language id), as for `create()`; `timeout` is the wait's deadline;
-        every other keyword goes to `create()`."""
+        (or a deprecated language id), as for `create()`; `timeout` and `poll_schedule` are the
+        wait's; every other keyword goes to `create()`."""
         wait_args(timeout, None)
+        poll_schedule_of(poll_schedule)
         task_id = await self.create(text, voice_id, language, **create_args)
-        return await self.wait(task_id, timeout=timeout)
+        return await self.wait(task_id, timeout=timeout, poll_schedule=poll_schedule)
 
     @overload
     async def result(

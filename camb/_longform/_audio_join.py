@@ -341,6 +341,7 @@ class StreamJoiner:
         self._flac_file: BinaryIO | None = None  # Joiner's seekable output, for FLAC
         # WAV samples into the pcm_* layout asked for (or into FLAC's 16-bit input).
         self._convert: Callable[[bytes], bytes] | None = None
+        self._checked: tuple[tuple[str, int, int], Layout] | None = None  # by `check`
         self._silence: tuple[bytes, int] | None = None  # one silent frame and its samples
         # Where Joiner patches the frame and byte counts of the Xing frame it asks for.
         self._xing_counts_at: int | None = None
@@ -363,12 +364,9 @@ class StreamJoiner:
         pause = check_paragraph_pause(pause_before)
         index = self.segments
         with open_segment(segment) as file:
-            try:
-                layout = read_layout(
-                    self.wire_format, file, sample_rate=self.sample_rate, channels=self.channels
-                )
-            except AudioJoinError as error:
-                raise AudioJoinError(str(error), segment=index) from None
+            layout = self._checked_layout(segment)
+            if layout is None:
+                layout = self._read(file, index)
             self._check_like_first(layout, index)
             if self._first is None:
                 self._first = layout
@@ -398,13 +396,26 @@ class StreamJoiner:
         or unlike the first segment's. Nothing is fed."""
         index = self.segments
         with open_segment(segment) as file:
-            try:
-                layout = read_layout(
-                    self.wire_format, file, sample_rate=self.sample_rate, channels=self.channels
-                )
-            except AudioJoinError as error:
-                raise AudioJoinError(str(error), segment=index) from None
+            layout = self._read(file, index)
         self._check_like_first(layout, index)
+        # `feed` of the same, unchanged file then need not walk its frames again.
+        key = _file_key(segment)
+        self._checked = (key, layout) if key is not None else None
+
+    def _read(self, file: IO[bytes], index: int) -> Layout:
+        try:
+            return read_layout(
+                self.wire_format, file, sample_rate=self.sample_rate, channels=self.channels
+            )
+        except AudioJoinError as error:
+            raise AudioJoinError(str(error), segment=index) from None
+
+    def _checked_layout(self, segment: str | os.PathLike[str] | bytes) -> Layout | None:
+        checked, self._checked = self._checked, None
+        if checked is None:
+            return None
+        key = _file_key(segment)
+        return checked[1] if key is not None and key == checked[0] else None
 
     def finish(self) -> bytes:
         """The last bytes of the stream (FLAC's final frames; empty for other formats)."""
@@ -484,6 +495,17 @@ class StreamJoiner:
             )
         assert isinstance(channels, int)
         return _adts_silent_frame(first.first_frame, channels), 1024
+
+
+def _file_key(segment: object) -> tuple[str, int, int] | None:
+    """A file segment's path, size and change time (None for bytes, or a file not there)."""
+    if not isinstance(segment, (str, os.PathLike)):
+        return None
+    try:
+        info = os.stat(segment)
+    except OSError:
+        return None
+    return (os.fspath(segment), info.st_size, info.st_mtime_ns)
 
 
 class _Sink(io.RawIOBase):

@@ -22,15 +22,20 @@ from ._codecs import (
     StreamEncoder,
     adts_silence_frame,
     encode_flac,
+    mp3_frame_samples,
+    mp3_sound_frames,
     wav_header,
 )
 from ._sources import ByteSource, BytesSource, ConcatSource, CycleSource, iter_source
 from ._synth import (
+    _AMPLITUDE,
     DEFAULT_SAMPLE_RATE,
     PCM_DTYPES,
+    is_voiced,
     segment_samples,
     speech_samples,
     text_pieces,
+    text_pitch,
 )
 
 MEDIA_TYPES: dict[AudioFormat, str] = {
@@ -72,6 +77,35 @@ def _encoded_chunks(
             yield tail
     finally:
         encoder.close()
+
+
+def _mp3_chunks(text: str, sample_rate: int, segment: int, total: int) -> Iterator[bytes]:
+    """Speech as MP3 laid out from cached frames (see `mp3_sound_frames`): a frame of the
+    text's tone where the character at the frame's middle is voiced, else a silent frame."""
+    per_frame = mp3_frame_samples(sample_rate)
+    tone = mp3_sound_frames(sample_rate, text_pitch(text), _AMPLITUDE)
+    silence = mp3_sound_frames(sample_rate, None, 0.0)
+    voiced = [is_voiced(ch) for ch in text] or [False]
+    pending: list[bytes] = []
+    # Chunks of a quarter second at first (the first bytes come soon), doubling up to 4 s.
+    step = max(1, sample_rate // 4 // per_frame)
+    most = max(1, sample_rate * 4 // per_frame)
+    sound: tuple[bytes, ...] | None = None
+    played = 0  # frames of the current run so far
+    for start in range(0, total, per_frame):
+        middle = min(start + per_frame // 2, total - 1)
+        this = tone if voiced[(middle // segment) % len(voiced)] else silence
+        if this is not sound or played == len(this):
+            sound, played = this, 0  # a new run starts the sound's encoding again
+        frame = this[played]
+        played += 1
+        pending.append(frame)
+        if len(pending) >= step:
+            yield b"".join(pending)
+            pending.clear()
+            step = min(step * 2, most)
+    if pending:
+        yield b"".join(pending)
 
 
 # --- what the endpoints answer --------------------------------------------------------------
@@ -137,7 +171,11 @@ def stream_audio(
         declared = total * width * (2 if declare_more else 1)
         source = ConcatSource([BytesSource(wav_header(rate, declared)), pcm])
         return AudioStream(media_type, source.remaining, iter_source(source), blocking=False)
-    if fmt == "flac" or fmt == "mp3":
+    if fmt == "mp3":
+        # Encoded once per sound, then laid out frame by frame: costs about what WAV does.
+        chunks = _mp3_chunks(text, rate, segment, total)
+        return AudioStream(media_type, None, chunks, blocking=True)
+    if fmt == "flac":
         return AudioStream(media_type, None, _encoded_chunks(fmt, pcm, total, rate), blocking=True)
     return AudioStream(media_type, pcm.remaining, iter_source(pcm), blocking=False)
 
