@@ -55,7 +55,7 @@ import httpx
 
 if TYPE_CHECKING:
     from ._models import BulkResults, TaskStatus
-    from ._translation import TranslationResults
+    from ._wire._translation import TranslationResults
 
 __all__ = [
     "APIConnectionError",
@@ -204,6 +204,22 @@ class UnexpectedResponseError(APIError):
         self.response = detached(response, self.request)
         self.status_code = response.status_code
         self.body = body
+
+
+class TruncatedAudioError(UnexpectedResponseError):
+    """A 2xx audio answer is shorter than its own header says (a WAV whose data chunk declares
+    more bytes than arrived): cut short, like a body that ends before its Content-Length.
+    Long-form speech and batch jobs try it again; `save()` leaves the destination as it was.
+
+    `declared` and `received` are the audio data bytes the header announced and that came.
+    """
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, declared: int, received: int
+    ) -> None:
+        super().__init__(message, response=response)
+        self.declared = declared
+        self.received = received
 
 
 class APIStatusError(APIError):

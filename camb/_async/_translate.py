@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import _async_runtime
-from .. import _operations as ops
-from .. import _responses as parse
 from .._constants import DEFAULT_WAIT_CONCURRENCY, EXPIRED_URL_STATUSES
 from .._exceptions import APIStatusError, CambError, TranslationError
 from .._options import RequestOptions
 from .._polling import Waiter
-from .._translation import (
+from .._wire import _operations as ops
+from .._wire import _responses as parse
+from .._wire._translation import (
     TranslatedRequests,
     TranslatedSpeech,
     TranslationResults,
@@ -28,7 +28,7 @@ from .._translation import (
 )
 
 if TYPE_CHECKING:
-    from ._resources import AsyncTTS
+    from ._tts import AsyncTTS
 
 
 async def translate(

@@ -13,14 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import _operations as ops
-from .. import _responses as parse
 from .. import _sync_runtime
 from .._constants import DEFAULT_WAIT_CONCURRENCY, EXPIRED_URL_STATUSES
 from .._exceptions import APIStatusError, CambError, TranslationError
 from .._options import RequestOptions
 from .._polling import Waiter
-from .._translation import (
+from .._wire import _operations as ops
+from .._wire import _responses as parse
+from .._wire._translation import (
     TranslatedRequests,
     TranslatedSpeech,
     TranslationResults,
@@ -30,7 +30,7 @@ from .._translation import (
 )
 
 if TYPE_CHECKING:
-    from ._resources import TTS
+    from ._tts import TTS
 
 
 def translate(

@@ -16,11 +16,11 @@ from typing import Any
 from camb import AsyncCamb
 from camb.api_facts import GENDER_CODES
 
-from . import _translation
-from . import _validation as check
-from ._cli_commands import first_voice, speak_text
-from ._cli_support import Console, ExitStatus, UsageError, error_json, shared_failure
-from ._constants import DEFAULT_BULK_CONCURRENCY, DEFAULT_WAIT_TIMEOUT
+from .. import _validation as check
+from .._constants import DEFAULT_BULK_CONCURRENCY, DEFAULT_WAIT_TIMEOUT
+from .._wire import _translation as _translation
+from ._commands import first_voice, speak_text
+from ._support import Console, ExitStatus, UsageError, error_json, shared_failure
 
 
 def _language(text: str) -> str | int:

@@ -14,15 +14,15 @@ from typing import Any
 
 import attrs
 
-from . import _validation as check
-from ._exceptions import CambError, InvalidInputError, InvalidInputTypeError
-from ._operations import RequestArgs, _unset
-from .api_facts import (
+from .. import _validation as check
+from .._exceptions import CambError, InvalidInputError, InvalidInputTypeError
+from ..api_facts import (
     GENDER_CODES,
     TRANSLATED_TTS_FORMALITIES,
     TRANSLATED_TTS_PROJECT_DESCRIPTION_LENGTH,
     TRANSLATED_TTS_PROJECT_NAME_LENGTH,
 )
+from ._operations import RequestArgs, _unset
 
 __all__ = ["TranslatedSpeech", "TranslationResults"]
 

@@ -1,4 +1,4 @@
-"""`client.tts` and `client.voices`.
+"""`client.tts`: speech, streamed, long-form or through the task flow.
 
 Each method checks its arguments and options before any traffic (`_operations`, `_options`),
 sends with the client's send loop, and parses the answer with `_responses`. Every parameter
@@ -20,12 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import attrs
 
 from .. import _async_runtime
-from .. import _operations as ops
-from .. import _responses as parse
 from .. import _validation as check
 from .._base_client import RequestArgs
-from .._bulk import BulkCollector
-from .._chunking import plan_chunks
 from .._constants import (
     DEFAULT_BULK_CONCURRENCY,
     DEFAULT_DOWNLOAD_CONCURRENCY,
@@ -46,7 +42,6 @@ from .._models import (
     InferenceOptions,
     OutputType,
     TaskStatus,
-    Voice,
     VoiceSettings,
     WaitResults,
 )
@@ -60,21 +55,25 @@ from .._options import (
     TotalTimeoutOption,
 )
 from .._polling import OnStatus, Waiter, wait_args
-from .._translation import (
+from .._types import NOT_GIVEN, StrPath
+from .._wire import _operations as ops
+from .._wire import _responses as parse
+from .._wire._bulk import BulkCollector, ChunkAnswer
+from .._wire._chunking import plan_chunks
+from .._wire._translation import (
     DEFAULT_TRANSLATE_CONCURRENCY,
     TranslationResults,
     translated_requests,
     translated_status_request,
 )
-from .._translation import (
+from .._wire._translation import (
     language as check_language,
 )
-from .._types import NOT_GIVEN, StrPath
 from ._streaming import AsyncSpeechStream
 from ._translate import translate as translate_all
 
 if TYPE_CHECKING:
-    from .._speech import OnProgress, SpeechResult
+    from .._longform._plan import OnProgress, SpeechResult
     from ._client import AsyncCamb
 
 
@@ -108,10 +107,15 @@ class AsyncTTS:
     ) -> AsyncSpeechStream:
         """Speak `text` (3 to 3000 characters) with `POST /tts-stream`: the recommended way.
 
-        `language` is a lower-case locale (`en-us`); `format` one of wav, flac, adts, mp3 or a
-        pcm layout. The request goes out when the stream is opened (as a context manager, by
-        iterating it, or with `read()`/`save()`); it is retried only when it never reached
-        the server, because each synthesis costs credits. For longer text use `speak()`.
+        `language` is a lower-case locale (`en-us`): one of the spec's known locales
+        (`camb languages --stream`); an unknown one is refused before sending, with the nearest
+        known ones. `format` one of wav, flac, adts, mp3 or a pcm layout. `user_instructions`
+        (3 to 1000 characters) are for `speech_model="mars-instruct"` only, and refused for
+        another model, which would ignore them. Left out, `apply_enhancement` is on, except
+        for mars-flash and mars-8.1-flash-beta (`camb.api_facts.APPLY_ENHANCEMENT_DEFAULTS`).
+        The request goes out when the stream is opened (as a context manager, by iterating it,
+        or with `read()`/`save()`); it is retried only when it never reached the server,
+        because each synthesis costs credits. For longer text use `speak()`.
         """
         request_args = ops.stream_request(
             text,
@@ -187,8 +191,8 @@ class AsyncTTS:
         """
         # Long-form speech is imported when first used: its segmenting rules and audio joining
         # cost start-up time that a client which never speaks long text should not pay.
-        from .._speech import SpeechResult, cache_folder, speech_format
-        from ._speech import join_to_file, plan_speech
+        from .._longform._plan import SpeechResult, cache_folder, speech_format
+        from ._speak import join_to_file, plan_speech
 
         destination = check.file_path("path", path)
         output = speech_format(destination, format)
@@ -223,7 +227,7 @@ class AsyncTTS:
             segment_retries=segment_retries,
             rate_limit_waits=rate_limit_waits,
         )
-        size, duration, credits, cached = await join_to_file(
+        size, duration, credits, cached, rate = await join_to_file(
             plan, destination, format=output, on_progress=on_progress
         )
         return SpeechResult(
@@ -234,6 +238,7 @@ class AsyncTTS:
             duration=duration,
             credits=credits,
             cached_segments=cached,
+            sample_rate=rate,
         )
 
     def speak_stream(
@@ -267,8 +272,8 @@ class AsyncTTS:
         text order. WAV is streamed with an "unknown length" header, as players expect of a
         stream. Segments are kept in a temporary folder unless `cache_dir` is given.
         """
-        from .._speech import cache_folder
-        from ._speech import plan_speech, stream_chunks
+        from .._longform._plan import cache_folder
+        from ._speak import plan_speech, stream_chunks
 
         output = check.choice("format", format, AUDIO_FORMATS)
         options = self._client._options(
@@ -317,7 +322,6 @@ class AsyncTTS:
         *,
         project_name: str | None = None,
         project_description: str | None = None,
-        folder_id: int | None = None,
         gender: int | None = None,
         age: int | None = None,
         timeout: TimeoutOption = NOT_GIVEN,
@@ -330,18 +334,17 @@ class AsyncTTS:
         """Start a task with `POST /tts` and return its task id. Deprecated upstream: prefer
         `stream()`. `gender` is 0, 1, 2 or 9.
 
-        `language` is a numeric language id (see `client.languages.source()`), or a locale such
-        as `en-us`, looked up in that list (fetched once per client; a locale it lacks raises
-        InvalidInputError). Sent once: retried only when the request never reached the server
-        (it costs credits).
+        `language` is a locale such as `en-us` (see `client.languages.source()`), sent as it
+        is; a numeric language id still works but is deprecated upstream. `project_name` is 3
+        to 255 characters, `project_description` 3 to 5000. Sent once: retried only when the
+        request never reached the server (it costs credits).
         """
-        request = ops.create_request(
+        request_args = ops.create_request(
             text,
             voice_id,
             language,
             project_name=project_name,
             project_description=project_description,
-            folder_id=folder_id,
             gender=gender,
             age=age,
         )
@@ -353,12 +356,7 @@ class AsyncTTS:
             extra_query=extra_query,
             extra_body=extra_body,
         )
-        language_id = (
-            request.language
-            if isinstance(request.language, int)
-            else await self._client.languages._id_of(request.language, options)
-        )
-        response = await self._client._send(request.build(language_id), options, idempotent=False)
+        response = await self._client._send(request_args, options, idempotent=False)
         return parse.parse_task_id(response)
 
     async def status(
@@ -478,9 +476,9 @@ class AsyncTTS:
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         **create_args: Any,
     ) -> int:
-        """`create()` then `wait()`: the run id of the finished task. `language` is a language id
-        or a locale, as for `create()`; `timeout` is the wait's deadline; every other keyword
-        goes to `create()`."""
+        """`create()` then `wait()`: the run id of the finished task. `language` is a locale
+        (or a deprecated language id), as for `create()`; `timeout` is the wait's deadline;
+        every other keyword goes to `create()`."""
         wait_args(timeout, None)
         task_id = await self.create(text, voice_id, language, **create_args)
         return await self.wait(task_id, timeout=timeout)
@@ -674,7 +672,7 @@ class AsyncTTS:
             except CambError as error:
                 collector.failed(unique, error)
             else:
-                collector.answered(unique, {unique[0]: url}, {})
+                collector.answered(unique, ChunkAnswer(urls={unique[0]: url}, malformed={}))
             return collector.finish(raise_on_error=raise_on_error)
 
         async def send(chunk: list[int]) -> None:
@@ -684,7 +682,7 @@ class AsyncTTS:
                 response = await self._client._send(
                     ops.bulk_request(chunk), options, idempotent=True
                 )
-                collector.answered(chunk, *parse.parse_bulk_results(response, chunk))
+                collector.answered(chunk, parse.parse_bulk_results(response, chunk))
             except CambError as error:
                 collector.failed(chunk, error)
 
@@ -946,37 +944,3 @@ class AsyncTTS:
         options = self._client._options(extra_headers=extra_headers, extra_query=extra_query)
         waiter = Waiter(task_id, timeout=deadline, poll_interval=interval, on_status=on_status)
         return await self._wait(waiter, request_args, options)
-
-
-class AsyncVoices:
-    """Voices: `client.voices`."""
-
-    def __init__(self, client: AsyncCamb) -> None:
-        self._client = client
-
-    async def list(
-        self,
-        *,
-        timeout: TimeoutOption = NOT_GIVEN,
-        total_timeout: TotalTimeoutOption = NOT_GIVEN,
-        max_retries: RetriesOption = NOT_GIVEN,
-        extra_headers: HeadersOption = None,
-        extra_query: QueryOption = None,
-        extra_body: BodyOption = None,
-    ) -> list[Voice]:
-        """Every voice this key can use (`GET /list-voices`).
-
-        A voice the client cannot read (a field of the wrong type, say) is left out with a
-        warning in the `camb` log naming its place in the list; the others are returned.
-        Fields the API added since this client was released are kept in each `Voice.extra`.
-        """
-        options = self._client._options(
-            timeout=timeout,
-            total_timeout=total_timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-        response = await self._client._send(ops.voices_request(), options, idempotent=True)
-        return parse.parse_voices(response)
