@@ -27,6 +27,8 @@ SHARED = [
     ("get", "/list-voices"),
     ("get", "/source-languages"),
     ("get", "/target-languages"),
+    ("post", "/translated-tts"),
+    ("get", "/translated-tts/{task_id}"),
 ]
 CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength")
 
@@ -97,6 +99,50 @@ DIFFERENCES = {
     "GET /tts/{task_id} response.message: only here": "camb-sdk and the seeds' notes",
     "GET /tts/{task_id} response 404: only here": "the sandbox's answer for an unknown task",
     "GET /tts/{task_id} response 401: only here": "a missing or bad key (every operation)",
+    # POST /translated-tts and GET /translated-tts/{task_id}
+    "GET /translated-tts/{task_id} path.task_id: minLength only here": (
+        "an empty id addresses no task"
+    ),
+    "GET /translated-tts/{task_id} response 401: only here": "a missing or bad key",
+    "GET /translated-tts/{task_id} response 404: only here": (
+        "the sandbox's answer for an unknown task (x-sandbox-choice)"
+    ),
+    "GET /translated-tts/{task_id} response.exception_reason: only here": (
+        "the answer reuses TaskStatus, whose optional fields /tts/{task_id} documents"
+    ),
+    "GET /translated-tts/{task_id} response.message: only here": (
+        "the answer reuses TaskStatus, whose optional fields /tts/{task_id} documents"
+    ),
+    "GET /translated-tts/{task_id} response.run_id: exclusiveMinimum only here": (
+        "run ids are positive"
+    ),
+    "GET /translated-tts/{task_id} response.status: open enum": (
+        "a status the API adds must not make a client fail, as for /tts/{task_id}"
+    ),
+    "POST /translated-tts request.chosen_dictionaries: default only in Camb's": (
+        "a default of null is the server's business; the client leaves the field out"
+    ),
+    "POST /translated-tts request.source_language: exclusiveMinimum only here": (
+        "the integer branch (deprecated numeric ids) takes positive ids only"
+    ),
+    "POST /translated-tts request.source_language: types differ": (
+        "Camb's LanguageInput is a string but its description says numeric ids still work: "
+        "both are accepted"
+    ),
+    "POST /translated-tts request.target_language: exclusiveMinimum only here": (
+        "the integer branch (deprecated numeric ids) takes positive ids only"
+    ),
+    "POST /translated-tts request.target_language: types differ": (
+        "Camb's LanguageInput is a string but its description says numeric ids still work: "
+        "both are accepted"
+    ),
+    "POST /translated-tts response 400: only here": (
+        "the sandbox's answer for a voice that is not the key's (x-sandbox-choice)"
+    ),
+    "POST /translated-tts response 401: only here": "a missing or bad key",
+    "POST /translated-tts response.task_id: only here": (
+        "Camb's answer schema is empty ({}); its sibling create operations answer TaskID"
+    ),
     "GET /tts-result/{run_id} path.run_id: exclusiveMinimum only here": "run ids are positive",
     "GET /tts-result/{run_id} response 400: only here": "the server's own docstring",
     "GET /tts-result/{run_id} response 500: only here": "the server's own docstring",

@@ -51,6 +51,9 @@ def item_hash(item: BatchItem) -> str:
         "voice_id": item.voice_id,
         "language": item.language,
     }
+    if item.source_language is not None:
+        # Translated speech (POST /translated-tts): `language` is the target.
+        document["source_language"] = item.source_language
     for name in OPTION_NAMES:
         value = _jsonable(getattr(item, name))
         # An empty options object asks for the same audio as none at all.

@@ -137,6 +137,11 @@ class BatchItem:
     paragraph_pause: float | None = None
     voice_settings: VoiceSettings | None = None
     inference_options: InferenceOptions | None = None
+    # Languages to translate the text into (`POST /translated-tts`): a line that has them is
+    # read as one item per language (see `_translations`), whose `source_language` is the
+    # line's `language` and whose `language` is the target.
+    target_languages: tuple[str, ...] = ()
+    source_language: str | None = None
     line: int = attrs.field(default=0, eq=False)
 
     @property
@@ -211,6 +216,20 @@ def _non_empty_text(param: str, value: object, from_csv: bool) -> str:
     return checked
 
 
+_LANGUAGE_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def _target_languages(param: str, value: object, from_csv: bool) -> tuple[str, ...]:
+    """Locale tags: a JSON list, or (in CSV, or one string) separated by commas or spaces."""
+    if isinstance(value, str):
+        value = [part for part in _LANGUAGE_SEPARATORS.split(value) if part]
+    if not isinstance(value, list):
+        raise _Problem('must be a list of locale tags such as ["fr-fr", "de-de"]')
+    if not value:
+        raise _Problem("must name at least one target language")
+    return tuple(dict.fromkeys(check.locale(f"{param}[{i}]", v) for i, v in enumerate(value)))
+
+
 NESTED_FIELDS: Mapping[str, Mapping[str, Check]] = {
     outer: {field.name: _rule_check(f"{outer}.{field.name}") for field in attrs.fields(cls)}
     for outer, cls in (("voice_settings", VoiceSettings), ("inference_options", InferenceOptions))
@@ -218,6 +237,7 @@ NESTED_FIELDS: Mapping[str, Mapping[str, Check]] = {
 SCALAR_FIELDS: Mapping[str, Check] = {
     "text": _non_empty_text,
     **{name: _rule_check(name) for name in rules.SPEAK_OPTIONS if name not in NESTED_FIELDS},
+    "target_languages": _target_languages,
 }
 REQUIRED = ("id", "text", "voice_id", "language")
 KNOWN_FIELDS = ("id", *SCALAR_FIELDS, *NESTED_FIELDS)
@@ -367,6 +387,10 @@ def _record_to_item(
         ):
             hint = "" if name in NOT_DEFAULTABLE else " (or give a default for every line)"
             problems.append(InputProblem(line, name, f"is required{hint}"))
+    if "target_languages" in values:
+        from ._translations import line_problems
+
+        problems.extend(line_problems(values, line, values.get("format")))
     if len(problems) > before:
         return None
     merged: dict[str, Any] = {**defaults, **values}
@@ -600,6 +624,8 @@ def read_items(
 def _read(
     raw: IO[bytes], format: InputFormat, defaults: dict[str, Any], skip_invalid: bool, name: str
 ) -> ReadResult:
+    from ._translations import expand
+
     problems: list[InputProblem] = []
     lines = _decoded_lines(raw, problems)
     records = (
@@ -611,7 +637,7 @@ def _read(
         item = _record_to_item(record, line, defaults, format == "csv", problems, first_line_of)
         if item is None:
             continue
-        items.append(item)
+        items.extend(expand(item, problems, first_line_of))
     if not items and not problems:
         problems.append(InputProblem(0, None, "has no items"))
     problems.sort(key=lambda p: p.line)

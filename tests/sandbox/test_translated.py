@@ -166,3 +166,19 @@ def test_tagging_keeps_every_other_block_and_the_audio() -> None:
     assert np.array_equal(decoded, samples)
     with pytest.raises(ValueError, match="not a FLAC"):
         spoken_language(b"RIFF....WAVE")
+
+
+def test_strict_documented_answers_422_instead_of_the_sandboxs_choices() -> None:
+    from camb.sandbox import running
+
+    with running(task_duration=0.0, strict_documented=True) as strict:
+        headers = {"x-api-key": strict.api_key}
+        with httpx.Client(base_url=strict.url, headers=headers, timeout=10) as client:
+            unknown_task = client.get("/translated-tts/no-such-task")
+            assert unknown_task.status_code == 422
+            assert unknown_task.json()["detail"][0]["loc"] == ["path", "task_id"]
+            unknown_voice = _create(client, voice_id=999)
+            assert unknown_voice.status_code == 422
+            assert unknown_voice.json()["detail"][0]["loc"] == ["body", "voice_id"]
+            task_id = _create(client).json()["task_id"]
+            assert client.get(f"/translated-tts/{task_id}").json()["status"] == "SUCCESS"
