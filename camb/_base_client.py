@@ -28,6 +28,7 @@ from ._constants import (
     DEFAULT_LIMITS,
     USER_AGENT,
 )
+from ._credentials import keep_safe_headers, split_userinfo, without_userinfo
 from ._exceptions import APIConnectionError, APIError, APITimeoutError, InvalidInputError
 from ._options import RequestOptions
 from ._retry import (
@@ -52,8 +53,9 @@ def origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 
 def loggable_url(url: httpx.URL) -> str:
-    """The URL without its query: presigned URLs carry their signature there."""
-    return str(url.copy_with(query=None, fragment=None))
+    """The URL without its query (presigned URLs carry their signature there) and without a
+    `user:pass@`."""
+    return str(without_userinfo(url).copy_with(query=None, fragment=None))
 
 
 def http_client_args(timeout: httpx.Timeout, base_url: str) -> dict[str, Any]:
@@ -122,7 +124,11 @@ class _BaseClient:
         chosen = (
             base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         )
-        self.base_url = check.base_url(chosen, allow_insecure_http=allow_insecure_http)
+        checked = check.base_url(chosen, allow_insecure_http=allow_insecure_http)
+        # A `user:pass@` in the URL becomes an Authorization header scoped like the key; the
+        # URL itself (shown in repr, logs and errors) keeps no password.
+        self.base_url, self._basic_auth = split_userinfo(checked)
+        self._given_base_url = checked
         self._allow_insecure_http = allow_insecure_http
         self._base_origin = origin(httpx.URL(self.base_url))
         self.timeout = check.http_timeout("timeout", timeout)
@@ -144,7 +150,7 @@ class _BaseClient:
         """The constructor arguments of a client like this one, with other defaults."""
         return {
             "api_key": self._api_key,
-            "base_url": self.base_url,
+            "base_url": self._given_base_url,
             "timeout": self.timeout if timeout is NOT_GIVEN else timeout,
             "total_timeout": self.total_timeout,
             "max_retries": self.max_retries if max_retries is NOT_GIVEN else max_retries,
@@ -252,14 +258,18 @@ class _BaseClient:
     def _scope_key(self, request: httpx.Request) -> httpx.Request:
         """Attach the key if and only if the request goes to the API's own origin.
 
-        Cookies never go anywhere: the API authenticates with the key, and the client keeps no
-        cookie jar (see `http_client_args`); a Cookie header is dropped for other origins too.
+        So are the caller's other credentials: the base URL's `user:pass@` (as Basic auth) and
+        every header the caller added (`default_headers`, `extra_headers`: a bearer token or a
+        gateway's key can have any name). A request to another origin (a presigned download,
+        a redirect) keeps only headers that never hold one (`_credentials.SAFE_ELSEWHERE`).
+        Cookies never go anywhere: the client keeps no cookie jar (see `http_client_args`).
         """
         if origin(request.url) == self._base_origin:
             request.headers[API_KEY_HEADER] = self._api_key
+            if self._basic_auth is not None and "authorization" not in request.headers:
+                request.headers["authorization"] = self._basic_auth
         else:
-            request.headers.pop(API_KEY_HEADER, None)
-            request.headers.pop("cookie", None)
+            keep_safe_headers(request.headers)
         return request
 
     def _redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:

@@ -65,6 +65,7 @@ from . import _cli_commands as commands
 from . import _logs
 from ._cli_support import PROG, Console, ExitStatus, UsageError
 from ._constants import DEFAULT_SPEAK_CONCURRENCY
+from ._echo import echo, echo_text
 from .batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 
 EPILOG = """\
@@ -150,7 +151,7 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not an integer: {echo(text)}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, not {value}")
     return value
@@ -165,9 +166,9 @@ def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number: {echo(text)}") from None
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number > 0, not {text}")
+        raise argparse.ArgumentTypeError(f"must be a number > 0, not {echo_text(text)}")
     return value
 
 
@@ -175,7 +176,7 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a port number: {echo(text)}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port between 0 and 65535, not {value}")
     return value

@@ -35,6 +35,7 @@ from ._cli_support import (
     read_text,
     shared_failure,
 )
+from ._echo import echo
 from ._speech import FORMAT_OF_EXTENSION
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def speak_format(path: str, explicit: AudioFormat | None) -> AudioFormat:
     if suffix not in EXTENSION_FORMATS:
         known = ", ".join(EXTENSION_FORMATS)
         raise UsageError(
-            f"cannot tell the audio format from {path!r}: use one of the extensions {known}, "
+            f"cannot tell the audio format from {echo(path)}: use one of the extensions {known}, "
             "or give --format"
         )
     return EXTENSION_FORMATS[suffix]
@@ -93,7 +94,7 @@ def speak_text(args: argparse.Namespace) -> str:
         try:
             return Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"cannot read {args.file!r}: {error}") from None
+            raise UsageError(f"cannot read {echo(args.file)}: {error}") from None
     if args.text == "-":
         return sys.stdin.read()
     text: str = args.text

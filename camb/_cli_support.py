@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, TextIO
 
 from camb import APIStatusError, CambError, TaskError
+from camb._echo import echo
 
 PROG = "camb"
 _SPACE_RE = re.compile(r"\s+")
@@ -249,7 +250,9 @@ def parse_run_ids(text: str) -> list[int]:
         elif len(tokens) == 2 and _is_int(tokens[1]):
             ids.append(int(tokens[1]))  # `camb wait` prints "<task id>\t<run id>"
         else:
-            raise UsageError(f"line {number} of the run ids is not a list of integers: {line!r}")
+            raise UsageError(
+                f"line {number} of the run ids is not a list of integers: {echo(line)}"
+            )
     return ids
 
 

@@ -362,6 +362,10 @@ def parse_bulk_results(
     return urls, bad
 
 
+# Skipped items of one list answer that get a warning line each; the rest get one line in all.
+MAX_ITEM_WARNINGS = 10
+
+
 class _Unreadable(Exception):
     """An item of a list answer that this client cannot read; the message says why."""
 
@@ -393,13 +397,18 @@ def _lenient_list(
     if not isinstance(body, list):
         raise unexpected(response, f"expected a list of {what}s", body)
     items: list[ItemT] = []
+    request = response.request
+    unlisted = 0
     for index, item in enumerate(body):
         try:
             if not isinstance(item, dict):
                 raise _Unreadable(f"not an object but {type(item).__name__}")
             items.append(read_item(item))
         except _Unreadable as why:
-            request = response.request
+            if index - len(items) - unlisted >= MAX_ITEM_WARNINGS:
+                # An answer of millions of odd items is one line more, not millions.
+                unlisted += 1
+                continue
             log.warning(
                 "%s %s: skipped %s %d of %d: %s",
                 request.method,
@@ -409,6 +418,16 @@ def _lenient_list(
                 len(body),
                 why,
             )
+    if unlisted:
+        log.warning(
+            "%s %s: skipped %d more %ss of %d that cannot be read (only the first %d are listed)",
+            request.method,
+            request.url.path,
+            unlisted,
+            what,
+            len(body),
+            MAX_ITEM_WARNINGS,
+        )
     return items
 
 

@@ -6,6 +6,7 @@ import ipaddress
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -172,6 +173,8 @@ def file_path(param: str, value: object) -> Path:
             raise InvalidInputError(param, f"has a name longer than {NAME_MAX} bytes", value)
         if path.is_dir():
             raise InvalidInputError(param, "must name a file, not a folder", value)
+        if _special_destination(param, path, value):
+            return path
         folder = path.parent
         while not folder.exists() and folder != folder.parent:
             folder = folder.parent
@@ -182,6 +185,23 @@ def file_path(param: str, value: object) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InvalidInputError(param, f"is inside {str(folder)!r}, which is not writable", value)
     return path
+
+
+def _special_destination(param: str, path: Path, value: object) -> bool:
+    """Whether `path` is a device, FIFO or terminal that can be written into (it is, never
+    replaced, so its folder need not be writable); a socket or one without write permission
+    is refused."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return False
+    if stat.S_ISSOCK(mode):
+        raise InvalidInputError(param, "is a socket, which cannot be written as a file", value)
+    if not os.access(path, os.W_OK):
+        raise InvalidInputError(param, "is a device or FIFO that is not writable", value)
+    return True
 
 
 def folder_path(param: str, value: object) -> Path:
@@ -270,6 +290,9 @@ def base_url(value: object, *, allow_insecure_http: bool) -> str:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError, ValueError):
         raise InvalidInputError("base_url", "must be an absolute http(s) URL", value) from None
+    idna_problem = _idna_problem(url)
+    if idna_problem is not None:
+        raise InvalidInputError("base_url", idna_problem, value)
     if url.scheme not in ("http", "https") or not url.host:
         raise InvalidInputError("base_url", "must be an absolute http(s) URL", value)
     problem = host_problem(url)
@@ -290,6 +313,17 @@ def base_url(value: object, *, allow_insecure_http: bool) -> str:
 _LABEL_RE = re.compile(r"[A-Za-z0-9_-]{1,63}")
 
 
+def _idna_problem(url: httpx.URL) -> str | None:
+    """Why `url`'s host cannot be read as a name, or None. An ASCII label in IDNA form
+    (`xn--...`) is decoded only when the host is read: one that is not valid IDNA (`xn--a`)
+    would raise a UnicodeError at the first request rather than here."""
+    try:
+        url.host  # noqa: B018  (reading it decodes it)
+    except (UnicodeError, ValueError):
+        return "has a host name that is not valid IDNA (an 'xn--' label that does not decode)"
+    return None
+
+
 def host_problem(url: httpx.URL) -> str | None:
     """Why no connection can be made to `url`'s host and port, or None.
 
@@ -299,6 +333,9 @@ def host_problem(url: httpx.URL) -> str | None:
     """
     if url.port is not None and not 0 < url.port < 65536:
         return f"has a port outside 1 to 65535 ({url.port})"
+    idna_problem = _idna_problem(url)
+    if idna_problem is not None:
+        return idna_problem
     if ":" in url.host:
         return None  # an IPv6 literal, checked by httpx
     name = url.raw_host.decode("ascii", "replace")

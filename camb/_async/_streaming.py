@@ -37,6 +37,7 @@ class AsyncSpeechStream:
         self._open_response = open_response
         self._deadline = deadline
         self._response: httpx.Response | None = None
+        self._iterated = False
 
     async def open(self) -> httpx.Response:
         """Send the request (once) and return the open, successful HTTP response."""
@@ -74,6 +75,9 @@ class AsyncSpeechStream:
         Re-cutting copies every byte again, so writing to disk keeps the pieces as they come.
         """
         response = await self.open()
+        if self._iterated:
+            raise _consumed()
+        self._iterated = True
         # Without a Content-Type the first bytes tell JSON or HTML from audio.
         sniff = response.headers.get("content-type") is None
         received = False
@@ -92,6 +96,9 @@ class AsyncSpeechStream:
             raise transport_error(exc, response.request) from exc
         except BodyEncodingError as exc:
             raise unexpected(response, str(exc)) from None
+        except httpx.StreamError as exc:
+            # Read by someone holding `response` (its own iterators, or closed by them).
+            raise _consumed() from exc
         finally:
             await response.aclose()
 
@@ -131,6 +138,14 @@ class AsyncSpeechStream:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _consumed() -> ClientStateError:
+    return ClientStateError(
+        "this speech stream was already read: its audio arrives once. Keep the bytes of the "
+        "first read (read() returns them, save() writes them), or call tts.stream() again "
+        "for a new synthesis (which costs credits again)"
+    )
 
 
 async def _decoded(response: httpx.Response, chunk_size: int | None) -> AsyncIterator[bytes]:

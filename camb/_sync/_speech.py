@@ -33,7 +33,7 @@ from .._exceptions import (
     SpeechSegmentError,
     UnexpectedResponseError,
 )
-from .._files import AtomicFile
+from .._files import AtomicFile, remove_leftovers
 from .._models import AudioFormat
 from .._options import RequestOptions
 from .._retry import parse_retry_after, retry_delay
@@ -269,7 +269,10 @@ def join_to_file(
     segment cache is cleared once the file is in place.
 
     Returns (bytes written, duration, credits spent now, segments from the cache).
+    What killed calls writing `destination` left (temporary files beside it and in its
+    segment cache) is removed first; files that live writers hold are not.
     """
+    remove_leftovers(destination)
     jobs = plan.jobs
     if _alone(plan, format):
         return _write_alone(plan, destination, format=format, on_progress=on_progress)

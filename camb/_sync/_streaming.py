@@ -39,6 +39,7 @@ class SpeechStream:
         self._open_response = open_response
         self._deadline = deadline
         self._response: httpx.Response | None = None
+        self._iterated = False
 
     def open(self) -> httpx.Response:
         """Send the request (once) and return the open, successful HTTP response."""
@@ -76,6 +77,9 @@ class SpeechStream:
         Re-cutting copies every byte again, so writing to disk keeps the pieces as they come.
         """
         response = self.open()
+        if self._iterated:
+            raise _consumed()
+        self._iterated = True
         # Without a Content-Type the first bytes tell JSON or HTML from audio.
         sniff = response.headers.get("content-type") is None
         received = False
@@ -94,6 +98,9 @@ class SpeechStream:
             raise transport_error(exc, response.request) from exc
         except BodyEncodingError as exc:
             raise unexpected(response, str(exc)) from None
+        except httpx.StreamError as exc:
+            # Read by someone holding `response` (its own iterators, or closed by them).
+            raise _consumed() from exc
         finally:
             response.close()
 
@@ -133,6 +140,14 @@ class SpeechStream:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _consumed() -> ClientStateError:
+    return ClientStateError(
+        "this speech stream was already read: its audio arrives once. Keep the bytes of the "
+        "first read (read() returns them, save() writes them), or call tts.stream() again "
+        "for a new synthesis (which costs credits again)"
+    )
 
 
 def _decoded(response: httpx.Response, chunk_size: int | None) -> Iterator[bytes]:
