@@ -70,13 +70,12 @@ def test_saving_to_a_symlink_to_dev_null_keeps_dev_null_a_device(
     after = os.stat(os.devnull)
     assert stat.S_ISCHR(after.st_mode)
     assert (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
-    assert link.is_symlink() and os.readlink(link) == os.devnull
+    assert link.is_symlink()
+    assert os.readlink(link) == os.devnull
     assert sorted(p.name for p in tmp_path.iterdir()) == ["null.flac"]
 
 
-def test_speak_into_a_fifo_writes_a_whole_file_into_it(
-    camb_sandbox: Any, tmp_path: Path
-) -> None:
+def test_speak_into_a_fifo_writes_a_whole_file_into_it(camb_sandbox: Any, tmp_path: Path) -> None:
     fifo = tmp_path / "speech.wav"
     os.mkfifo(fifo)
     reader, got = read_fifo_in_background(fifo)
@@ -84,7 +83,9 @@ def test_speak_into_a_fifo_writes_a_whole_file_into_it(
         voice = client.voices.list()[0].id
         result = client.tts.speak("Hello there, this is a test.", voice, "en-us", fifo)
     reader.join(10)
-    assert got and got[0][:4] == b"RIFF" and len(got[0]) == result.bytes
+    assert got
+    assert got[0][:4] == b"RIFF"
+    assert len(got[0]) == result.bytes
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     # Nothing was made beside it (no temporary file, no segment cache).
     assert sorted(p.name for p in tmp_path.iterdir()) == ["speech.wav"]
