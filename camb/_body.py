@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 
 from ._constants import ACCEPT_ENCODING
+from ._echo import echo
 
 # A JSON answer of this API is small (the largest, the voice list, is tens of KiB).
 MAX_JSON_BYTES = 8 * 1024 * 1024
@@ -47,7 +48,7 @@ class BodyDecoder:
         ]
         encodings = [e for e in encodings if e != "identity"]
         if len(encodings) > 1 or (encodings and encodings[0] not in ACCEPT_ENCODING_SET):
-            raise BodyEncodingError(f"unsupported Content-Encoding {content_encoding!r}")
+            raise BodyEncodingError(f"unsupported Content-Encoding {echo(content_encoding)}")
         self._encoding = encodings[0] if encodings else None
         self._inflater: zlib._Decompress | None = None
         if self._encoding == "gzip":

@@ -66,6 +66,7 @@ from . import _logs
 from ._cli_support import PROG, Console, ExitStatus, UsageError
 from ._constants import DEFAULT_SPEAK_CONCURRENCY
 from ._echo import echo, echo_text
+from ._validation import MAX_INT
 from .batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 
 EPILOG = """\
@@ -148,6 +149,10 @@ def _global_options(
 
 
 def _positive_int(text: str) -> int:
+    if len(text.strip()) > len(str(MAX_INT)) and text.strip().lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer below 2**63, not one of {len(text.strip())} digits"
+        )
     try:
         value = int(text)
     except ValueError:

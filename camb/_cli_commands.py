@@ -35,7 +35,7 @@ from ._cli_support import (
     read_text,
     shared_failure,
 )
-from ._echo import echo
+from ._echo import echo, echo_text
 from ._speech import FORMAT_OF_EXTENSION
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ async def status(client: AsyncCamb, args: argparse.Namespace, console: Console) 
         )
     for task_id, outcome in outcomes.items():
         if isinstance(outcome, CambError):
-            console.error(f"{task_id}: {outcome}")
+            console.error(f"{echo_text(task_id)}: {outcome}")
         elif not console.json_mode:
             run = outcome.run_id if outcome.run_id is not None else "-"
             extra = f"\t{outcome.exception_reason}" if outcome.exception_reason else ""
@@ -285,7 +285,7 @@ async def wait(client: AsyncCamb, args: argparse.Namespace, console: Console) ->
                 console.out(f"{task_id}\t{results.run_ids[task_id]}")
     for task_id, error in failed.items():
         message = str(error)
-        console.error(message if task_id in message else f"{task_id}: {message}")
+        console.error(message if task_id in message else f"{echo_text(task_id)}: {message}")
     return ExitStatus.FAILED if failed else ExitStatus.OK
 
 

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from camb import APIStatusError, CambError, TaskError
 from camb._echo import echo
+from camb._validation import MAX_INT
 
 PROG = "camb"
 _SPACE_RE = re.compile(r"\s+")
@@ -276,4 +277,6 @@ def _load_json(text: str) -> object:
 
 
 def _is_int(token: str) -> bool:
-    return token.lstrip("+-").isdigit() and token.isascii()
+    """A whole number that can be an id (int() refuses text of over 4,300 digits)."""
+    digits = token.lstrip("+-")
+    return digits.isdigit() and token.isascii() and len(digits) <= len(str(MAX_INT))

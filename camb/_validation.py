@@ -22,6 +22,12 @@ LOCALE_RE = re.compile(api_facts.STREAM_LOCALE_PATTERN)
 # Task ids are opaque tokens (UUIDs in practice). Refusing separators and dot-segments keeps a
 # task id from ever addressing another path, even before percent-encoding.
 TASK_ID_RE = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+# The longest task id this client sends or accepts (the API's are UUIDs, 36 characters).
+MAX_TASK_ID_LENGTH = 256
+# The largest id (run, voice, folder) and int option: a signed 64-bit integer, as databases
+# store them. A larger int is refused before its digits are ever turned into text (Python
+# 3.11+ refuses to convert an int of over 4,300 digits).
+MAX_INT = 2**63 - 1
 STREAM_TEXT_MIN = api_facts.STREAM_TEXT_MIN_LENGTH
 STREAM_TEXT_MAX = api_facts.STREAM_TEXT_MAX_LENGTH
 T = TypeVar("T", bound=Hashable)
@@ -36,6 +42,8 @@ def positive_int(param: str, value: object) -> int:
         raise InvalidInputTypeError(param, "must be a positive int", value)
     if value <= 0:
         raise InvalidInputError(param, "must be a positive int", value)
+    if value > MAX_INT:
+        raise InvalidInputError(param, "must be a positive int below 2**63", value)
     return value
 
 
@@ -44,6 +52,8 @@ def optional_int(param: str, value: object, *, minimum: int | None = None) -> in
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInputTypeError(param, "must be an int", value)
+    if abs(value) > MAX_INT:
+        raise InvalidInputError(param, "must be an int between -2**63 and 2**63", value)
     if minimum is not None and value < minimum:
         raise InvalidInputError(param, f"must be >= {minimum}", value)
     return value
@@ -119,6 +129,12 @@ def choice(param: str, value: object, allowed: Iterable[object]) -> Any:
 def task_id(param: str, value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInputTypeError(param, "must be a str task id", value)
+    if len(value) > MAX_TASK_ID_LENGTH:
+        raise InvalidInputError(
+            param,
+            f"must be a task id of at most {MAX_TASK_ID_LENGTH} characters, not {len(value)}",
+            value,
+        )
     if not TASK_ID_RE.fullmatch(value):
         raise InvalidInputError(
             param,
@@ -314,14 +330,32 @@ _LABEL_RE = re.compile(r"[A-Za-z0-9_-]{1,63}")
 
 
 def _idna_problem(url: httpx.URL) -> str | None:
-    """Why `url`'s host cannot be read as a name, or None. An ASCII label in IDNA form
-    (`xn--...`) is decoded only when the host is read: one that is not valid IDNA (`xn--a`)
-    would raise a UnicodeError at the first request rather than here."""
+    """Why `url`'s host cannot be read as a name, or None. A label in IDNA form (`xn--...`)
+    that does not decode (`xn--a`) would otherwise raise a UnicodeError when the host is read
+    or connected to, at the first request rather than here."""
+    problem = "has a host name that is not valid IDNA (an 'xn--' label that does not decode)"
     try:
-        url.host  # noqa: B018  (reading it decodes it)
+        url.host  # noqa: B018  (reading it decodes a host that starts with xn--)
+        name = url.raw_host.decode("ascii")
     except (UnicodeError, ValueError):
-        return "has a host name that is not valid IDNA (an 'xn--' label that does not decode)"
+        return problem
+    for label in name.lower().split("."):
+        if label.startswith("xn--"):
+            try:
+                decoded = _idna_decode(label)
+            except (UnicodeError, ValueError):
+                return problem
+            if not decoded:
+                return problem
     return None
+
+
+def _idna_decode(label: str) -> str:
+    try:
+        import idna  # what httpx itself decodes with (IDNA 2008)
+    except ImportError:  # pragma: no cover - httpx installs it
+        return label.encode("ascii").decode("idna")
+    return str(idna.decode(label))
 
 
 def host_problem(url: httpx.URL) -> str | None:
