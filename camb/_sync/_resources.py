@@ -470,10 +470,21 @@ class TTS:
     ) -> int:
         """`create()` then `wait()`: the run id of the finished task. `language` is a language id
         or a locale, as for `create()`; `timeout` is the wait's deadline; every other keyword
-        goes to `create()`."""
+        goes to `create()`, and `extra_headers` and `extra_query` also go with every poll (as
+        a gateway or proxy in front of the API needs them on each request)."""
         wait_args(timeout, None)
+        # Checked before the task is created (it costs credits), as `wait()` would check them.
+        self._client._options(
+            extra_headers=create_args.get("extra_headers"),
+            extra_query=create_args.get("extra_query"),
+        )
         task_id = self.create(text, voice_id, language, **create_args)
-        return self.wait(task_id, timeout=timeout)
+        return self.wait(
+            task_id,
+            timeout=timeout,
+            extra_headers=create_args.get("extra_headers"),
+            extra_query=create_args.get("extra_query"),
+        )
 
     @overload
     def result(
