@@ -28,7 +28,7 @@ from ._constants import (
     DEFAULT_LIMITS,
     USER_AGENT,
 )
-from ._credentials import keep_safe_headers, split_userinfo, without_userinfo
+from ._credentials import drop_credentials, split_userinfo, without_userinfo
 from ._exceptions import APIConnectionError, APIError, APITimeoutError, InvalidInputError
 from ._options import RequestOptions
 from ._retry import (
@@ -258,10 +258,10 @@ class _BaseClient:
     def _scope_key(self, request: httpx.Request) -> httpx.Request:
         """Attach the key if and only if the request goes to the API's own origin.
 
-        So are the caller's other credentials: the base URL's `user:pass@` (as Basic auth) and
-        every header the caller added (`default_headers`, `extra_headers`: a bearer token or a
-        gateway's key can have any name). A request to another origin (a presigned download,
-        a redirect) keeps only headers that never hold one (`_credentials.SAFE_ELSEWHERE`).
+        So are the caller's other credentials: the base URL's `user:pass@` (as Basic auth),
+        every header of `default_headers` (a bearer token or a gateway's key can have any
+        name) and any header named like a credential (see `_credentials`): a request to
+        another origin (a presigned download, a redirect) carries none of them.
         Cookies never go anywhere: the client keeps no cookie jar (see `http_client_args`).
         """
         if origin(request.url) == self._base_origin:
@@ -269,7 +269,7 @@ class _BaseClient:
             if self._basic_auth is not None and "authorization" not in request.headers:
                 request.headers["authorization"] = self._basic_auth
         else:
-            keep_safe_headers(request.headers)
+            drop_credentials(request.headers, self.default_headers)
         return request
 
     def _redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:

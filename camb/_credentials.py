@@ -3,9 +3,11 @@
 The caller can authenticate in more ways than the API key: `default_headers` or a call's
 `extra_headers` (`Authorization: Bearer ...`, a gateway's key under any name, a cookie) and a
 `user:pass@` base URL (HTTP Basic). None of them is for a presigned storage host or for a
-redirect to another origin, and a header's name does not tell a credential from a harmless
-one, so a request to another origin carries only the headers in `SAFE_ELSEWHERE`; all of
-the caller's headers go to the API's origin alone, like the key.
+redirect to another origin. A request to another origin therefore carries none of the
+client's `default_headers` (they are for the API, whatever their names) and no header whose
+name says it holds a credential (`Authorization`, `Cookie`, `X-Gateway-Key`, `X-Auth-Token`,
+...), wherever it came from; a call's other `extra_headers` (`X-Trace: ...`) still go with
+the presigned download that call asked for.
 
 Where a request is shown (an error's `request`, a log line, `repr`), the value of every header
 that is not in `SAFE_ELSEWHERE` is "[redacted]", and a URL loses its `user:pass@`.
@@ -14,6 +16,8 @@ that is not in `SAFE_ELSEWHERE` is "[redacted]", and a URL loses its `user:pass@
 from __future__ import annotations
 
 import base64
+import re
+from collections.abc import Iterable
 
 import httpx
 
@@ -40,6 +44,12 @@ SAFE_ELSEWHERE = frozenset(
 )
 
 
+# A header whose name says it holds a credential.
+_CREDENTIAL_NAME = re.compile(
+    r"auth|key|token|secret|passw|session|cookie|credential|signature|bearer|jwt", re.IGNORECASE
+)
+
+
 def split_userinfo(url: str) -> tuple[str, str | None]:
     """`url` without `user:pass@`, and the `Authorization: Basic` value it stood for."""
     parsed = httpx.URL(url)
@@ -54,10 +64,14 @@ def without_userinfo(url: httpx.URL) -> httpx.URL:
     return url.copy_with(userinfo=b"") if url.userinfo else url
 
 
-def keep_safe_headers(headers: httpx.Headers) -> None:
-    """Drop, in place, every header that may hold a credential (for another origin)."""
+def drop_credentials(headers: httpx.Headers, client_headers: Iterable[str]) -> None:
+    """Drop, in place, every header that may hold a credential (for another origin): those
+    of `client_headers` (the client's `default_headers`) and those named like one."""
+    client = {name.lower() for name in client_headers}
     for name in {name.lower() for name in headers}:
-        if name not in SAFE_ELSEWHERE:
+        if name in SAFE_ELSEWHERE:
+            continue
+        if name in client or _CREDENTIAL_NAME.search(name):
             del headers[name]
 
 

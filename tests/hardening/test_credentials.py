@@ -82,11 +82,13 @@ def test_default_and_extra_headers_never_go_to_a_presigned_host(
         lambda c: c.tts.download_url(
             f"{files.url}/files/7.flac?sig=x",
             tmp_path / "a.flac",
-            extra_headers={"X-Other-Secret": GATEWAY},
+            extra_headers={"X-Other-Secret": GATEWAY, "X-Trace": "t1"},
         )
     )
     assert (tmp_path / "a.flac").read_bytes() == AUDIO
     nothing_secret_reached(files)
+    # A header of the call that is no credential still goes with the download it asked for.
+    assert files.seen[0].headers["x-trace"] == "t1"
 
 
 def test_basic_auth_of_the_base_url_reaches_the_api_only(
