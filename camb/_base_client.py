@@ -197,8 +197,13 @@ class _BaseClient:
         http: httpx.Client | httpx.AsyncClient,
         request_args: RequestArgs,
         options: RequestOptions,
+        *,
+        audio: bool = False,
     ) -> httpx.Request:
         """An httpx request from a generated request builder's arguments and the call's options.
+
+        An `audio` answer is asked for uncompressed: audio hardly compresses, and a compressed
+        body could inflate far beyond what was sent (see `_body.AUDIO_MAX_INFLATE_RATIO`).
 
         Relative URLs are the API's; absolute ones (presigned downloads) are taken as they are.
         The caller's extra headers, query and body are merged in before the key is scoped, so
@@ -229,7 +234,7 @@ class _BaseClient:
             url = _with_query(url, params)
             params = {}
         headers = {
-            "accept-encoding": ACCEPT_ENCODING,
+            "accept-encoding": "identity" if audio else ACCEPT_ENCODING,
             **self.default_headers,
             **(request_args.get("headers") or {}),
         }

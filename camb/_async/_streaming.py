@@ -9,7 +9,13 @@ from types import TracebackType
 import httpx
 
 from .._base_client import check_deadline, transport_error
-from .._body import MAX_ERROR_BODY_BYTES, BodyDecoder, BodyEncodingError
+from .._body import (
+    AUDIO_MAX_INFLATE_RATIO,
+    MAX_ERROR_BODY_BYTES,
+    BodyDecoder,
+    BodyEncodingError,
+    BodyTooLargeError,
+)
 from .._exceptions import ClientStateError
 from .._files import AtomicFile
 from .._responses import credits_required, excerpt, not_audio, unexpected
@@ -94,7 +100,7 @@ class AsyncSpeechStream:
                 raise unexpected(response, "expected audio, got an empty body")
         except httpx.HTTPError as exc:
             raise transport_error(exc, response.request) from exc
-        except BodyEncodingError as exc:
+        except (BodyEncodingError, BodyTooLargeError) as exc:
             raise unexpected(response, str(exc)) from None
         except httpx.StreamError as exc:
             # Read by someone holding `response` (its own iterators, or closed by them).
@@ -156,7 +162,11 @@ async def _decoded(response: httpx.Response, chunk_size: int | None) -> AsyncIte
         # Already read (a mocked answer, or one an httpx event hook read): decoded by httpx.
         pending = response.content
     except httpx.ResponseNotRead:
-        decoder = BodyDecoder(response.headers.get("content-encoding"), limit=None)
+        decoder = BodyDecoder(
+            response.headers.get("content-encoding"),
+            limit=None,
+            max_ratio=AUDIO_MAX_INFLATE_RATIO,
+        )
         pending = b""
         async for raw in response.aiter_raw():
             decoder.feed(raw)
