@@ -10,7 +10,7 @@ UnexpectedResponseError, with tracemalloc's peak under 32 MiB while the call run
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +42,8 @@ def bomb() -> bytes:
     return gzip_bomb(200 * 1024 * 1024)
 
 
-def serving(body: bytes) -> Iterator[HostileServer]:
-    with HostileServer(lambda seen: Reply(200, GZIP, body)) as running:
-        yield running
+def serving(body: bytes) -> HostileServer:
+    return HostileServer(lambda seen: Reply(200, GZIP, body))
 
 
 @pytest.mark.parametrize("call", CALLS)
@@ -63,7 +62,7 @@ def test_audio_is_asked_for_uncompressed(
 def test_audio_compressed_anyway_is_still_read_when_plausible(
     make_api: Callable[..., Api], call: str, tmp_path: Path
 ) -> None:
-    for server in serving(gzipped(AUDIO)):
+    with serving(gzipped(AUDIO)) as server:
         api = make_api(base_url=server.url)
         got = api(lambda c: audio_calls(server.url)[call](c, tmp_path / "a.flac"))
         assert (got if call == "result" else (tmp_path / "a.flac").read_bytes()) == AUDIO
@@ -73,7 +72,7 @@ def test_audio_compressed_anyway_is_still_read_when_plausible(
 def test_a_gzip_bomb_of_audio_is_refused_without_inflating_it(
     make_api: Callable[..., Api], call: str, tmp_path: Path, bomb: bytes
 ) -> None:
-    for server in serving(bomb):
+    with serving(bomb) as server:
         api = make_api(base_url=server.url, max_retries=0)
         tracemalloc.start()
         try:
