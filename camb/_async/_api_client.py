@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from typing import Literal
+from collections.abc import AsyncGenerator
+from typing import Literal, cast
 
 import httpx
 
@@ -225,13 +227,17 @@ class AsyncAPIClient(_BaseClient):
             max_ratio=max_ratio,
         )
         try:
-            async for raw in response.aiter_raw():
-                decoder.feed(raw)
-                if decoder.full:
-                    break
-                # A server trickling its body a byte at a time never trips the per-read
-                # timeout; the call's deadline still holds.
-                check_deadline(deadline, response.request)
+            # Closed here even when left early (a full decoder, a deadline): an async generator
+            # left suspended is finished by the garbage collector, maybe after its loop closed.
+            raw_pieces = cast("AsyncGenerator[bytes, None]", response.aiter_raw())
+            async with contextlib.aclosing(raw_pieces) as raws:
+                async for raw in raws:
+                    decoder.feed(raw)
+                    if decoder.full:
+                        break
+                    # A server trickling its body a byte at a time never trips the per-read
+                    # timeout; the call's deadline still holds.
+                    check_deadline(deadline, response.request)
         finally:
             await response.aclose()
         return decoder.finish()

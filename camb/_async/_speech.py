@@ -102,8 +102,9 @@ class AsyncSegmentSynthesizer:
             out.rewind()
             async with self._open(0) as stream:
                 credits = stream.credits_required
-                async for chunk in stream.iter_bytes():
-                    out.write(chunk)
+                async with contextlib.aclosing(stream.iter_bytes()) as chunks:
+                    async for chunk in chunks:
+                        out.write(chunk)
             return credits
 
         return await self._retrying(0, attempt)

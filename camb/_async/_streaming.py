@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import httpx
 
@@ -44,6 +46,7 @@ class AsyncSpeechStream:
         self._deadline = deadline
         self._response: httpx.Response | None = None
         self._iterated = False
+        self._iterator: AsyncGenerator[bytes, None] | None = None
 
     async def open(self) -> httpx.Response:
         """Send the request (once) and return the open, successful HTTP response."""
@@ -75,11 +78,18 @@ class AsyncSpeechStream:
         """The `X-Credits-Required` header: credits this synthesis costs."""
         return credits_required(self.response)
 
-    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+    def iter_bytes(self, chunk_size: int | None = None) -> AsyncGenerator[bytes, None]:
         """The audio bytes as they arrive (or re-cut to `chunk_size`); closed at the end.
 
         Re-cutting copies every byte again, so writing to disk keeps the pieces as they come.
+        An iterator left part-way is closed with the stream (`aclose()`, or leaving `async
+        with`), not left for the garbage collector to finish on an event loop that may be gone.
         """
+        iterator = self._iter_bytes(chunk_size)
+        self._iterator = iterator
+        return iterator
+
+    async def _iter_bytes(self, chunk_size: int | None) -> AsyncGenerator[bytes, None]:
         response = await self.open()
         if self._iterated:
             raise _consumed()
@@ -88,14 +98,17 @@ class AsyncSpeechStream:
         sniff = response.headers.get("content-type") is None
         received = False
         try:
-            async for chunk in _decoded(response, chunk_size):
-                if sniff and not received:
-                    reason = not_audio(None, chunk)
-                    if reason is not None:
-                        raise unexpected(response, reason, excerpt(chunk))
-                received = True
-                yield chunk
-                check_deadline(self._deadline, response.request)
+            # Closed here, whatever ends this loop: an inner generator left suspended would be
+            # finished by the garbage collector, after the event loop may be closed.
+            async with contextlib.aclosing(_decoded(response, chunk_size)) as chunks:
+                async for chunk in chunks:
+                    if sniff and not received:
+                        reason = not_audio(None, chunk)
+                        if reason is not None:
+                            raise unexpected(response, reason, excerpt(chunk))
+                    received = True
+                    yield chunk
+                    check_deadline(self._deadline, response.request)
             if not received:
                 raise unexpected(response, "expected audio, got an empty body")
         except httpx.HTTPError as exc:
@@ -113,7 +126,8 @@ class AsyncSpeechStream:
 
     async def read(self) -> bytes:
         """All of the audio."""
-        return b"".join([chunk async for chunk in self.iter_bytes()])
+        async with contextlib.aclosing(self.iter_bytes()) as chunks:
+            return b"".join([chunk async for chunk in chunks])
 
     async def save(self, path: StrPath) -> Path:
         """Stream the audio to `path` without holding it in memory; all or nothing."""
@@ -123,13 +137,21 @@ class AsyncSpeechStream:
         """`save()` to a path already checked (the client's own files)."""
         # Writes are small and sequential; they run in the caller's thread (or on the event
         # loop) rather than pay a thread hand-off per chunk.
+        chunks = self.iter_bytes()
         with AtomicFile(path, sync_folder=sync_folder) as out:
-            async for chunk in self.iter_bytes():
-                out.write(chunk)
+            try:
+                async for chunk in chunks:
+                    out.write(chunk)
+            finally:
+                await chunks.aclose()
         return out.path
 
     async def aclose(self) -> None:
-        """Close the HTTP response, if the stream was opened."""
+        """Close the HTTP response, if the stream was opened, and an iterator of it left
+        part-way."""
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            await iterator.aclose()
         if self._response is not None:
             await self._response.aclose()
 
@@ -154,7 +176,7 @@ def _consumed() -> ClientStateError:
     )
 
 
-async def _decoded(response: httpx.Response, chunk_size: int | None) -> AsyncIterator[bytes]:
+async def _decoded(response: httpx.Response, chunk_size: int | None) -> AsyncGenerator[bytes, None]:
     """The body's non-empty pieces, decoded by `BodyDecoder` rather than by httpx: httpx takes
     a gzip or deflate stream that ends before its end marker for a whole one, and a file cut
     short would be saved as complete. Re-cut to `chunk_size` when one is given."""
@@ -168,13 +190,15 @@ async def _decoded(response: httpx.Response, chunk_size: int | None) -> AsyncIte
             max_ratio=AUDIO_MAX_INFLATE_RATIO,
         )
         pending = b""
-        async for raw in response.aiter_raw():
-            decoder.feed(raw)
-            pending += decoder.take()
-            while pending and (chunk_size is None or len(pending) >= chunk_size):
-                size = len(pending) if chunk_size is None else chunk_size
-                yield pending[:size]
-                pending = pending[size:]
+        raw_pieces = cast("AsyncGenerator[bytes, None]", response.aiter_raw())
+        async with contextlib.aclosing(raw_pieces) as raws:
+            async for raw in raws:
+                decoder.feed(raw)
+                pending += decoder.take()
+                while pending and (chunk_size is None or len(pending) >= chunk_size):
+                    size = len(pending) if chunk_size is None else chunk_size
+                    yield pending[:size]
+                    pending = pending[size:]
         pending += decoder.finish()
     while pending:
         yield pending[: chunk_size or len(pending)]

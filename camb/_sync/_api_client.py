@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from typing import Literal
+from collections.abc import Generator
+from typing import Literal, cast
 
 import httpx
 
@@ -225,13 +227,17 @@ class SyncAPIClient(_BaseClient):
             max_ratio=max_ratio,
         )
         try:
-            for raw in response.iter_raw():
-                decoder.feed(raw)
-                if decoder.full:
-                    break
-                # A server trickling its body a byte at a time never trips the per-read
-                # timeout; the call's deadline still holds.
-                check_deadline(deadline, response.request)
+            # Closed here even when left early (a full decoder, a deadline): an async generator
+            # left suspended is finished by the garbage collector, maybe after its loop closed.
+            raw_pieces = cast("Generator[bytes, None]", response.iter_raw())
+            with contextlib.closing(raw_pieces) as raws:
+                for raw in raws:
+                    decoder.feed(raw)
+                    if decoder.full:
+                        break
+                    # A server trickling its body a byte at a time never trips the per-read
+                    # timeout; the call's deadline still holds.
+                    check_deadline(deadline, response.request)
         finally:
             response.close()
         return decoder.finish()

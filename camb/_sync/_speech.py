@@ -104,8 +104,9 @@ class SegmentSynthesizer:
             out.rewind()
             with self._open(0) as stream:
                 credits = stream.credits_required
-                for chunk in stream.iter_bytes():
-                    out.write(chunk)
+                with contextlib.closing(stream.iter_bytes()) as chunks:
+                    for chunk in chunks:
+                        out.write(chunk)
             return credits
 
         return self._retrying(0, attempt)
