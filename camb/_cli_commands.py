@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -129,7 +130,11 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
     finally:
         if progress is not None:
             progress.close()
-    if console.json_mode:
+    if _is_stdout(args.output):
+        # The audio went to stdout (`-o /dev/stdout`): the summary must not follow it there.
+        seconds = f", {result.duration:.1f} s" if result.duration is not None else ""
+        console.note(f"wrote {result.bytes:,} bytes of {result.format}{seconds} to stdout")
+    elif console.json_mode:
         console.emit_json(
             {
                 "path": str(result.path),
@@ -151,6 +156,16 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
             f"{result.segments} segment{'s' if result.segments != 1 else ''}, voice {voice_id})"
         )
     return ExitStatus.OK
+
+
+def _is_stdout(path: str) -> bool:
+    """Whether `path` is this process's stdout (`/dev/stdout`, `/proc/self/fd/1`, ...)."""
+    try:
+        target = os.stat(path)
+        out = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (target.st_dev, target.st_ino) == (out.st_dev, out.st_ino)
 
 
 # --- the task flow: create, status, wait ----------------------------------------------------------

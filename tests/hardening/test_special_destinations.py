@@ -146,3 +146,37 @@ def test_a_socket_is_refused_with_a_typed_error_before_any_request(
         finally:
             listener.close()
     assert audio_server.seen == []
+
+
+def test_the_cli_speaks_to_a_link_to_its_stdout_and_keeps_stdout_audio_only(
+    camb_sandbox: Any, tmp_path: Path
+) -> None:
+    """`camb speak -o LINK` where LINK is /proc/self/fd/1 (as /dev/stdout is): the audio goes
+    down the pipe, whole, and the summary goes to stderr instead of after it."""
+    import subprocess
+    import sys
+
+    link = tmp_path / "out.wav"
+    link.symlink_to("/proc/self/fd/1")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "camb",
+            "--api-key",
+            camb_sandbox.api_key,
+            "--base-url",
+            camb_sandbox.url,
+            "speak",
+            "Hello there, this is a test.",
+            "-o",
+            str(link),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout[:4] == b"RIFF"
+    assert int.from_bytes(done.stdout[4:8], "little") + 8 == len(done.stdout)
+    assert f"{len(done.stdout):,} bytes".encode() in done.stderr
+    assert link.is_symlink()
