@@ -161,8 +161,8 @@ def test_the_cli_speaks_to_a_link_to_its_stdout_and_keeps_stdout_audio_only(
     done = subprocess.run(
         [
             sys.executable,
-            "-m",
-            "camb",
+            "-c",
+            "import sys; from camb._cli import main; sys.exit(main())",
             "--api-key",
             camb_sandbox.api_key,
             "--base-url",
