@@ -27,6 +27,7 @@ from ._constants import (
     DEFAULT_LIMITS,
     USER_AGENT_PRODUCT,
 )
+from ._credentials import drop_credentials, split_userinfo, without_userinfo
 from ._exceptions import APIConnectionError, APIError, APITimeoutError, InvalidInputError
 from ._options import RequestOptions
 from ._retry import (
@@ -55,8 +56,9 @@ def origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 
 def loggable_url(url: httpx.URL) -> str:
-    """The URL without its query: presigned URLs carry their signature there."""
-    return str(url.copy_with(query=None, fragment=None))
+    """The URL without its query (presigned URLs carry their signature there) and without a
+    `user:pass@`."""
+    return str(without_userinfo(url).copy_with(query=None, fragment=None))
 
 
 def http_client_args(timeout: httpx.Timeout, base_url: str) -> dict[str, Any]:
@@ -125,7 +127,11 @@ class _BaseClient:
         chosen = (
             base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         )
-        self.base_url = check.base_url(chosen, allow_insecure_http=allow_insecure_http)
+        checked = check.base_url(chosen, allow_insecure_http=allow_insecure_http)
+        # A `user:pass@` in the URL becomes an Authorization header scoped like the key; the
+        # URL itself (shown in repr, logs and errors) keeps no password.
+        self.base_url, self._basic_auth = split_userinfo(checked)
+        self._given_base_url = checked
         self._allow_insecure_http = allow_insecure_http
         self._base_origin = origin(httpx.URL(self.base_url))
         self.timeout = check.http_timeout("timeout", timeout)
@@ -147,7 +153,7 @@ class _BaseClient:
         """The constructor arguments of a client like this one, with other defaults."""
         return {
             "api_key": self._api_key,
-            "base_url": self.base_url,
+            "base_url": self._given_base_url,
             "timeout": self.timeout if timeout is NOT_GIVEN else timeout,
             "total_timeout": self.total_timeout,
             "max_retries": self.max_retries if max_retries is NOT_GIVEN else max_retries,
@@ -194,8 +200,13 @@ class _BaseClient:
         http: httpx.Client | httpx.AsyncClient,
         request_args: RequestArgs,
         options: RequestOptions,
+        *,
+        audio: bool = False,
     ) -> httpx.Request:
         """An httpx request from a generated request builder's arguments and the call's options.
+
+        An `audio` answer is asked for uncompressed: audio hardly compresses, and a compressed
+        body could inflate far beyond what was sent (see `_body.AUDIO_MAX_INFLATE_RATIO`).
 
         Relative URLs are the API's; absolute ones (presigned downloads) are taken as they are.
         The caller's extra headers, query and body are merged in before the key is scoped, so
@@ -226,7 +237,7 @@ class _BaseClient:
             url = _with_query(url, params)
             params = {}
         headers = {
-            "accept-encoding": ACCEPT_ENCODING,
+            "accept-encoding": "identity" if audio else ACCEPT_ENCODING,
             **self.default_headers,
             **(request_args.get("headers") or {}),
         }
@@ -255,14 +266,18 @@ class _BaseClient:
     def _scope_key(self, request: httpx.Request) -> httpx.Request:
         """Attach the key if and only if the request goes to the API's own origin.
 
-        Cookies never go anywhere: the API authenticates with the key, and the client keeps no
-        cookie jar (see `http_client_args`); a Cookie header is dropped for other origins too.
+        So are the caller's other credentials: the base URL's `user:pass@` (as Basic auth),
+        every header of `default_headers` (a bearer token or a gateway's key can have any
+        name) and any header named like a credential (see `_credentials`): a request to
+        another origin (a presigned download, a redirect) carries none of them.
+        Cookies never go anywhere: the client keeps no cookie jar (see `http_client_args`).
         """
         if origin(request.url) == self._base_origin:
             request.headers[API_KEY_HEADER] = self._api_key
+            if self._basic_auth is not None and "authorization" not in request.headers:
+                request.headers["authorization"] = self._basic_auth
         else:
-            request.headers.pop(API_KEY_HEADER, None)
-            request.headers.pop("cookie", None)
+            drop_credentials(request.headers, self.default_headers)
         return request
 
     def _redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:

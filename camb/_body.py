@@ -11,11 +11,18 @@ from __future__ import annotations
 import zlib
 
 from ._constants import ACCEPT_ENCODING
+from ._echo import echo
 
 # A JSON answer of this API is small (the largest, the voice list, is tens of KiB).
 MAX_JSON_BYTES = 8 * 1024 * 1024
 # An error body is only shown as a short excerpt; reading more would only cost memory.
 MAX_ERROR_BODY_BYTES = 64 * 1024
+# Audio is asked for uncompressed (`Accept-Encoding: identity`); a server or proxy that
+# compresses it anyway may, but compressed audio shrinks little, so its body may inflate to
+# at most this many times the compressed bytes received (plus `AUDIO_INFLATE_SLACK`): a 200 KB
+# gzip body claiming to be 200 MB of audio is refused after a few MiB, not held in memory.
+AUDIO_MAX_INFLATE_RATIO = 32
+AUDIO_INFLATE_SLACK = 1024 * 1024
 
 
 class BodyTooLargeError(Exception):
@@ -34,11 +41,19 @@ class BodyDecoder:
     """
 
     def __init__(
-        self, content_encoding: str | None, *, limit: int | None, truncate: bool = False
+        self,
+        content_encoding: str | None,
+        *,
+        limit: int | None,
+        truncate: bool = False,
+        max_ratio: int | None = None,
     ) -> None:
-        # No limit (None) is for audio, which is never capped.
+        # No limit (None) is for audio, whose length is not capped; `max_ratio` caps how far
+        # compressed audio may inflate (see AUDIO_MAX_INFLATE_RATIO).
         self.limit = limit if limit is not None else 1 << 62
         self.truncate = truncate
+        self._max_ratio = max_ratio
+        self._raw_size = 0
         self.full = False
         self._parts: list[bytes] = []
         self._size = 0
@@ -47,7 +62,7 @@ class BodyDecoder:
         ]
         encodings = [e for e in encodings if e != "identity"]
         if len(encodings) > 1 or (encodings and encodings[0] not in ACCEPT_ENCODING_SET):
-            raise BodyEncodingError(f"unsupported Content-Encoding {content_encoding!r}")
+            raise BodyEncodingError(f"unsupported Content-Encoding {echo(content_encoding)}")
         self._encoding = encodings[0] if encodings else None
         self._inflater: zlib._Decompress | None = None
         if self._encoding == "gzip":
@@ -60,6 +75,7 @@ class BodyDecoder:
         if self._encoding is None:
             self._keep(raw)
             return
+        self._raw_size += len(raw)
         if self._inflater is None:
             # "deflate" is zlib-wrapped by the standard, raw deflate by some servers: look at
             # the first byte to tell.
@@ -67,13 +83,27 @@ class BodyDecoder:
             self._inflater = zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)
         data = raw
         while data and not self.full:
-            room = self.limit - self._size + 1
+            room = self._room()
             try:
                 out = self._inflater.decompress(data, room)
             except zlib.error as exc:
                 raise BodyEncodingError(f"broken {self._encoding} data: {exc}") from None
             self._keep(out)
             data = self._inflater.unconsumed_tail
+
+    def _room(self) -> int:
+        """How many more decoded bytes are allowed, plus one (to notice going over)."""
+        room = self.limit - self._size + 1
+        if self._max_ratio is not None:
+            allowed = self._raw_size * self._max_ratio + AUDIO_INFLATE_SLACK
+            if self._size + 1 > allowed:
+                raise BodyTooLargeError(
+                    f"the {self._encoding}-compressed audio inflates more than "
+                    f"{self._max_ratio} times its size (a compression bomb, not audio); "
+                    "audio was asked for uncompressed"
+                )
+            room = min(room, allowed - self._size + 1)
+        return room
 
     def _keep(self, data: bytes) -> None:
         if self._size + len(data) > self.limit:

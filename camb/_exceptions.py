@@ -115,15 +115,14 @@ def _restore(cls: type[CambError], args: tuple[Any, ...], state: dict[str, Any])
 
 
 def redacted(request: httpx.Request | None) -> httpx.Request | None:
-    """A copy of `request` without its body and with the API key replaced."""
+    """A copy of `request` without its body, with the API key and every other header that may
+    hold a credential replaced by "[redacted]", and without a `user:pass@` in its URL."""
     if request is None:
         return None
-    from ._constants import API_KEY_HEADER
+    from ._credentials import redacted_headers, without_userinfo
 
-    headers = httpx.Headers(request.headers)
-    if API_KEY_HEADER in headers:
-        headers[API_KEY_HEADER] = "[redacted]"
-    return httpx.Request(request.method, request.url, headers=headers)
+    headers = redacted_headers(request.headers)
+    return httpx.Request(request.method, without_userinfo(request.url), headers=headers)
 
 
 def detached(response: httpx.Response, request: httpx.Request | None) -> httpx.Response:
@@ -403,5 +402,6 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _short_repr(value: object, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    from ._echo import echo
+
+    return echo(value, limit)

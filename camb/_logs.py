@@ -33,7 +33,7 @@ def level_from(value: str | None) -> int | None:
         return None
     level = LEVELS.get(value.strip().lower())
     if level is None:
-        raise ValueError(f"{ENV_VAR}={value!r} is not one of {', '.join(LEVELS)}: ignored")
+        raise ValueError(f"{ENV_VAR}={value[:60]!r} is not one of {', '.join(LEVELS)}: ignored")
     return level
 
 

@@ -17,6 +17,7 @@ import httpx
 
 from . import _validation as check
 from ._constants import API_KEY_HEADER
+from ._echo import echo
 from ._exceptions import InvalidInputError, InvalidInputTypeError
 from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
 
@@ -62,7 +63,7 @@ def headers(param: str, value: object) -> dict[str, str]:
         if name.lower() in _RESERVED_HEADERS:
             raise InvalidInputError(
                 param,
-                f"must not set {name!r}: the client sets it (pass api_key= for the key)",
+                f"must not set {echo(name)}: the client sets it (pass api_key= for the key)",
                 show_value=False,
             )
         try:
@@ -95,7 +96,7 @@ def _query(param: str, value: object) -> dict[str, Any]:
         items = item if isinstance(item, (list, tuple)) else [item]
         if not all(isinstance(one, _QUERY_SCALARS) for one in items):
             raise InvalidInputTypeError(
-                f"{param}[{name!r}]",
+                f"{param}[{echo(name)}]",
                 "must be a str, int, float, bool or None, or a list of them",
                 item,
             )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import attrs
 
 from . import _validation as check
+from ._echo import echo
 from ._exceptions import (
     APIConnectionError,
     CambError,
@@ -124,7 +125,7 @@ def outcome_of(status: TaskStatus) -> int | CambError | None:
             f"task {task_id} needs more credits on the account", task_id=task_id, status=status
         )
     return UnexpectedTaskStatusError(
-        f"task {task_id} reported a status this client does not know: {status.status!r}",
+        f"task {task_id} reported a status this client does not know: {echo(status.status)}",
         task_id=task_id,
         status=status,
     )

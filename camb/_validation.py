@@ -6,6 +6,7 @@ import ipaddress
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,12 @@ LOCALE_RE = re.compile(api_facts.STREAM_LOCALE_PATTERN)
 # Task ids are opaque tokens (UUIDs in practice). Refusing separators and dot-segments keeps a
 # task id from ever addressing another path, even before percent-encoding.
 TASK_ID_RE = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+# The longest task id this client sends or accepts (the API's are UUIDs, 36 characters).
+MAX_TASK_ID_LENGTH = 256
+# The largest id (run, voice, folder) and int option: a signed 64-bit integer, as databases
+# store them. A larger int is refused before its digits are ever turned into text (Python
+# 3.11+ refuses to convert an int of over 4,300 digits).
+MAX_INT = 2**63 - 1
 STREAM_TEXT_MIN = api_facts.STREAM_TEXT_MIN_LENGTH
 STREAM_TEXT_MAX = api_facts.STREAM_TEXT_MAX_LENGTH
 T = TypeVar("T", bound=Hashable)
@@ -35,6 +42,8 @@ def positive_int(param: str, value: object) -> int:
         raise InvalidInputTypeError(param, "must be a positive int", value)
     if value <= 0:
         raise InvalidInputError(param, "must be a positive int", value)
+    if value > MAX_INT:
+        raise InvalidInputError(param, "must be a positive int below 2**63", value)
     return value
 
 
@@ -43,6 +52,8 @@ def optional_int(param: str, value: object, *, minimum: int | None = None) -> in
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInputTypeError(param, "must be an int", value)
+    if abs(value) > MAX_INT:
+        raise InvalidInputError(param, "must be an int between -2**63 and 2**63", value)
     if minimum is not None and value < minimum:
         raise InvalidInputError(param, f"must be >= {minimum}", value)
     return value
@@ -118,6 +129,12 @@ def choice(param: str, value: object, allowed: Iterable[object]) -> Any:
 def task_id(param: str, value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInputTypeError(param, "must be a str task id", value)
+    if len(value) > MAX_TASK_ID_LENGTH:
+        raise InvalidInputError(
+            param,
+            f"must be a task id of at most {MAX_TASK_ID_LENGTH} characters, not {len(value)}",
+            value,
+        )
     if not TASK_ID_RE.fullmatch(value):
         raise InvalidInputError(
             param,
@@ -172,6 +189,8 @@ def file_path(param: str, value: object) -> Path:
             raise InvalidInputError(param, f"has a name longer than {NAME_MAX} bytes", value)
         if path.is_dir():
             raise InvalidInputError(param, "must name a file, not a folder", value)
+        if _special_destination(param, path, value):
+            return path
         folder = path.parent
         while not folder.exists() and folder != folder.parent:
             folder = folder.parent
@@ -182,6 +201,23 @@ def file_path(param: str, value: object) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InvalidInputError(param, f"is inside {str(folder)!r}, which is not writable", value)
     return path
+
+
+def _special_destination(param: str, path: Path, value: object) -> bool:
+    """Whether `path` is a device, FIFO or terminal that can be written into (it is, never
+    replaced, so its folder need not be writable); a socket or one without write permission
+    is refused."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return False
+    if stat.S_ISSOCK(mode):
+        raise InvalidInputError(param, "is a socket, which cannot be written as a file", value)
+    if not os.access(path, os.W_OK):
+        raise InvalidInputError(param, "is a device or FIFO that is not writable", value)
+    return True
 
 
 def folder_path(param: str, value: object) -> Path:
@@ -270,6 +306,9 @@ def base_url(value: object, *, allow_insecure_http: bool) -> str:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError, ValueError):
         raise InvalidInputError("base_url", "must be an absolute http(s) URL", value) from None
+    idna_problem = _idna_problem(url)
+    if idna_problem is not None:
+        raise InvalidInputError("base_url", idna_problem, value)
     if url.scheme not in ("http", "https") or not url.host:
         raise InvalidInputError("base_url", "must be an absolute http(s) URL", value)
     problem = host_problem(url)
@@ -290,6 +329,35 @@ def base_url(value: object, *, allow_insecure_http: bool) -> str:
 _LABEL_RE = re.compile(r"[A-Za-z0-9_-]{1,63}")
 
 
+def _idna_problem(url: httpx.URL) -> str | None:
+    """Why `url`'s host cannot be read as a name, or None. A label in IDNA form (`xn--...`)
+    that does not decode (`xn--a`) would otherwise raise a UnicodeError when the host is read
+    or connected to, at the first request rather than here."""
+    problem = "has a host name that is not valid IDNA (an 'xn--' label that does not decode)"
+    try:
+        url.host  # noqa: B018  (reading it decodes a host that starts with xn--)
+        name = url.raw_host.decode("ascii")
+    except (UnicodeError, ValueError):
+        return problem
+    for label in name.lower().split("."):
+        if label.startswith("xn--"):
+            try:
+                decoded = _idna_decode(label)
+            except (UnicodeError, ValueError):
+                return problem
+            if not decoded:
+                return problem
+    return None
+
+
+def _idna_decode(label: str) -> str:
+    try:
+        import idna  # what httpx itself decodes with (IDNA 2008)
+    except ImportError:  # pragma: no cover - httpx installs it
+        return label.encode("ascii").decode("idna")
+    return str(idna.decode(label))
+
+
 def host_problem(url: httpx.URL) -> str | None:
     """Why no connection can be made to `url`'s host and port, or None.
 
@@ -299,6 +367,9 @@ def host_problem(url: httpx.URL) -> str | None:
     """
     if url.port is not None and not 0 < url.port < 65536:
         return f"has a port outside 1 to 65535 ({url.port})"
+    idna_problem = _idna_problem(url)
+    if idna_problem is not None:
+        return idna_problem
     if ":" in url.host:
         return None  # an IPv6 literal, checked by httpx
     name = url.raw_host.decode("ascii", "replace")

@@ -31,7 +31,7 @@ from .._exceptions import (
     SpeechSegmentError,
     UnexpectedResponseError,
 )
-from .._files import AtomicFile
+from .._files import AtomicFile, remove_leftovers
 from .._longform._audio_join import Joiner, StreamJoiner, check_paragraph_pause, finish_in_place
 from .._longform._audio_layout import open_segment, read_layout
 from .._longform._plan import (
@@ -140,8 +140,9 @@ class AsyncSegmentSynthesizer:
             out.rewind()
             async with self._open(0) as stream:
                 credits = stream.credits_required
-                async for chunk in stream.iter_bytes():
-                    out.write(chunk)
+                async with contextlib.aclosing(stream.iter_bytes()) as chunks:
+                    async for chunk in chunks:
+                        out.write(chunk)
             return credits
 
         return await self._retrying(0, attempt)
@@ -314,10 +315,13 @@ async def join_to_file(
     A segment whose audio cannot be joined to the others (malformed, or another sample rate
     or layout than the first's) is dropped from the cache and asked for again, once; when the
     first segment came from the cache, it is the suspect: dropped, and the join starts over.
+    What killed calls writing `destination` left (temporary files beside it and in its
+    segment cache) is removed first; files that live writers hold are not.
 
     Returns (bytes written, duration, credits spent now, segments from the cache, the audio's
     own sample rate).
     """
+    remove_leftovers(destination)
     jobs = plan.jobs
     if _alone(plan, format):
         return await _write_alone(plan, destination, format=format, on_progress=on_progress)

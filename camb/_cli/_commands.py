@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from camb import (
     Voice,
 )
 
+from .._echo import echo, echo_text
 from .._longform._plan import FORMAT_OF_EXTENSION
 from ._support import (
     Console,
@@ -71,7 +73,7 @@ def speak_format(path: str, explicit: AudioFormat | None) -> AudioFormat:
     if suffix not in EXTENSION_FORMATS:
         known = ", ".join(EXTENSION_FORMATS)
         raise UsageError(
-            f"cannot tell the audio format from {path!r}: use one of the extensions {known}, "
+            f"cannot tell the audio format from {echo(path)}: use one of the extensions {known}, "
             "or give --format"
         )
     return EXTENSION_FORMATS[suffix]
@@ -93,7 +95,7 @@ def speak_text(args: argparse.Namespace) -> str:
         try:
             return Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"cannot read {args.file!r}: {error}") from None
+            raise UsageError(f"cannot read {echo(args.file)}: {error}") from None
     if args.text == "-":
         return sys.stdin.read()
     text: str = args.text
@@ -128,7 +130,11 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
     finally:
         if progress is not None:
             progress.close()
-    if console.json_mode:
+    if _is_stdout(args.output):
+        # The audio went to stdout (`-o /dev/stdout`): the summary must not follow it there.
+        seconds = f", {result.duration:.1f} s" if result.duration is not None else ""
+        console.note(f"wrote {result.bytes:,} bytes of {result.format}{seconds} to stdout")
+    elif console.json_mode:
         console.emit_json(
             {
                 "path": str(result.path),
@@ -150,6 +156,16 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
             f"{result.segments} segment{'s' if result.segments != 1 else ''}, voice {voice_id})"
         )
     return ExitStatus.OK
+
+
+def _is_stdout(path: str) -> bool:
+    """Whether `path` is this process's stdout (`/dev/stdout`, `/proc/self/fd/1`, ...)."""
+    try:
+        target = os.stat(path)
+        out = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (target.st_dev, target.st_ino) == (out.st_dev, out.st_ino)
 
 
 # --- the task flow: create, status, wait ----------------------------------------------------------
@@ -229,7 +245,7 @@ async def status(client: AsyncCamb, args: argparse.Namespace, console: Console) 
         )
     for task_id, outcome in outcomes.items():
         if isinstance(outcome, CambError):
-            console.error(f"{task_id}: {outcome}")
+            console.error(f"{echo_text(task_id)}: {outcome}")
         elif not console.json_mode:
             run = outcome.run_id if outcome.run_id is not None else "-"
             extra = f"\t{outcome.exception_reason}" if outcome.exception_reason else ""
@@ -283,7 +299,7 @@ async def wait(client: AsyncCamb, args: argparse.Namespace, console: Console) ->
                 console.out(f"{task_id}\t{results.run_ids[task_id]}")
     for task_id, error in failed.items():
         message = str(error)
-        console.error(message if task_id in message else f"{task_id}: {message}")
+        console.error(message if task_id in message else f"{echo_text(task_id)}: {message}")
     return ExitStatus.FAILED if failed else ExitStatus.OK
 
 

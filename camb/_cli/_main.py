@@ -64,6 +64,8 @@ from camb.api_facts import GENDER_CODES, STREAM_TEXT_MAX_LENGTH, STREAM_TEXT_MIN
 
 from .. import _logs
 from .._constants import DEFAULT_SPEAK_CONCURRENCY
+from .._echo import echo, echo_text
+from .._validation import MAX_INT
 from ..batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 from . import _commands as commands
 from . import _translate as _cli_translate
@@ -149,10 +151,14 @@ def _global_options(
 
 
 def _positive_int(text: str) -> int:
+    if len(text.strip()) > len(str(MAX_INT)) and text.strip().lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer below 2**63, not one of {len(text.strip())} digits"
+        )
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not an integer: {echo(text)}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, not {value}")
     return value
@@ -180,9 +186,9 @@ def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number: {echo(text)}") from None
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number > 0, not {text}")
+        raise argparse.ArgumentTypeError(f"must be a number > 0, not {echo_text(text)}")
     return value
 
 
@@ -190,7 +196,7 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a port number: {echo(text)}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port between 0 and 65535, not {value}")
     return value

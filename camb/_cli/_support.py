@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, TextIO
 
 from camb import APIStatusError, CambError, TaskError
+from camb._echo import echo
+from camb._validation import MAX_INT
 
 PROG = "camb"
 _SPACE_RE = re.compile(r"\s+")
@@ -249,7 +251,9 @@ def parse_run_ids(text: str) -> list[int]:
         elif len(tokens) == 2 and _is_int(tokens[1]):
             ids.append(int(tokens[1]))  # `camb wait` prints "<task id>\t<run id>"
         else:
-            raise UsageError(f"line {number} of the run ids is not a list of integers: {line!r}")
+            raise UsageError(
+                f"line {number} of the run ids is not a list of integers: {echo(line)}"
+            )
     return ids
 
 
@@ -273,4 +277,6 @@ def _load_json(text: str) -> object:
 
 
 def _is_int(token: str) -> bool:
-    return token.lstrip("+-").isdigit() and token.isascii()
+    """A whole number that can be an id (int() refuses text of over 4,300 digits)."""
+    digits = token.lstrip("+-")
+    return digits.isdigit() and token.isascii() and len(digits) <= len(str(MAX_INT))

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import attrs
 
 from .. import _validation as check
 from .._exceptions import FileWriteError, InvalidInputError
+from .._files import is_special, remove_leftovers_in
 from .._models import AUDIO_FORMATS, AudioFormat
 from ._audio_join import wire_format_for
 from ._audio_layout import PCM_WIDTHS
@@ -102,6 +104,8 @@ class SegmentCache:
         """Make the folder before segments are written to it side by side."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            # Temporary files of segments whose writers were killed (never a live one's).
+            remove_leftovers_in(self.folder)
         except OSError as exc:
             raise FileWriteError(
                 f"cannot make the segment cache {str(self.folder)!r}: {exc.strerror}",
@@ -136,8 +140,30 @@ class SegmentCache:
 
 def default_cache_folder(destination: Path) -> Path:
     """Beside the destination and named after it, so that a resumed call finds it, it shares
-    the destination's disk, and calls writing other files never share it."""
+    the destination's disk, and calls writing other files never share it. A destination that
+    is a device, FIFO or terminal (`/dev/null`, `/dev/stdout`) gets its folder in the system's
+    temporary folder instead, named after its path: nothing is made beside it in `/dev`."""
+    if is_special(destination):
+        digest = hashlib.sha256(os.fsencode(os.path.abspath(destination))).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f".camb-{destination.name}-{digest}.segments"
     return destination.parent / f".{destination.name}.segments"
+
+
+def remove_segment_cache(destination: Path) -> None:
+    """Remove the default segment cache of `destination` (its file is complete); never
+    raises. Only segment files and temporaries are removed, then the folder if empty."""
+    folder = default_cache_folder(destination)
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    remove_leftovers_in(folder)
+    for entry in entries:
+        if entry.is_file() and not entry.name.endswith(".part"):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def cache_folder(param: str, value: object, destination: Path) -> Path:

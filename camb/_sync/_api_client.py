@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from typing import Literal
+from collections.abc import Generator
+from typing import Literal, cast
 
 import httpx
 
@@ -21,6 +23,7 @@ from .._base_client import (
     transport_error,
 )
 from .._body import (
+    AUDIO_MAX_INFLATE_RATIO,
     MAX_ERROR_BODY_BYTES,
     MAX_JSON_BYTES,
     BodyDecoder,
@@ -120,7 +123,7 @@ class SyncAPIClient(_BaseClient):
         retries_done = 0
         while True:
             check_deadline(options.deadline, None)
-            request = self._build_request(self._http, request_args, options)
+            request = self._build_request(self._http, request_args, options, audio=body != "json")
             try:
                 response = self._send_following_redirects(request)
                 if response.is_success:
@@ -176,9 +179,14 @@ class SyncAPIClient(_BaseClient):
             return response
         limit = MAX_JSON_BYTES if body == "json" else None
         try:
-            content = self._read_body(response, limit=limit, deadline=options.deadline)
-        except BodyTooLargeError:
-            raise unexpected(response, f"the answer is larger than {limit} bytes") from None
+            content = self._read_body(
+                response,
+                limit=limit,
+                deadline=options.deadline,
+                max_ratio=None if body == "json" else AUDIO_MAX_INFLATE_RATIO,
+            )
+        except BodyTooLargeError as exc:
+            raise unexpected(response, str(exc)) from None
         except BodyEncodingError as exc:
             raise unexpected(response, str(exc)) from None
         return DecodedResponse(response, content)
@@ -199,8 +207,10 @@ class SyncAPIClient(_BaseClient):
         limit: int | None,
         deadline: float | None,
         truncate: bool = False,
+        max_ratio: int | None = None,
     ) -> bytes:
-        """The decoded body, read raw so that compression never inflates past `limit`."""
+        """The decoded body, read raw so that compression never inflates past `limit` (nor,
+        for audio, past `max_ratio` times its compressed size)."""
         try:
             # Already read (a mocked answer, or one an httpx event hook read): decoded by httpx.
             content = response.content
@@ -211,16 +221,23 @@ class SyncAPIClient(_BaseClient):
             decoder.feed(content)
             return decoder.finish()
         decoder = BodyDecoder(
-            response.headers.get("content-encoding"), limit=limit, truncate=truncate
+            response.headers.get("content-encoding"),
+            limit=limit,
+            truncate=truncate,
+            max_ratio=max_ratio,
         )
         try:
-            for raw in response.iter_raw():
-                decoder.feed(raw)
-                if decoder.full:
-                    break
-                # A server trickling its body a byte at a time never trips the per-read
-                # timeout; the call's deadline still holds.
-                check_deadline(deadline, response.request)
+            # Closed here even when left early (a full decoder, a deadline): an async generator
+            # left suspended is finished by the garbage collector, maybe after its loop closed.
+            raw_pieces = cast("Generator[bytes, None]", response.iter_raw())
+            with contextlib.closing(raw_pieces) as raws:
+                for raw in raws:
+                    decoder.feed(raw)
+                    if decoder.full:
+                        break
+                    # A server trickling its body a byte at a time never trips the per-read
+                    # timeout; the call's deadline still holds.
+                    check_deadline(deadline, response.request)
         finally:
             response.close()
         return decoder.finish()

@@ -33,7 +33,7 @@ from .._exceptions import (
     SpeechSegmentError,
     UnexpectedResponseError,
 )
-from .._files import AtomicFile
+from .._files import AtomicFile, remove_leftovers
 from .._longform._audio_join import Joiner, StreamJoiner, check_paragraph_pause, finish_in_place
 from .._longform._audio_layout import open_segment, read_layout
 from .._longform._plan import (
@@ -142,8 +142,9 @@ class SegmentSynthesizer:
             out.rewind()
             with self._open(0) as stream:
                 credits = stream.credits_required
-                for chunk in stream.iter_bytes():
-                    out.write(chunk)
+                with contextlib.closing(stream.iter_bytes()) as chunks:
+                    for chunk in chunks:
+                        out.write(chunk)
             return credits
 
         return self._retrying(0, attempt)
@@ -316,10 +317,13 @@ def join_to_file(
     A segment whose audio cannot be joined to the others (malformed, or another sample rate
     or layout than the first's) is dropped from the cache and asked for again, once; when the
     first segment came from the cache, it is the suspect: dropped, and the join starts over.
+    What killed calls writing `destination` left (temporary files beside it and in its
+    segment cache) is removed first; files that live writers hold are not.
 
     Returns (bytes written, duration, credits spent now, segments from the cache, the audio's
     own sample rate).
     """
+    remove_leftovers(destination)
     jobs = plan.jobs
     if _alone(plan, format):
         return _write_alone(plan, destination, format=format, on_progress=on_progress)

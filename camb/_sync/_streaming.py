@@ -4,14 +4,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import httpx
 
 from .._base_client import check_deadline, transport_error
-from .._body import MAX_ERROR_BODY_BYTES, BodyDecoder, BodyEncodingError
+from .._body import (
+    AUDIO_MAX_INFLATE_RATIO,
+    MAX_ERROR_BODY_BYTES,
+    BodyDecoder,
+    BodyEncodingError,
+    BodyTooLargeError,
+)
 from .._exceptions import ClientStateError, TruncatedAudioError
 from .._files import AtomicFile
 from .._types import StrPath
@@ -40,6 +48,8 @@ class SpeechStream:
         self._open_response = open_response
         self._deadline = deadline
         self._response: httpx.Response | None = None
+        self._iterated = False
+        self._iterator: Generator[bytes, None] | None = None
 
     def open(self) -> httpx.Response:
         """Send the request (once) and return the open, successful HTTP response."""
@@ -71,28 +81,41 @@ class SpeechStream:
         """The `X-Credits-Required` header: credits this synthesis costs."""
         return credits_required(self.response)
 
-    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+    def iter_bytes(self, chunk_size: int | None = None) -> Generator[bytes, None]:
         """The audio bytes as they arrive (or re-cut to `chunk_size`); closed at the end.
 
         Re-cutting copies every byte again, so writing to disk keeps the pieces as they come.
         Audio that ends before its own header says (a WAV whose data chunk declares more than
         arrived) raises `TruncatedAudioError` after its last bytes.
+        An iterator left part-way is closed with the stream (`close()`, or leaving `async
+        with`), not left for the garbage collector to finish on an event loop that may be gone.
         """
+        iterator = self._iter_bytes(chunk_size)
+        self._iterator = iterator
+        return iterator
+
+    def _iter_bytes(self, chunk_size: int | None) -> Generator[bytes, None]:
         response = self.open()
+        if self._iterated:
+            raise _consumed()
+        self._iterated = True
         # Without a Content-Type the first bytes tell JSON or HTML from audio.
         sniff = response.headers.get("content-type") is None
         received = False
         length = LengthCheck()
         try:
-            for chunk in _decoded(response, chunk_size):
-                if sniff and not received:
-                    reason = not_audio(None, chunk)
-                    if reason is not None:
-                        raise unexpected(response, reason, excerpt(chunk))
-                received = True
-                length.feed(chunk)
-                yield chunk
-                check_deadline(self._deadline, response.request)
+            # Closed here, whatever ends this loop: an inner generator left suspended would be
+            # finished by the garbage collector, after the event loop may be closed.
+            with contextlib.closing(_decoded(response, chunk_size)) as chunks:
+                for chunk in chunks:
+                    if sniff and not received:
+                        reason = not_audio(None, chunk)
+                        if reason is not None:
+                            raise unexpected(response, reason, excerpt(chunk))
+                    received = True
+                    length.feed(chunk)
+                    yield chunk
+                    check_deadline(self._deadline, response.request)
             if not received:
                 raise unexpected(response, "expected audio, got an empty body")
             short = length.shortfall()
@@ -100,8 +123,11 @@ class SpeechStream:
                 raise _truncated(response, short.describe(), short.declared, short.received)
         except httpx.HTTPError as exc:
             raise transport_error(exc, response.request) from exc
-        except BodyEncodingError as exc:
+        except (BodyEncodingError, BodyTooLargeError) as exc:
             raise unexpected(response, str(exc)) from None
+        except httpx.StreamError as exc:
+            # Read by someone holding `response` (its own iterators, or closed by them).
+            raise _consumed() from exc
         finally:
             response.close()
 
@@ -110,7 +136,8 @@ class SpeechStream:
 
     def read(self) -> bytes:
         """All of the audio."""
-        return b"".join([chunk for chunk in self.iter_bytes()])
+        with contextlib.closing(self.iter_bytes()) as chunks:
+            return b"".join([chunk for chunk in chunks])
 
     def save(self, path: StrPath) -> Path:
         """Stream the audio to `path` without holding it in memory; all or nothing."""
@@ -120,13 +147,21 @@ class SpeechStream:
         """`save()` to a path already checked (the client's own files)."""
         # Writes are small and sequential; they run in the caller's thread (or on the event
         # loop) rather than pay a thread hand-off per chunk.
+        chunks = self.iter_bytes()
         with AtomicFile(path, sync_folder=sync_folder) as out:
-            for chunk in self.iter_bytes():
-                out.write(chunk)
+            try:
+                for chunk in chunks:
+                    out.write(chunk)
+            finally:
+                chunks.close()
         return out.path
 
     def close(self) -> None:
-        """Close the HTTP response, if the stream was opened."""
+        """Close the HTTP response, if the stream was opened, and an iterator of it left
+        part-way."""
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            iterator.close()
         if self._response is not None:
             self._response.close()
 
@@ -143,7 +178,15 @@ class SpeechStream:
         self.close()
 
 
-def _decoded(response: httpx.Response, chunk_size: int | None) -> Iterator[bytes]:
+def _consumed() -> ClientStateError:
+    return ClientStateError(
+        "this speech stream was already read: its audio arrives once. Keep the bytes of the "
+        "first read (read() returns them, save() writes them), or call tts.stream() again "
+        "for a new synthesis (which costs credits again)"
+    )
+
+
+def _decoded(response: httpx.Response, chunk_size: int | None) -> Generator[bytes, None]:
     """The body's non-empty pieces, decoded by `BodyDecoder` rather than by httpx: httpx takes
     a gzip or deflate stream that ends before its end marker for a whole one, and a file cut
     short would be saved as complete. Re-cut to `chunk_size` when one is given."""
@@ -151,15 +194,21 @@ def _decoded(response: httpx.Response, chunk_size: int | None) -> Iterator[bytes
         # Already read (a mocked answer, or one an httpx event hook read): decoded by httpx.
         pending = response.content
     except httpx.ResponseNotRead:
-        decoder = BodyDecoder(response.headers.get("content-encoding"), limit=None)
+        decoder = BodyDecoder(
+            response.headers.get("content-encoding"),
+            limit=None,
+            max_ratio=AUDIO_MAX_INFLATE_RATIO,
+        )
         pending = b""
-        for raw in response.iter_raw():
-            decoder.feed(raw)
-            pending += decoder.take()
-            while pending and (chunk_size is None or len(pending) >= chunk_size):
-                size = len(pending) if chunk_size is None else chunk_size
-                yield pending[:size]
-                pending = pending[size:]
+        raw_pieces = cast("Generator[bytes, None]", response.iter_raw())
+        with contextlib.closing(raw_pieces) as raws:
+            for raw in raws:
+                decoder.feed(raw)
+                pending += decoder.take()
+                while pending and (chunk_size is None or len(pending) >= chunk_size):
+                    size = len(pending) if chunk_size is None else chunk_size
+                    yield pending[:size]
+                    pending = pending[size:]
         pending += decoder.finish()
     while pending:
         yield pending[: chunk_size or len(pending)]

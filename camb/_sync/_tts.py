@@ -499,11 +499,24 @@ class TTS:
     ) -> int:
         """`create()` then `wait()`: the run id of the finished task. `language` is a locale
         (or a deprecated language id), as for `create()`; `timeout` and `poll_schedule` are the
-        wait's; every other keyword goes to `create()`."""
+        wait's; every other keyword goes to `create()`, and `extra_headers` and `extra_query`
+        also go with every poll (as a gateway or proxy in front of the API needs them on each
+        request)."""
         wait_args(timeout, None)
         poll_schedule_of(poll_schedule)
+        # Checked before the task is created (it costs credits), as `wait()` would check them.
+        self._client._options(
+            extra_headers=create_args.get("extra_headers"),
+            extra_query=create_args.get("extra_query"),
+        )
         task_id = self.create(text, voice_id, language, **create_args)
-        return self.wait(task_id, timeout=timeout, poll_schedule=poll_schedule)
+        return self.wait(
+            task_id,
+            timeout=timeout,
+            poll_schedule=poll_schedule,
+            extra_headers=create_args.get("extra_headers"),
+            extra_query=create_args.get("extra_query"),
+        )
 
     @overload
     def result(

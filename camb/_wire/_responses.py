@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from .._echo import echo
 from .._exceptions import (
     APIStatusError,
     AuthenticationError,
@@ -31,7 +32,7 @@ from .._exceptions import (
     ValidationError,
 )
 from .._models import Language, TaskStatus, Voice
-from .._validation import TASK_ID_RE
+from .._validation import MAX_TASK_ID_LENGTH, TASK_ID_RE
 from ._bulk import ChunkAnswer
 
 log = logging.getLogger("camb")
@@ -260,11 +261,15 @@ def parse_task_id(response: httpx.Response) -> str:
         task_id = TaskID.from_dict(body).task_id
     except (KeyError, TypeError, ValueError, AttributeError):
         raise unexpected(response, "expected an object with a task_id", body) from None
-    if not isinstance(task_id, str) or not TASK_ID_RE.fullmatch(task_id):
+    if (
+        not isinstance(task_id, str)
+        or len(task_id) > MAX_TASK_ID_LENGTH
+        or not TASK_ID_RE.fullmatch(task_id)
+    ):
         # status() and wait() refuse such an id as input; better to say so here, where the
         # server handed it out, than to blame the caller later.
         raise unexpected(
-            response, f"task_id is not a task id this client can address: {task_id!r}", body
+            response, f"task_id is not a task id this client can address: {echo(task_id)}", body
         )
     return task_id
 
@@ -286,13 +291,13 @@ def parse_task_status(response: httpx.Response, task_id: str) -> TaskStatus:
     if isinstance(message, TaskStatusMessageType1):
         message = message.to_dict()
     if not isinstance(status, str):
-        raise unexpected(response, f"status is not a string: {status!r}", body)
+        raise unexpected(response, f"status is not a string: {echo(status)}", body)
     if run_id is not None and not (isinstance(run_id, int) and _is_int(run_id) and run_id > 0):
-        raise unexpected(response, f"run_id is not a positive integer: {run_id!r}", body)
+        raise unexpected(response, f"run_id is not a positive integer: {echo(run_id)}", body)
     if reason is not None and not isinstance(reason, str):
-        raise unexpected(response, f"exception_reason is not a string: {reason!r}", body)
+        raise unexpected(response, f"exception_reason is not a string: {echo(reason)}", body)
     if message is not None and not isinstance(message, (str, dict)):
-        raise unexpected(response, f"message is neither text nor an object: {message!r}", body)
+        raise unexpected(response, f"message is neither text nor an object: {echo(message)}", body)
     return TaskStatus(
         task_id=task_id, status=status, run_id=run_id, exception_reason=reason, message=message
     )
@@ -355,10 +360,14 @@ def parse_bulk_results(response: httpx.Response, chunk: Sequence[int]) -> ChunkA
             continue
         url = _url_of(value)
         if url is None:
-            bad[run_id] = unexpected(response, f"no URL for run {run_id}: {body[key]!r}", body)
+            bad[run_id] = unexpected(response, f"no URL for run {run_id}: {echo(body[key])}", body)
         else:
             urls[run_id] = url
     return ChunkAnswer(urls=urls, malformed=bad)
+
+
+# Skipped items of one list answer that get a warning line each; the rest get one line in all.
+MAX_ITEM_WARNINGS = 10
 
 
 class _Unreadable(Exception):
@@ -392,13 +401,18 @@ def _lenient_list(
     if not isinstance(body, list):
         raise unexpected(response, f"expected a list of {what}s", body)
     items: list[ItemT] = []
+    request = response.request
+    unlisted = 0
     for index, item in enumerate(body):
         try:
             if not isinstance(item, dict):
                 raise _Unreadable(f"not an object but {type(item).__name__}")
             items.append(read_item(item))
         except _Unreadable as why:
-            request = response.request
+            if index - len(items) - unlisted >= MAX_ITEM_WARNINGS:
+                # An answer of millions of odd items is one line more, not millions.
+                unlisted += 1
+                continue
             log.warning(
                 "%s %s: skipped %s %d of %d: %s",
                 request.method,
@@ -408,6 +422,16 @@ def _lenient_list(
                 len(body),
                 why,
             )
+    if unlisted:
+        log.warning(
+            "%s %s: skipped %d more %ss of %d that cannot be read (only the first %d are listed)",
+            request.method,
+            request.url.path,
+            unlisted,
+            what,
+            len(body),
+            MAX_ITEM_WARNINGS,
+        )
     return items
 
 

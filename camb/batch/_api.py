@@ -21,6 +21,7 @@ from .. import _validation as check
 from .._constants import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 from .._exceptions import CambError, InvalidInputError, InvalidInputTypeError, SpeechSegmentError
 from .._files import leftover_temporaries
+from .._longform._plan import remove_segment_cache
 from ._identity import Shard, parse_shard
 from ._input import BatchItem, InputFormat, read_items
 from ._manifest import manifest_file_name, status_document, write_manifest
@@ -117,14 +118,20 @@ def _prepare(
     return items, out_dir, chosen, list(read.problems)
 
 
-def _remove_orphans(out_dir: Path, items: list[BatchItem], manifest: str) -> None:
+def _remove_orphans(
+    out_dir: Path, items: list[BatchItem], manifest: str, done: set[str] | None = None
+) -> None:
     """Temporary files a killed run left of these items and this manifest. Only one run holds
     this state at a time, so none of them is being written now; other shards' files in a
-    shared folder are not touched. Segment caches stay: a long item resumes from them."""
+    shared folder are not touched. Segment caches stay (a long item resumes from them),
+    except those of items already done (killed between their file and the cache's removal)."""
     for name in [*(item.file_name for item in items), manifest]:
         for orphan in leftover_temporaries(out_dir / name):
             with contextlib.suppress(OSError):
                 orphan.unlink()
+    for item in items:
+        if done is not None and item.id in done:
+            remove_segment_cache(out_dir / item.file_name)
 
 
 def _run_prepared(
@@ -140,7 +147,8 @@ def _run_prepared(
 ) -> BatchResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     with StateStore.open(out_dir / state_file_name(shard), out_dir=out_dir) as store:
-        _remove_orphans(out_dir, items, manifest_file_name(shard))
+        done = {row.id for row in store.iter_rows() if row.state == "done"}
+        _remove_orphans(out_dir, items, manifest_file_name(shard), done)
         try:
             result = run_batch(
                 items,

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from camb.api_facts import SAMPLE_RATES
 
 from ._audio import AudioStream, stream_audio
+from ._bodies import MAX_REQUEST_BODY_BYTES, BodyTooLarge, ClientDisconnect, read_body
 from ._codecs import padded_flac
 from ._faults import FaultDecision, format_retry_after
 from ._languages import language_items
@@ -190,7 +191,16 @@ def _operation(state: SandboxState, name: str, handler: Handler) -> Endpoint:
             response = detail_response(401, "Invalid API key.")
         else:
             try:
+                await read_body(request)
                 response = await handler(state, request, fault)
+            except BodyTooLarge:
+                response = detail_response(
+                    413, f"Request body too large: at most {MAX_REQUEST_BODY_BYTES} bytes."
+                )
+            except ClientDisconnect:
+                # The client hung up before its body was whole: nobody to answer, nothing wrong.
+                logger.debug("sandbox operation %s: the client hung up mid-body", name)
+                response = detail_response(400, "The request body did not arrive whole.")
             except RequestInvalid as exc:
                 response = validation_response(exc.errors)
             except Exception:
