@@ -38,6 +38,7 @@ from .._constants import (
     EXPIRED_URL_STATUSES,
 )
 from .._exceptions import APIStatusError, CambError, InvalidInputTypeError
+from .._file_format import stream_format
 from .._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -128,6 +129,7 @@ class AsyncTTS:
         return AsyncSpeechStream(
             lambda: self._client._send(request_args, options, idempotent=False, body="stream"),
             deadline=options.deadline,
+            format=stream_format(format, extra_body),
         )
 
     async def speak(

@@ -43,6 +43,7 @@ from .._speech import (
     SegmentJob,
     SpeechProgress,
     add_credits,
+    as_sentence,
     segment_extension,
     segment_key,
     wire_request,
@@ -172,7 +173,7 @@ class AsyncSegmentSynthesizer:
             )
         return SpeechSegmentError(
             f"segment {index + 1} of {len(self._jobs)} ({preview!r}) failed after {attempts} "
-            f"attempt(s): {error}. {kept}",
+            f"attempt(s): {as_sentence(str(error))} {kept}",
             segment=index,
             segments=len(self._jobs),
             attempts=attempts,
@@ -268,12 +269,24 @@ async def join_to_file(
 
     Returns (bytes written, duration, credits spent now, segments from the cache).
     """
-    jobs = plan.jobs
     if _alone(plan, format):
         return await _write_alone(plan, destination, format=format, on_progress=on_progress)
+    plan.synthesizer.cache.open()
+    try:
+        return await _join(plan, destination, format=format, on_progress=on_progress)
+    except BaseException:
+        # Failed or interrupted: finished segments stay for the next call; an empty folder
+        # (nothing finished, e.g. a 422 for the first segment) is not left behind.
+        plan.synthesizer.cache.remove_if_empty()
+        raise
+
+
+async def _join(
+    plan: SpeechPlan, destination: Path, *, format: Any, on_progress: OnProgress | None
+) -> tuple[int, float | None, float | None, int]:
+    jobs = plan.jobs
     credits: float | None = None
     cached = received = 0
-    plan.synthesizer.cache.open()
     with AtomicFile(destination) as out:
         joiner = Joiner(format, out.file, sample_rate=plan.sample_rate)
         results = _async_runtime.iter_ordered(

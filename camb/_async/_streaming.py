@@ -11,6 +11,7 @@ import httpx
 from .._base_client import check_deadline, transport_error
 from .._body import MAX_ERROR_BODY_BYTES, BodyDecoder, BodyEncodingError
 from .._exceptions import ClientStateError
+from .._file_format import check_name_matches_format
 from .._files import AtomicFile
 from .._responses import credits_required, excerpt, not_audio, unexpected
 from .._types import StrPath
@@ -33,9 +34,12 @@ class AsyncSpeechStream:
         open_response: Callable[[], Awaitable[httpx.Response]],
         *,
         deadline: float | None = None,
+        format: str | None = None,
     ) -> None:
         self._open_response = open_response
         self._deadline = deadline
+        # The audio format asked for, when known: `save()` refuses a name that says another.
+        self._format = format
         self._response: httpx.Response | None = None
 
     async def open(self) -> httpx.Response:
@@ -103,8 +107,14 @@ class AsyncSpeechStream:
         return b"".join([chunk async for chunk in self.iter_bytes()])
 
     async def save(self, path: StrPath) -> Path:
-        """Stream the audio to `path` without holding it in memory; all or nothing."""
-        return await self.write_to(file_path("path", path))
+        """Stream the audio to `path` without holding it in memory; all or nothing.
+
+        When the stream was asked for a `format`, a name whose extension is another audio
+        format's (`.mp3` for `format="wav"`) is refused with InvalidInputError before the
+        request is sent."""
+        destination = file_path("path", path)
+        check_name_matches_format("path", destination, self._format)
+        return await self.write_to(destination)
 
     async def write_to(self, path: Path, *, sync_folder: bool = True) -> Path:
         """`save()` to a path already checked (the client's own files)."""
