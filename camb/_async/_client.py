@@ -61,9 +61,30 @@ class AsyncCamb(AsyncAPIClient):
         # shared with the `with_options` copies. Two calls that both need it before it is
         # there may both fetch it: either answer is the same list.
         self._locale_cache: dict[str, LocaleIndex] = {}
-        self.tts = AsyncTTS(self)
-        self.voices = AsyncVoices(self)
-        self.languages = AsyncLanguages(self)
+        self._tts = AsyncTTS(self)
+        self._voices = AsyncVoices(self)
+        self._languages = AsyncLanguages(self)
+
+    # Properties rather than attributes set in __init__, so that help(Camb) and the IDE show
+    # them with what they hold.
+    @property
+    def tts(self) -> AsyncTTS:
+        """Text to speech: `stream()` (the recommended way, 3 to 3000 characters), `speak()`
+        (any length, into one file), `speak_stream()`; the task flow `create()`, `status()`,
+        `wait()`, `wait_many()`, `create_and_wait()`; its results `result()`, `result_url()`,
+        `download()`, `results()`, `download_results()`."""
+        return self._tts
+
+    @property
+    def voices(self) -> AsyncVoices:
+        """The voices this key can use: `list()`."""
+        return self._voices
+
+    @property
+    def languages(self) -> AsyncLanguages:
+        """The languages of the task flow: `source()` and `target()`, each with its numeric
+        id and locale."""
+        return self._languages
 
     @property
     def with_raw_response(self) -> AsyncRawResponseClient:

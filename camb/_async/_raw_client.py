@@ -35,11 +35,19 @@ class AsyncRawResponseClient:
         return AsyncRawResponseResource(getattr(self._client, name), name)
 
     def _resources(self) -> list[str]:
-        """The client's resources: its public attributes that belong to it (`tts`, ...)."""
-        return sorted(
+        """The client's resources: its public attributes and properties whose value belongs
+        to it (`tts`, ...), this view itself aside."""
+        client = self._client
+        cls = type(client)
+        names = {name for name in vars(client) if not name.startswith("_")}
+        names.update(
             name
-            for name, value in vars(self._client).items()
-            if not name.startswith("_") and getattr(value, "_client", None) is self._client
+            for name in dir(cls)
+            if not name.startswith("_") and isinstance(getattr(cls, name, None), property)
+        )
+        names.discard("with_raw_response")
+        return sorted(
+            name for name in names if getattr(getattr(client, name), "_client", None) is client
         )
 
     def __dir__(self) -> list[str]:

@@ -63,9 +63,30 @@ class Camb(SyncAPIClient):
         # shared with the `with_options` copies. Two calls that both need it before it is
         # there may both fetch it: either answer is the same list.
         self._locale_cache: dict[str, LocaleIndex] = {}
-        self.tts = TTS(self)
-        self.voices = Voices(self)
-        self.languages = Languages(self)
+        self._tts = TTS(self)
+        self._voices = Voices(self)
+        self._languages = Languages(self)
+
+    # Properties rather than attributes set in __init__, so that help(Camb) and the IDE show
+    # them with what they hold.
+    @property
+    def tts(self) -> TTS:
+        """Text to speech: `stream()` (the recommended way, 3 to 3000 characters), `speak()`
+        (any length, into one file), `speak_stream()`; the task flow `create()`, `status()`,
+        `wait()`, `wait_many()`, `create_and_wait()`; its results `result()`, `result_url()`,
+        `download()`, `results()`, `download_results()`."""
+        return self._tts
+
+    @property
+    def voices(self) -> Voices:
+        """The voices this key can use: `list()`."""
+        return self._voices
+
+    @property
+    def languages(self) -> Languages:
+        """The languages of the task flow: `source()` and `target()`, each with its numeric
+        id and locale."""
+        return self._languages
 
     @property
     def with_raw_response(self) -> RawResponseClient:
