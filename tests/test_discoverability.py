@@ -55,3 +55,17 @@ def test_getting_started_names_the_real_dependencies() -> None:
     said = re.search(r"depends only on ([\w\s,-]+?)\.", text)
     assert said
     assert set(re.split(r",\s*|\s+and\s+", said.group(1))) == names
+
+
+def test_the_batch_guide_shows_a_spreadsheet_csv_and_its_rules() -> None:
+    guide = (ROOT / "docs" / "guides" / "batch.md").read_text()
+    section = guide.split("## CSV from a spreadsheet", 1)[1].split("\n## ", 1)[0]
+    for rule in ("ignoring case", "no name", "delimiter", "--encoding cp1252", "line-N", "NUL"):
+        assert rule in section, rule
+    assert "```sh\n" in section
+    assert "camb batch sheet.csv" in section
+
+
+def test_the_cli_guide_says_what_speak_defaults_and_python_requires() -> None:
+    guide = (ROOT / "docs" / "guides" / "cli.md").read_text()
+    assert "`client.tts.speak()` and `client.tts.stream()` have no such defaults" in guide
