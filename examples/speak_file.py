@@ -42,8 +42,9 @@ def main() -> int:
     except camb.CambError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    pieces = "piece" if result.segments == 1 else "pieces"
     print(
-        f"wrote {result.path} ({result.bytes} bytes, {result.segments} pieces, "
+        f"wrote {result.path} ({result.bytes} bytes, {result.segments} {pieces}, "
         f"{result.duration:.1f} s, {result.credits} credits)"
     )
     return 0

@@ -12,7 +12,8 @@ line against it like a user would in a shell:
 and prints every file with its size and audio duration, and the requests the sandbox saw
 (the 12 run ids' URLs take 3 bulk requests, no request is refused with a 422, and the resumed
 batch asks only for what the killed run had not finished). The sandbox is stopped at the end,
-also when a step fails. Exits non-zero if any step fails.
+also when a step fails. Exits non-zero if any step fails. What an earlier run left in the
+output folder is removed first, so that the demo runs the same every time.
 
     python scripts/demo.py [--output-dir demo-output]
 """
@@ -25,6 +26,7 @@ import math
 import os
 import queue
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -62,6 +64,12 @@ TEXTS = [
 ]
 
 
+# What a run of the demo writes in its output folder: removed before the next run (see
+# clear_previous_run).
+DEMO_FILES = ("hello.wav", "chapter.txt", "chapter.mp3", "lines.csv")
+DEMO_FOLDERS = ("tasks", "batch", ".chapter.mp3.segments")
+
+
 class DemoError(Exception):
     """A step failed; the message says which and why."""
 
@@ -81,6 +89,29 @@ def shown(args: Sequence[str], limit: int = 110) -> str:
 
 def say(text: str = "") -> None:
     print(text, flush=True)
+
+
+def clear_previous_run(out: Path) -> int:
+    """Remove what an earlier demo left in `out`; answers how many entries were removed.
+
+    Each demo starts a new sandbox, whose run ids start again from the same number: an earlier
+    run's `tasks/1000.flac` would be taken for this run's (`camb results --download` rightly
+    keeps a file already there), and its finished batch folder would leave nothing to resume.
+    Only the demo's own names are touched (a file where a folder should be is left, so that
+    the step using it fails and says why).
+    """
+    removed = 0
+    for name in DEMO_FILES:
+        path = out / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed += 1
+    for name in DEMO_FOLDERS:
+        folder = out / name
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+            removed += 1
+    return removed
 
 
 # --- the sandbox ----------------------------------------------------------------------------------
@@ -290,8 +321,8 @@ def flow(camb: list[str], base_url: str, api_key: str, out: Path) -> None:
         raise DemoError(f"expected {TASK_COUNT} files, got: {json.dumps(fetched)}")
     done(started, f"{len(files)} files in {tasks_dir}")
 
-    batch_files = batch_flow(camb, env, out, voice_id, base_url)
-    summary(hello, files, fetch_stats(base_url))
+    batch_files, killed_in_flight = batch_flow(camb, env, out, voice_id, base_url)
+    summary(hello, files, fetch_stats(base_url), killed_in_flight=killed_in_flight)
     say(
         f"    long text: {chapter.name}, {audio_seconds(chapter):.1f} s; batch: "
         f"{len(batch_files)} files in {out / 'batch'}"
@@ -300,8 +331,9 @@ def flow(camb: list[str], base_url: str, api_key: str, out: Path) -> None:
 
 def batch_flow(
     camb: list[str], env: dict[str, str], out: Path, voice_id: int, base_url: str
-) -> list[Path]:
-    """`camb batch` over a CSV, killed with SIGKILL half-way, then resumed by running it again."""
+) -> tuple[list[Path], int]:
+    """`camb batch` over a CSV, killed with SIGKILL half-way, then resumed by running it again.
+    Answers the files and how many requests were under way at the kill."""
     import camb.batch as batch_jobs
 
     lines = out / "lines.csv"
@@ -365,10 +397,12 @@ def batch_flow(
         f"{paid} syntheses in all for {BATCH_ITEMS} items "
         f"({resumed['redone_after_crash']} in flight at the kill, redone); every file decodes",
     )
-    return files
+    return files, int(resumed["redone_after_crash"])
 
 
-def summary(hello: Path, files: dict[str, Path], stats: dict[str, Any]) -> None:
+def summary(
+    hello: Path, files: dict[str, Path], stats: dict[str, Any], *, killed_in_flight: int = 0
+) -> None:
     say()
     say("Summary")
     paths = [hello, *files.values()]
@@ -393,7 +427,7 @@ def summary(hello: Path, files: dict[str, Path], stats: dict[str, Any]) -> None:
     say(f"Requests the sandbox saw: {stats.get('requests', '?')}")
     for operation, statuses in sorted(by_operation.items()):
         counts = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items())) or "none"
-        say(f"    {operation:<18} {counts}")
+        say(f"    {operation:<18} {counts}{killed_note(operation, statuses, killed_in_flight)}")
     say(
         f"    file downloads     {stats.get('file_requests', '?')} "
         f"(with an API key: {stats.get('file_requests_with_api_key', '?')})"
@@ -414,6 +448,20 @@ def summary(hello: Path, files: dict[str, Path], stats: dict[str, Any]) -> None:
         raise DemoError("the API key was sent to the file host")
 
 
+def killed_note(operation: str, statuses: dict[str, int], killed_in_flight: int) -> str:
+    """Why `create_tts_stream` shows 500s: the batch killed on purpose in step 6 hung up on
+    the requests it had under way, which the sandbox logs as 500 (nothing failed)."""
+    failed = sum(n for status, n in statuses.items() if status.startswith("5"))
+    if operation != "create_tts_stream" or not failed:
+        return ""
+    if failed <= killed_in_flight:
+        return (
+            f"  <- the {failed} request{'s' if failed != 1 else ''} under way when step 6 "
+            "killed the batch on purpose (hung up, logged as 500), redone in step 7"
+        )
+    return f"  <- {killed_in_flight} of them cut off on purpose by the kill in step 6"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -425,6 +473,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     out: Path = options.output_dir
     out.mkdir(parents=True, exist_ok=True)
+    if clear_previous_run(out):
+        say(f"Removed the files an earlier demo left in {out}/ (each run starts afresh)")
     camb = camb_command()
     started = time.perf_counter()
 

@@ -57,9 +57,30 @@ class AsyncCamb(AsyncAPIClient):
             default_headers=default_headers,
         )
         self._adopt_http(http_client)
-        self.tts = AsyncTTS(self)
-        self.voices = AsyncVoices(self)
-        self.languages = AsyncLanguages(self)
+        self._tts = AsyncTTS(self)
+        self._voices = AsyncVoices(self)
+        self._languages = AsyncLanguages(self)
+
+    # Properties rather than attributes set in __init__, so that help(Camb) and the IDE show
+    # them with what they hold.
+    @property
+    def tts(self) -> AsyncTTS:
+        """Text to speech: `stream()` (the recommended way, 3 to 3000 characters), `speak()`
+        (any length, into one file), `speak_stream()`; the task flow `create()`, `status()`,
+        `wait()`, `wait_many()`, `create_and_wait()`; its results `result()`, `result_url()`,
+        `download()`, `results()`, `download_results()`."""
+        return self._tts
+
+    @property
+    def voices(self) -> AsyncVoices:
+        """The voices this key can use: `list()`."""
+        return self._voices
+
+    @property
+    def languages(self) -> AsyncLanguages:
+        """The languages the API lists: `source()` and `target()`, each with its numeric id and
+        locale."""
+        return self._languages
 
     @property
     def with_raw_response(self) -> AsyncRawResponseClient:

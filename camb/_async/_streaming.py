@@ -19,6 +19,7 @@ from .._body import (
     BodyTooLargeError,
 )
 from .._exceptions import ClientStateError, TruncatedAudioError
+from .._file_format import check_name_matches_format
 from .._files import AtomicFile
 from .._types import StrPath
 from .._validation import file_path
@@ -42,9 +43,12 @@ class AsyncSpeechStream:
         open_response: Callable[[], Awaitable[httpx.Response]],
         *,
         deadline: float | None = None,
+        format: str | None = None,
     ) -> None:
         self._open_response = open_response
         self._deadline = deadline
+        # The audio format asked for, when known: `save()` refuses a name that says another.
+        self._format = format
         self._response: httpx.Response | None = None
         self._iterated = False
         self._iterator: AsyncGenerator[bytes, None] | None = None
@@ -138,8 +142,14 @@ class AsyncSpeechStream:
             return b"".join([chunk async for chunk in chunks])
 
     async def save(self, path: StrPath) -> Path:
-        """Stream the audio to `path` without holding it in memory; all or nothing."""
-        return await self.write_to(file_path("path", path))
+        """Stream the audio to `path` without holding it in memory; all or nothing.
+
+        When the stream was asked for a `format`, a name whose extension is another audio
+        format's (`.mp3` for `format="wav"`) is refused with InvalidInputError before the
+        request is sent."""
+        destination = file_path("path", path)
+        check_name_matches_format("path", destination, self._format)
+        return await self.write_to(destination)
 
     async def write_to(self, path: Path, *, sync_folder: bool = True) -> Path:
         """`save()` to a path already checked (the client's own files)."""

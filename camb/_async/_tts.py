@@ -34,6 +34,7 @@ from .._constants import (
     EXPIRED_URL_STATUSES,
 )
 from .._exceptions import APIStatusError, CambError, InvalidInputTypeError
+from .._file_format import stream_format
 from .._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -143,6 +144,7 @@ class AsyncTTS:
         return AsyncSpeechStream(
             lambda: self._client._send(request_args, options, idempotent=False, body="stream"),
             deadline=options.deadline,
+            format=stream_format(format, extra_body),
         )
 
     async def speak(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -26,7 +27,7 @@ from camb import (
 )
 
 from .._echo import echo, echo_text
-from .._longform._plan import FORMAT_OF_EXTENSION
+from .._longform._plan import FORMAT_OF_EXTENSION, default_cache_folder
 from ._support import (
     Console,
     ExitStatus,
@@ -35,6 +36,7 @@ from ._support import (
     error_json,
     parse_run_ids,
     parse_task_ids,
+    read_stdin_text,
     read_text,
     shared_failure,
 )
@@ -91,13 +93,19 @@ def speak_text(args: argparse.Namespace) -> str:
     given = [source for source in (args.text, args.file) if source is not None]
     if len(given) != 1:
         raise UsageError("give the text as an argument, with -f FILE, or `-` to read stdin")
+    if args.file == "-" or (args.file is None and args.text == "-"):
+        return read_stdin_text()
     if args.file is not None:
         try:
-            return Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"cannot read {echo(args.file)}: {error}") from None
-    if args.text == "-":
-        return sys.stdin.read()
+            # utf-8-sig: a BOM (as Notepad writes) is not text, and would be paid for.
+            return Path(args.file).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise UsageError(
+                f"cannot read {echo(args.file)}: it is not UTF-8 text ({error.reason} at byte "
+                f"{error.start})"
+            ) from None
+        except OSError as error:
+            raise UsageError(f"cannot read {echo(args.file)}: {error.strerror or error}") from None
     text: str = args.text
     return text
 
@@ -166,6 +174,24 @@ def _is_stdout(path: str) -> bool:
     except (OSError, ValueError, AttributeError):
         return False
     return (target.st_dev, target.st_ino) == (out.st_dev, out.st_ino)
+
+
+def interrupted_message(args: argparse.Namespace) -> str:
+    """What Ctrl-C left: for `speak`, the finished segments kept and how to resume."""
+    if getattr(args, "api_command", None) is not speak:
+        return "interrupted"
+    folder = Path(args.cache_dir) if args.cache_dir else default_cache_folder(Path(args.output))
+    try:
+        kept = sum(1 for entry in folder.iterdir() if not entry.name.startswith("."))
+    except OSError:
+        kept = 0
+    if not kept:
+        return f"interrupted before any segment finished; {args.output} was not written"
+    return (
+        f"interrupted; {kept} finished segment{'s are' if kept != 1 else ' is'} kept in "
+        f"{str(folder)!r}: run the same command again to resume (only the missing segments "
+        f"are sent); {args.output} was not written"
+    )
 
 
 # --- the task flow: create, status, wait ----------------------------------------------------------
@@ -453,6 +479,8 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
             max_attempts=args.max_attempts,
             shard=args.shard,
             skip_invalid=args.skip_invalid,
+            input_format=args.input_format,
+            encoding=args.encoding,
             on_progress=show,
         )
     finally:
@@ -474,6 +502,7 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
                 "requests": result.requests,
                 "rate_limited": result.rate_limited,
                 "skipped_lines": [str(problem) for problem in result.problems],
+                "notes": list(result.notes),
                 "first_errors": [list(e) for e in summary.first_errors],
             }
         )
@@ -485,6 +514,8 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
             f"{result.requests} requests ({result.rate_limited} rate-limited) "
             f"in {result.elapsed:.1f} s"
         )
+        for note in result.notes:
+            console.out(f"note: {note}")
         for problem in result.problems:
             console.error(f"skipped: {problem}")
         for item_id, error in summary.first_errors:
@@ -645,7 +676,13 @@ def sandbox(args: argparse.Namespace, console: Console) -> ExitStatus:
     try:
         serve(config, host=args.host, port=args.port, files_port=args.files_port, ready=ready)
     except OSError as error:
+        # Not the API failing: the address asked for cannot be had here. A usage error.
         ports = f"port {args.port}" + (f" or {args.files_port}" if args.files_port else "")
-        console.error(f"cannot listen on {args.host} {ports}: {error.strerror or error}")
-        return ExitStatus.FAILED
+        reason = error.strerror or str(error)
+        hint = " (another sandbox or server holds it)" if error.errno == errno.EADDRINUSE else ""
+        console.error(
+            f"cannot listen on {args.host} {ports}: {reason}{hint}; give another --port, or "
+            "--port 0 for a free one"
+        )
+        return ExitStatus.USAGE
     return ExitStatus.OK

@@ -37,7 +37,8 @@ Exit status:
          that cannot be written)
     2    usage error: bad arguments, or input refused before anything is sent (no API key, a
          run id of 0, ...); also an installation that cannot do it (a missing extra, another
-         package's `camb` module in the way)
+         package's `camb` module in the way); also `camb sandbox` on an address it cannot
+         listen on (a port in use)
     130  interrupted (Ctrl-C)
 """
 
@@ -71,14 +72,16 @@ from . import _commands as commands
 from . import _translate as _cli_translate
 from ._support import PROG, Console, ExitStatus, UsageError
 
-EPILOG = """\
+EXIT_STATUSES = """\
 exit status:
   0    success
   1    the API or a task failed (also when only some ids of a wait or bulk call failed)
   2    usage error: bad arguments, or input refused before sending (no API key, run id 0, ...),
-       or an installation that cannot do it (a missing extra)
+       or an installation that cannot do it (a missing extra); also `camb sandbox` on a port
+       it cannot listen on (in use)
   130  interrupted (Ctrl-C)
-
+"""
+EPILOG = f"""{EXIT_STATUSES}
 The key comes from --api-key or $CAMB_API_KEY; the address from --base-url or $CAMB_BASE_URL.
 --timeout is always the limit of one HTTP request; `wait --wait-timeout` limits the whole wait.
 CAMB_LOG=debug (or info, warning, error) logs to stderr, like --debug without tracebacks.
@@ -114,12 +117,13 @@ def _global_options(
             metavar="KEY",
             help="the API key (default: $CAMB_API_KEY)",
         )
-    group.add_argument(
-        "--base-url",
-        default=default(None),
-        metavar="URL",
-        help="the API's base URL (default: $CAMB_BASE_URL, else https://client.camb.ai/apis)",
-    )
+    if "--base-url" not in skip:
+        group.add_argument(
+            "--base-url",
+            default=default(None),
+            metavar="URL",
+            help="the API's base URL (default: $CAMB_BASE_URL, else https://client.camb.ai/apis)",
+        )
     group.add_argument(
         "--json",
         action="store_true",
@@ -132,13 +136,14 @@ def _global_options(
         default=default(False),
         help="log requests to stderr and show tracebacks",
     )
-    group.add_argument(
-        "--max-retries",
-        type=int,
-        default=default(None),
-        metavar="N",
-        help="retries of a failed request (default 2)",
-    )
+    if "--max-retries" not in skip:
+        group.add_argument(
+            "--max-retries",
+            type=int,
+            default=default(None),
+            metavar="N",
+            help="retries of a failed request (default 2)",
+        )
     if "--timeout" not in skip:
         group.add_argument(
             "--timeout",
@@ -226,7 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     speak = command(
         "speak",
-        "speak text of any length into one audio file (streamed, the recommended flow)",
+        "speak text of any length into one audio file (streamed, the recommended flow). "
+        "Unlike Python's tts.speak(), which requires a voice and a language, the command "
+        "defaults them: the first voice of `camb voices` and en-us",
     )
     speak.add_argument(
         "text",
@@ -235,7 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
         f"{STREAM_TEXT_MIN_LENGTH} to {STREAM_TEXT_MAX_LENGTH} characters "
         "(or `-` to read stdin, or -f FILE)",
     )
-    speak.add_argument("-f", "--file", metavar="FILE", help="read the text from FILE (UTF-8)")
+    speak.add_argument(
+        "-f",
+        "--file",
+        metavar="FILE",
+        help="read the text from FILE (UTF-8; a BOM is dropped), `-` for stdin",
+    )
     speak.add_argument(
         "-o",
         "--output",
@@ -248,15 +260,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--voice-id",
         type=_positive_int,
         metavar="N",
-        help="the voice (default: the first from `camb voices`)",
+        help="the voice (default: the first voice of `camb voices`, one more request; the "
+        "line printed names it). Python's tts.speak() requires voice_id and language",
     )
     speak.add_argument(
         "--language",
         default="en-us",
         type=_stream_locale,
         metavar="LOCALE",
-        help="a lower-case locale such as en-us (default en-us; `camb languages --stream` "
-        "lists them)",
+        help="a lower-case locale such as en-us (default en-us, where tts.speak() requires one; "
+        "`camb languages --stream` lists them)",
     )
     speak.add_argument(
         "--format",
@@ -403,7 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
         "target",
         nargs="+",
         metavar="INPUT | status DIR",
-        help="the input file (.jsonl, .ndjson, .csv; `-` for stdin), or `status DIR`",
+        help="the input file (.jsonl, .ndjson, .csv, .tsv; `-` for stdin), or `status DIR`",
     )
     batch.add_argument("--out", metavar="DIR", help="the output folder (its state lives there)")
     batch.add_argument("--voice-id", type=_positive_int, metavar="N", help="default voice_id")
@@ -440,7 +453,20 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--skip-invalid",
         action="store_true",
-        help="leave bad lines out (and list them) instead of refusing the whole file",
+        help="leave bad lines out (and list them) instead of refusing the whole file; a bad "
+        "header or encoding, or a file with no good line, is still refused",
+    )
+    batch.add_argument(
+        "--input-format",
+        choices=("jsonl", "csv", "tsv"),
+        help="the input's format when its name does not say it (.jsonl .ndjson .csv .tsv) or "
+        "it is stdin; a CSV's delimiter (, ; tab |) is found from its header",
+    )
+    batch.add_argument(
+        "--encoding",
+        metavar="ENC",
+        help="the input's text encoding (default UTF-8; e.g. cp1252 for a spreadsheet's "
+        "plain CSV on Windows)",
     )
     batch.set_defaults(local_command=commands.batch)
 
@@ -468,7 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sandbox",
         "run the offline sandbox API in the foreground (needs the 'sandbox' extra); prints "
         "CAMB_BASE_URL=... CAMB_API_KEY=... on stdout once it listens",
-        skip=["--api-key", "--timeout"],
+        # The client's options mean nothing to a server (its own --api-key is below).
+        skip=["--api-key", "--timeout", "--base-url", "--max-retries"],
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sandbox.add_argument(
@@ -499,7 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from camb.sandbox._tasks import TRIGGERS_HELP  # pure, cheap: no server stack
 
-    sandbox.epilog = f"{TRIGGERS_HELP}\n{EPILOG}"
+    sandbox.epilog = f"{TRIGGERS_HELP}\n{EXIT_STATUSES}"
     sandbox.set_defaults(local_command=commands.sandbox)
     return parser
 
@@ -570,7 +597,7 @@ def main(argv: Sequence[str] | None = None) -> ExitStatus:
     try:
         return _run(args, console)
     except KeyboardInterrupt:
-        console.error("interrupted")
+        console.error(commands.interrupted_message(args))
         return ExitStatus.INTERRUPTED
     except (UsageError, InvalidInputError, MissingExtraError) as error:
         _report(console, error, args.debug)

@@ -222,6 +222,23 @@ def read_text(path: str | None, stdin: TextIO) -> str | None:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
 
 
+def read_stdin_text() -> str:
+    """All of stdin as UTF-8 text, without a BOM at its start (`-` for `speak`)."""
+    stdin = sys.stdin
+    buffer = getattr(stdin, "buffer", None)
+    try:
+        if buffer is None:  # a text stream without bytes under it (as in tests)
+            return stdin.read().removeprefix("\ufeff")
+        data: bytes = buffer.read()
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"cannot read stdin: it is not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read stdin: {error}") from None
+
+
 def parse_task_ids(text: str) -> list[str]:
     """Task ids from the output of `camb create`: one per line, or its JSON."""
     stripped = text.strip()

@@ -21,6 +21,7 @@ import attrs
 
 from .. import _validation as check
 from .._exceptions import FileWriteError, InvalidInputError
+from .._file_format import check_name_matches_format
 from .._files import is_special, remove_leftovers_in
 from .._models import AUDIO_FORMATS, AudioFormat
 from ._audio_join import wire_format_for
@@ -48,6 +49,7 @@ def speech_format(path: Path, format: object) -> AudioFormat:
     """The output format: the one asked for, else the one the file name's extension names."""
     if format is not None:
         chosen: AudioFormat = check.choice("format", format, AUDIO_FORMATS)
+        check_name_matches_format("path", path, chosen)
         return chosen
     by_extension = FORMAT_OF_EXTENSION.get(path.suffix.lower())
     if by_extension is None:
@@ -136,6 +138,12 @@ class SegmentCache:
                 self.audio_path(key).unlink()
         with contextlib.suppress(OSError):
             self.folder.rmdir()
+
+
+def as_sentence(text: str) -> str:
+    """`text` ending in one full stop (an error's message may already end in one)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def default_cache_folder(destination: Path) -> Path:

@@ -59,9 +59,30 @@ class Camb(SyncAPIClient):
             default_headers=default_headers,
         )
         self._adopt_http(http_client)
-        self.tts = TTS(self)
-        self.voices = Voices(self)
-        self.languages = Languages(self)
+        self._tts = TTS(self)
+        self._voices = Voices(self)
+        self._languages = Languages(self)
+
+    # Properties rather than attributes set in __init__, so that help(Camb) and the IDE show
+    # them with what they hold.
+    @property
+    def tts(self) -> TTS:
+        """Text to speech: `stream()` (the recommended way, 3 to 3000 characters), `speak()`
+        (any length, into one file), `speak_stream()`; the task flow `create()`, `status()`,
+        `wait()`, `wait_many()`, `create_and_wait()`; its results `result()`, `result_url()`,
+        `download()`, `results()`, `download_results()`."""
+        return self._tts
+
+    @property
+    def voices(self) -> Voices:
+        """The voices this key can use: `list()`."""
+        return self._voices
+
+    @property
+    def languages(self) -> Languages:
+        """The languages the API lists: `source()` and `target()`, each with its numeric id and
+        locale."""
+        return self._languages
 
     @property
     def with_raw_response(self) -> RawResponseClient:

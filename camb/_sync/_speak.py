@@ -43,6 +43,7 @@ from .._longform._plan import (
     SegmentJob,
     SpeechProgress,
     add_credits,
+    as_sentence,
     segment_extension,
     segment_key,
     wire_request,
@@ -218,7 +219,7 @@ class SegmentSynthesizer:
             )
         return SpeechSegmentError(
             f"segment {index + 1} of {len(self._jobs)} ({preview!r}) failed after {attempts} "
-            f"attempt(s): {error}. {kept}",
+            f"attempt(s): {as_sentence(str(error))} {kept}",
             segment=index,
             segments=len(self._jobs),
             attempts=attempts,

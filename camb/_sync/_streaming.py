@@ -21,6 +21,7 @@ from .._body import (
     BodyTooLargeError,
 )
 from .._exceptions import ClientStateError, TruncatedAudioError
+from .._file_format import check_name_matches_format
 from .._files import AtomicFile
 from .._types import StrPath
 from .._validation import file_path
@@ -44,9 +45,12 @@ class SpeechStream:
         open_response: Callable[[], httpx.Response],
         *,
         deadline: float | None = None,
+        format: str | None = None,
     ) -> None:
         self._open_response = open_response
         self._deadline = deadline
+        # The audio format asked for, when known: `save()` refuses a name that says another.
+        self._format = format
         self._response: httpx.Response | None = None
         self._iterated = False
         self._iterator: Generator[bytes, None] | None = None
@@ -140,8 +144,14 @@ class SpeechStream:
             return b"".join([chunk for chunk in chunks])
 
     def save(self, path: StrPath) -> Path:
-        """Stream the audio to `path` without holding it in memory; all or nothing."""
-        return self.write_to(file_path("path", path))
+        """Stream the audio to `path` without holding it in memory; all or nothing.
+
+        When the stream was asked for a `format`, a name whose extension is another audio
+        format's (`.mp3` for `format="wav"`) is refused with InvalidInputError before the
+        request is sent."""
+        destination = file_path("path", path)
+        check_name_matches_format("path", destination, self._format)
+        return self.write_to(destination)
 
     def write_to(self, path: Path, *, sync_folder: bool = True) -> Path:
         """`save()` to a path already checked (the client's own files)."""

@@ -105,6 +105,7 @@ def _prepare(
     shard: Shard | str | None,
     skip_invalid: bool,
     input_format: InputFormat | None,
+    encoding: str | None = None,
 ) -> tuple[list[BatchItem], Path, Shard | None, list[Any]]:
     """Read and check the whole input (nothing is sent while a line is bad), pick the shard."""
     if not isinstance(out, (str, os.PathLike)) or isinstance(out, bytes):
@@ -113,9 +114,16 @@ def _prepare(
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidInputError("out", "must be a folder, not a file", out)
     chosen = parse_shard(shard) if isinstance(shard, str) else shard
-    read = read_items(source, format=input_format, defaults=defaults, skip_invalid=skip_invalid)
+    read = read_items(
+        source,
+        format=input_format,
+        defaults=defaults,
+        skip_invalid=skip_invalid,
+        encoding=encoding,
+    )
     items = [item for item in read.items if chosen is None or chosen.contains(item.id)]
-    return items, out_dir, chosen, list(read.problems)
+    # The notes ride with the problems to the result (see _with_input_report).
+    return items, out_dir, chosen, [*read.problems, *map(InputNote, read.notes)]
 
 
 def _remove_orphans(
@@ -160,7 +168,17 @@ def _run_prepared(
             )
         finally:
             write_manifest(out_dir / manifest_file_name(shard), store.iter_rows())
-    return attrs.evolve(result, problems=tuple(problems))
+    return _with_input_report(result, problems)
+
+
+class InputNote(str):
+    """A note about how the input was read (not a problem), carried beside the problems."""
+
+
+def _with_input_report(result: BatchResult, found: list[Any]) -> BatchResult:
+    notes = tuple(str(note) for note in found if isinstance(note, InputNote))
+    problems = tuple(item for item in found if not isinstance(item, InputNote))
+    return attrs.evolve(result, problems=problems, notes=notes)
 
 
 def run(
@@ -174,11 +192,14 @@ def run(
     shard: Shard | str | None = None,
     skip_invalid: bool = False,
     input_format: InputFormat | None = None,
+    encoding: str | None = None,
     on_progress: OnProgress | None = None,
 ) -> Any:
     """Speak every item of a JSON Lines or CSV file into `out/<id>.<ext>`; resumable.
 
-    `source` is a path (`.jsonl`, `.ndjson`, `.csv`) or a binary stream. Every line is checked
+    `source` is a path (`.jsonl`, `.ndjson`, `.csv`, `.tsv`) or a binary stream; `input_format`
+    names its format where the extension cannot ("jsonl", "csv", "tsv"), `encoding` its text
+    encoding (default UTF-8). Every line is checked
     before anything is sent: a bad line raises BatchInputError listing each problem with its
     line number and field (unless `skip_invalid=True`, which leaves bad lines out). `defaults`
     fill what a line leaves out (voice_id, language, format, speech_model, ...).
@@ -204,6 +225,7 @@ def run(
             shard=shard,
             skip_invalid=skip_invalid,
             input_format=input_format,
+            encoding=encoding,
             on_progress=on_progress,
         )
     workers = check.concurrency("concurrency", concurrency)
@@ -215,6 +237,7 @@ def run(
         shard=shard,
         skip_invalid=skip_invalid,
         input_format=input_format,
+        encoding=encoding,
     )
     return _run_prepared(
         items,
@@ -239,6 +262,7 @@ def run_async(
     shard: Shard | str | None = None,
     skip_invalid: bool = False,
     input_format: InputFormat | None = None,
+    encoding: str | None = None,
     on_progress: OnProgress | None = None,
 ) -> Coroutine[Any, Any, BatchResult]:
     """`run()` for an `AsyncCamb`: the requests run on the caller's event loop; the state
@@ -252,6 +276,7 @@ def run_async(
         shard=shard,
         skip_invalid=skip_invalid,
         input_format=input_format,
+        encoding=encoding,
     )
 
     async def running() -> BatchResult:

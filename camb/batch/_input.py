@@ -16,15 +16,18 @@ Rules worth knowing:
 - Unknown fields are refused (with a "did you mean" for typos like `voice-id`), because a
   misspelt option silently ignored would make audio the user did not ask for and pay for it.
   Fields whose name starts with `_` are ignored: room for the user's own notes or columns.
-- CSV: the first row names the columns; `voice_settings.speaking_rate`-style columns fill the
-  nested options (or a cell may hold the whole object as JSON); booleans are
-  `true/false/yes/no/1/0`.
+- CSV: the first row names the columns (ignoring case; a column with no name is ignored); the
+  delimiter is found from it (`,` `;` tab `|`; `.tsv` is tab-separated); with no `id` column
+  each line's id is `line-N` from its line number. `voice_settings.speaking_rate`-style
+  columns fill the nested options (or a cell may hold the whole object as JSON); booleans are
+  `true/false/yes/no/1/0`. The text layer (encodings, NUL, cell length) is `_spreadsheet`'s.
+- A file-wide problem (the header, the encoding) or a file whose every line is bad is refused
+  even with `skip_invalid`.
 - Numbers in float options are kept as floats, so `1` and `1.0` are the same item (and hash).
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import io
 import json
@@ -40,6 +43,7 @@ from .. import _rules as rules
 from .. import _validation as check
 from .._exceptions import InvalidInputError
 from .._models import AudioFormat, InferenceOptions, VoiceSettings
+from ._spreadsheet import NUL_RULE, Reading, checked_encoding, csv_records, decoded_lines
 
 __all__ = [
     "DEFAULT_FORMAT",
@@ -53,7 +57,8 @@ __all__ = [
     "read_items",
 ]
 
-InputFormat = Literal["jsonl", "csv"]
+InputFormat = Literal["jsonl", "csv", "tsv"]
+INPUT_FORMATS: tuple[InputFormat, ...] = ("jsonl", "csv", "tsv")
 # The format asked for when neither the line nor the defaults name one: WAV is lossless and
 # every decoder reads it, and the file's extension always matches what was asked for.
 DEFAULT_FORMAT: AudioFormat = "wav"
@@ -74,6 +79,8 @@ FILE_EXTENSIONS: Mapping[str, InputFormat] = {
     ".ndjson": "jsonl",
     ".jsonlines": "jsonl",
     ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
 }
 ID_MAX = 128
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -83,6 +90,7 @@ WINDOWS_DEVICE_NAMES = frozenset(
     | {f"{name}{n}" for name in ("com", "lpt") for n in [*"0123456789", "¹", "²", "³"]}
 )
 MAX_PROBLEMS_IN_MESSAGE = 10
+NESTED_TOO_DEEPLY = "is nested too deeply to be a batch item (a line is one flat JSON object)"
 
 
 @attrs.frozen
@@ -174,6 +182,8 @@ class ReadResult:
 
     items: list[BatchItem]
     problems: list[InputProblem]
+    # What the summary should say about how the input was read (ids made from line numbers).
+    notes: list[str] = attrs.field(factory=list)
 
 
 class _Problem(Exception):
@@ -438,104 +448,61 @@ def _checked_defaults(defaults: Mapping[str, Any] | None) -> dict[str, Any]:
 # --- reading the file --------------------------------------------------------------------------
 
 
-def _decoded_lines(raw: IO[bytes], problems: list[InputProblem]) -> Iterator[tuple[int, str]]:
-    """(line number, text) for each line, decoded as UTF-8 (a BOM tolerated); a line that is
-    not UTF-8 is a problem, and is passed on with the bad bytes replaced so the rest is read."""
-    for number, data in enumerate(raw, start=1):
-        if number == 1 and data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            problems.append(
-                InputProblem(
-                    number, None, f"is not UTF-8 text ({error.reason} at byte {error.start})"
-                )
-            )
-            text = data.decode("utf-8", errors="replace")
-        yield number, text
-
-
 def _jsonl_records(
-    lines: Iterator[tuple[int, str]], problems: list[InputProblem]
+    lines: Iterator[tuple[int, str]], reading: Reading
 ) -> Iterator[tuple[int, Mapping[str, Any]]]:
     for number, text in lines:
+        if number in reading.nul_lines:
+            reading.problem(number, None, NUL_RULE)
+            continue
         if not text.strip():
             continue
         try:
             record = json.loads(text)
         except json.JSONDecodeError as error:
-            problems.append(
-                InputProblem(
-                    number, None, f"is not valid JSON ({error.msg} at column {error.colno})"
-                )
+            reading.problem(
+                number, None, f"is not valid JSON ({error.msg} at column {error.colno})"
             )
             continue
+        except RecursionError:
+            reading.problem(number, None, NESTED_TOO_DEEPLY)
+            continue
         if not isinstance(record, dict):
-            problems.append(
-                InputProblem(number, None, f"must be a JSON object (got {type(record).__name__})")
-            )
+            reading.problem(number, None, f"must be a JSON object (got {type(record).__name__})")
             continue
         yield number, record
 
 
+def _csv_header_problem(name: str) -> str | None:
+    """What is wrong with a (case-folded) CSV column name, or None."""
+    outer, dot, inner = name.partition(".")
+    if dot and outer in NESTED_FIELDS:
+        if inner not in NESTED_FIELDS[outer]:
+            return f"is not a known option (known: {', '.join(NESTED_FIELDS[outer])})"
+        return None
+    if name not in KNOWN_FIELDS:
+        return _unknown_field_message(name)
+    return None
+
+
 def _csv_records(
-    lines: Iterator[tuple[int, str]], problems: list[InputProblem]
+    lines: Iterator[tuple[int, str]], reading: Reading, delimiter: str | None
 ) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    # csv.reader counts physical lines itself (a quoted cell may span several); the line a
-    # record starts on is one after where the previous record ended.
-    reader = csv.reader((text for _, text in lines), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as error:
-        problems.append(InputProblem(reader.line_num, None, f"is not valid CSV ({error})"))
-        return
-    columns = [name.strip() for name in header]
-    header_ok = True
-    seen: set[str] = set()
-    for name in columns:
-        if name in seen:
-            problems.append(InputProblem(1, name, "is a column named twice"))
-            header_ok = False
-        seen.add(name)
-        if name.startswith("_"):
-            continue
-        outer, dot, inner = name.partition(".")
-        if dot and outer in NESTED_FIELDS:
-            if inner not in NESTED_FIELDS[outer]:
-                known = ", ".join(NESTED_FIELDS[outer])
-                problems.append(InputProblem(1, name, f"is not a known option (known: {known})"))
-                header_ok = False
-        elif name not in KNOWN_FIELDS:
-            problems.append(InputProblem(1, name, _unknown_field_message(name)))
-            header_ok = False
-    ended = reader.line_num
-    while True:
-        start = ended + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            problems.append(InputProblem(start, None, f"is not valid CSV ({error})"))
-            return
-        ended = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(columns):
-            problems.append(
-                InputProblem(
-                    start, None, f"has {len(row)} cells; the header names {len(columns)} columns"
-                )
-            )
-            continue
-        if not header_ok:
-            continue
-        record = _csv_row_record(columns, row, start, problems)
-        if record is not None:
-            yield start, record
+    def row_record(columns: list[str], row: list[str], line: int) -> dict[str, Any] | None:
+        problems: list[InputProblem] = []
+        record = _csv_row_record(columns, row, line, problems)
+        for problem in problems:
+            reading.problem(problem.line, problem.field, problem.message)
+        return record
+
+    return csv_records(
+        lines,
+        reading,
+        delimiter=delimiter,
+        header_problem=_csv_header_problem,
+        is_known=lambda name: _csv_header_problem(name) is None,
+        row_record=row_record,
+    )
 
 
 def _csv_row_record(
@@ -554,7 +521,7 @@ def _csv_row_record(
             if cell.strip():
                 try:
                     record[name] = json.loads(cell)
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     problems.append(
                         InputProblem(
                             line,
@@ -592,55 +559,105 @@ def read_items(
     format: InputFormat | None = None,
     defaults: Mapping[str, Any] | None = None,
     skip_invalid: bool = False,
+    encoding: str | None = None,
 ) -> ReadResult:
     """Read and check a whole batch input file.
 
     `source` is a path (its extension tells the format unless `format` is given: `.jsonl`,
-    `.ndjson`, `.csv`) or a binary stream such as `sys.stdin.buffer` (JSON Lines when its
-    first character is `{`, else CSV, unless `format` is given). `defaults` fill what a line
-    leaves out: any field but `id` and `text`, checked like a line (a bad default raises
-    `InvalidInputError` naming it). Raises `BatchInputError` listing every problem unless
-    `skip_invalid`, which returns the valid items with the problems. A duplicated id is a
-    problem of the later line; the first keeps the id.
+    `.ndjson`, `.csv`, `.tsv`) or a binary stream such as `sys.stdin.buffer` (JSON Lines when
+    its first character is `{`, else CSV, unless `format` is given). A CSV's delimiter (`,`
+    `;` tab `|`) is found from its header, whose names are matched ignoring case; "tsv" is CSV
+    separated by tabs. `encoding` is the file's text encoding (default UTF-8; a BOM is
+    honoured). `defaults` fill what a line leaves out: any field but `id` and `text`, checked
+    like a line (a bad default raises `InvalidInputError` naming it). Raises
+    `BatchInputError` listing every problem unless `skip_invalid`, which returns the valid
+    items with the problems; even then a problem of the whole file (its header, its encoding)
+    or a file with no valid line raises. A duplicated id is a problem of the later line; the
+    first keeps the id.
     """
     if format is not None:
-        check.choice("format", format, ("jsonl", "csv"))
+        check.choice("format", format, INPUT_FORMATS)
+    try:
+        codec = checked_encoding(encoding)
+    except ValueError as error:
+        raise InvalidInputError("encoding", str(error), encoding) from None
     checked_defaults = _checked_defaults(defaults)
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
         chosen = format or _detect_format(name)
         try:
             with open(name, "rb") as raw:
-                return _read(raw, chosen, checked_defaults, skip_invalid, name)
+                return _read(raw, chosen, checked_defaults, skip_invalid, name, codec)
         except OSError as error:
             raise InvalidInputError("input", f"cannot be read ({error.strerror})", name) from None
     raw = source if isinstance(source, io.BufferedReader) else io.BufferedReader(source)  # type: ignore[arg-type]
     if format is None:
         first = raw.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
         format = "jsonl" if first == b"{" else "csv"
-    return _read(raw, format, checked_defaults, skip_invalid, "input")
+    return _read(raw, format, checked_defaults, skip_invalid, "input", codec)
 
 
 def _read(
-    raw: IO[bytes], format: InputFormat, defaults: dict[str, Any], skip_invalid: bool, name: str
+    raw: IO[bytes],
+    format: InputFormat,
+    defaults: dict[str, Any],
+    skip_invalid: bool,
+    name: str,
+    encoding: str | None = None,
 ) -> ReadResult:
     from ._translations import expand
 
-    problems: list[InputProblem] = []
-    lines = _decoded_lines(raw, problems)
+    reading = Reading()
+    lines = decoded_lines(raw, reading, encoding)
     records = (
-        _jsonl_records(lines, problems) if format == "jsonl" else _csv_records(lines, problems)
+        _jsonl_records(lines, reading)
+        if format == "jsonl"
+        else _csv_records(lines, reading, "\t" if format == "tsv" else None)
     )
+    problems: list[InputProblem] = []
     items: list[BatchItem] = []
     first_line_of: dict[str, tuple[int, str]] = {}
+    seen_fields: set[str] = set()
     for line, record in records:
-        item = _record_to_item(record, line, defaults, format == "csv", problems, first_line_of)
+        seen_fields.update(name for name, value in record.items() if value not in (None, ""))
+        item = _record_to_item(record, line, defaults, format != "jsonl", problems, first_line_of)
         if item is None:
             continue
         items.extend(expand(item, problems, first_line_of))
+    problems.extend(InputProblem(*found) for found in reading.problems)
+    problems = _missing_everywhere(problems, seen_fields)
     if not items and not problems:
         problems.append(InputProblem(0, None, "has no items"))
     problems.sort(key=lambda p: p.line)
-    if problems and not skip_invalid:
+    if problems and (not skip_invalid or reading.fatal):
         raise BatchInputError(problems, source=name)
-    return ReadResult(items, problems)
+    if problems and not items:
+        # Skipping every line is not a run: say so, instead of a success with nothing done.
+        raise BatchInputError(
+            [*problems, InputProblem(0, None, "every line was refused: nothing to do")],
+            source=name,
+        )
+    return ReadResult(items, problems, notes=list(reading.notes))
+
+
+def _missing_everywhere(problems: list[InputProblem], seen: set[str]) -> list[InputProblem]:
+    """One problem for a required field that no line gives and no default fills, instead of
+    one per line."""
+    for name in REQUIRED:
+        if name in NOT_DEFAULTABLE or name in seen:
+            continue
+        rule = "is required (or give a default for every line)"
+        missing = [p for p in problems if p.field == name and p.message == rule]
+        if len(missing) < 2:
+            continue
+        problems = [p for p in problems if not (p.field == name and p.message == rule)]
+        problems.append(
+            InputProblem(
+                0,
+                name,
+                f"no line gives it and there is no default: add a {name!r} column or field, or "
+                f"give one for every line (defaults={{{name!r}: ...}}, "
+                f"`camb batch --{name.replace('_', '-')} ...`)",
+            )
+        )
+    return problems

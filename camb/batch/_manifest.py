@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .._files import _UMASK
 from ._identity import Shard
 from ._state import ItemRow, StateStore, run_in_progress
 
@@ -60,6 +61,8 @@ def write_manifest(path: str | os.PathLike[str], rows: Iterable[ItemRow]) -> int
     fd, temporary = tempfile.mkstemp(
         dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
     )
+    # The mode of any new file (as the audio beside it gets), not mkstemp's owner-only 0600.
+    os.fchmod(fd, 0o666 & ~_UMASK)
     count = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:

@@ -102,6 +102,8 @@ class BatchResult:
     aborted: CambError | None = None
     # Input lines left out by `skip_invalid=True` (set by `camb.batch.run`).
     problems: tuple[Any, ...] = ()
+    # How the input was read, for the summary (e.g. ids made from line numbers).
+    notes: tuple[str, ...] = ()
 
 
 @attrs.frozen

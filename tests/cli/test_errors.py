@@ -137,12 +137,13 @@ def test_sandbox_without_its_extra_says_what_to_install(
     assert "pip install 'camb-tts[sandbox]'" in _one_error_line(outcome)
 
 
-def test_sandbox_on_a_busy_port_exits_1(cli: Run) -> None:
+def test_sandbox_on_a_busy_port_is_a_usage_error(cli: Run) -> None:
+    # Not the API failing (1): the --port given cannot be had here (2).
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         outcome = cli("sandbox", "--port", str(port))
-    assert outcome.code == 1
+    assert outcome.code == 2
     assert f"port {port}" in _one_error_line(outcome)
     assert outcome.out == ""

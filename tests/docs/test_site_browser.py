@@ -315,6 +315,48 @@ def test_no_page_loads_anything_from_another_host(site: Path) -> None:
 
 
 def test_the_drafts_are_not_in_the_site(site: Path) -> None:
-    assert (site / "benchmarks" / "index.html").is_file()
+    assert (site / "benchmarks.html").is_file()
     assert (site / "img" / "bulk.png").is_file()
     assert not (site / "guides" / "pending").exists()
+
+
+# --- opened from disk (file://), as mkdocs.yml promises -----------------------------------
+
+
+def test_every_link_names_a_file_so_the_site_works_from_disk(site: Path) -> None:
+    """From file:// a link to a folder opens a folder listing: every internal link of every
+    page must name an HTML file (or another file) that is there."""
+    folders: list[str] = []
+    # 404.html is a server's page (its links start from the site's root): not opened from disk.
+    for page in sorted(set(site.rglob("*.html")) - {site / "404.html"}):
+        for href, _text, _css in _parse(page.read_text()).links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir() or not target.exists():
+                folders.append(f"{page.relative_to(site)}: {href}")
+    assert not folders, "links that do not name a file:\n" + "\n".join(folders[:20])
+
+
+def test_the_search_index_is_there_for_a_site_opened_from_disk(site: Path) -> None:
+    # A browser fetches no JSON from file://: the index must also come as a script, and the
+    # worker shim must be the site's own copy (nothing from another host).
+    assert (site / "search" / "search_index.js").read_text().startswith("var __index = ")
+    scripts = _parse((site / "index.html").read_text()).resources
+    assert "js/iframe-worker-shim.js" in scripts
+    assert (site / "js" / "iframe-worker-shim.js").is_file()
+
+
+def test_the_site_opened_from_disk_navigates_and_searches(site: Path, chromium: Browser) -> None:
+    home_url = (site / "index.html").as_uri()
+    home = _parse(chromium.dom(home_url))
+    assert "js" in home.html_class.split()
+    streaming = urljoin(home_url, _nav_link(home, "Streaming speech"))
+    assert streaming.endswith(".html")
+    assert _parse(chromium.dom(streaming)).title.startswith("Streaming speech")
+    # Material runs the search given in ?q= when the page opens; its results are links.
+    found = _parse(chromium.dom(f"{home_url}?q=sandbox"))
+    results = [href for href, _text, css in found.links if "md-search-result__link" in css]
+    assert results, "the search found nothing from file://"
+    assert all(urlsplit(href).path.endswith(".html") for href in results)

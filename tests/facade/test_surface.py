@@ -19,10 +19,17 @@ def _public_methods(obj: object) -> dict[str, Any]:
 
 
 def _resources(client: object) -> dict[str, object]:
+    # `tts`, `voices` and `languages` are typed properties (help() shows them).
+    names = [
+        name
+        for name in dir(type(client))
+        if not name.startswith("_") and isinstance(getattr(type(client), name), property)
+    ]
     return {
         name: value
-        for name, value in vars(client).items()
-        if not name.startswith("_") and type(value).__module__.startswith("camb.")
+        for name in names
+        if name != "with_raw_response"
+        and type(value := getattr(client, name)).__module__.startswith("camb.")
     }
 
 
