@@ -72,6 +72,7 @@ def test_the_sandbox_guide_lists_every_knob_with_its_flag_and_default() -> None:
             "api_key": "--api-key",
             "access_log": "--access-log",
             "strict_documented": "--strict-documented",
+            "ignore_sample_rate": "--ignore-sample-rate",
         }
     )
     assert {name: flag for name, (flag, _) in table.items()} == flags
