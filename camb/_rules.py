@@ -20,7 +20,6 @@ Adding an option means: the spec, `make regen`, the signatures.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -147,6 +146,8 @@ def _number(param: str, rule: OptionRule, value: object) -> float:
 def locale_suggestions(value: str, known: Iterable[str] = STREAM_LOCALES) -> list[str]:
     """The known locales nearest `value` (`EN_gb` and `en-gbx` both find `en-gb`): those of the
     same language first, then the closest spellings."""
+    import difflib  # on first use: start-up stays lean
+
     tags = tuple(known)
     wanted = value.strip().lower().replace("_", "-")
     if wanted in tags:

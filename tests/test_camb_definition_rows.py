@@ -214,3 +214,12 @@ def test_a_batch_line_with_a_paragraph_pause_of_100_is_refused_before_any_reques
     assert not (tmp_path / "out" / "good.wav").exists()
     with pytest.raises(camb.InvalidInputError, match="between 0 and 60"):
         client.tts.speak(TEXT, VOICE, "en-us", tmp_path / "x.wav", paragraph_pause=100)
+
+
+def test_the_docs_list_the_locales_streaming_knows_with_their_source() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "guides" / "languages.md").read_text()
+    section = page.split("## Locales")[1].split("## ")[0]
+    listed = [word.strip("`,") for word in section.split("They are:")[1].split()]
+    assert listed == sorted(api_facts.STREAM_LOCALES)
+    assert "Camb's OpenAPI" in section
+    assert "camb languages --stream" in section

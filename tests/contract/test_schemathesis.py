@@ -10,7 +10,9 @@ documented behaviour that no schema can predict:
 - `POST /tts-stream` answers 422 for a well-formed locale the model does not speak (Camb's
   docs: `loc` `["body"]`, listing the allowed ones), a speech model it does not know, or a
   sample rate the format cannot carry (e.g. 2 Hz; mp3 only takes the MPEG rates); the spec only
-  says `language` is a lower-case BCP-47 locale and `sample_rate` a positive integer.
+  says `language` is a lower-case BCP-47 locale and `sample_rate` a positive integer. It also
+  answers 422 for `user_instructions` with a model other than mars-instruct (the spec's
+  `x-speech-models`, which JSON Schema cannot say).
 - `POST /tts-stream` and `POST /tts` answer 400 for a voice that is not one of the key's
   (the spec's `x-sandbox-choice` answer), and `POST /tts` 422 for a language id that is not
   one of GET /source-languages.
@@ -51,6 +53,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "create_tts_stream": {
         ("body",),
         ("body", "speech_model"),
+        ("body", "user_instructions"),
         ("body", "output_configuration", "sample_rate"),
     },
     "create_tts": {("body", "language")},
