@@ -441,9 +441,9 @@ def test_sigterm_stops_a_blocking_run_like_ctrl_c_and_the_handlers_are_put_back(
     """In a child process: SIGTERM by default would end it (and this test run) outright."""
     source = write_items(tmp_path / "in.jsonl", 300)
     out = tmp_path / "out"
+    arguments = [str(source), str(out), sandbox.url, sandbox.api_key, str(voice)]
     child = subprocess.run(
-        [sys.executable, "-c", _SIGTERM_CHILD, str(source), str(out)]
-        + [sandbox.url, sandbox.api_key, str(voice)],
+        [sys.executable, "-c", _SIGTERM_CHILD, *arguments],
         capture_output=True,
         text=True,
         timeout=120,
