@@ -116,8 +116,7 @@ def test_a_cancelled_async_batch_stops_sending_and_records_what_was_under_way(
                 )
                 # What asyncio.wait_for does at its timeout: cancel the task, wait for it.
                 task = asyncio.ensure_future(run)
-                while not progressed.is_set():
-                    await asyncio.sleep(0.01)
+                assert await asyncio.to_thread(progressed.wait, 30)
                 task.cancel()
                 with pytest.raises(asyncio.CancelledError):
                     await task
