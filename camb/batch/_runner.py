@@ -36,7 +36,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_for_futures
 from pathlib import Path
 from typing import Any
 
@@ -203,9 +202,10 @@ def run_batch(
     attempts: dict[str, int] = {}
     # None wakes the loop up (a stop request).
     finished: queue.SimpleQueue[_Outcome | None] = queue.SimpleQueue()
-    # The requests under way, by item: the truth for what is in flight. An entry leaves only
-    # after its outcome is committed, so an interruption anywhere leaves it findable.
-    submitted: dict[str, Future[None]] = {}
+    # The requests under way, by item, each with a future that holds its outcome: an entry
+    # leaves only after its outcome is committed, so an interruption anywhere leaves it
+    # findable.
+    submitted: dict[str, Future[_Outcome]] = {}
     requests = rate_limited = 0
     aborted: CambError | None = None
     stopping = False
@@ -256,33 +256,26 @@ def run_batch(
                 if not stopping:
                     waiting.append(item_id)
 
-    def work(item: BatchItem, ticket: Ticket) -> None:
+    def work(item: BatchItem, ticket: Ticket, holder: Future[_Outcome]) -> None:
         with sleeps_stopped_by(stop.event):
-            finished.put(_write_item(synthesize, item, ticket, state.out_dir))
+            outcome = _write_item(synthesize, item, ticket, state.out_dir)
+        holder.set_result(outcome)  # before the queue: whoever takes it, it stays here
+        finished.put(outcome)
 
     def settle() -> None:
         """Wait for every request under way and record it; an item recorded in flight but
         never sent goes back to pending. Safe after an interruption at any point."""
-        wait_for_futures(list(submitted.values()))
-        while True:  # every outcome is queued before its future ends
-            try:
-                queued = finished.get_nowait()
-            except queue.Empty:
-                break
-            if queued is not None:
-                future_outcome[queued.item_id] = queued
+        # Every task the pool was given ends (also one submitted just before an
+        # interruption, and not yet in `submitted`): no request is left under way.
+        pool.shutdown(wait=True)
         with state.transaction():
             for item_id in state.in_flight_ids():
-                future = submitted.get(item_id)
-                outcome = None if future is None else future_outcome.get(item_id)
-                if outcome is None:
-                    state.mark_pending(item_id)
+                holder = submitted.get(item_id)
+                if holder is not None and holder.done():
+                    handle(holder.result())
                 else:
-                    handle(outcome)
+                    state.mark_pending(item_id)  # recorded in flight, never sent
         submitted.clear()
-
-    # The latest outcome of each submitted item, kept until it is committed (for `settle`).
-    future_outcome: dict[str, _Outcome] = {}
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="camb-batch")
     try:
@@ -298,7 +291,9 @@ def run_batch(
                     for item_id in starting:
                         state.mark_in_flight(item_id, file=by_id[item_id].file_name)
                 for item_id in starting:
-                    submitted[item_id] = pool.submit(work, by_id[item_id], limiter.start())
+                    holder: Future[_Outcome] = Future()
+                    submitted[item_id] = holder
+                    pool.submit(work, by_id[item_id], limiter.start(), holder)
                 requests += len(starting)
             if not submitted and (stopping or not waiting):
                 break
@@ -319,14 +314,11 @@ def run_batch(
                     outcomes.append(more)
             if not outcomes:
                 continue  # woken up to stop
-            for outcome in outcomes:
-                future_outcome[outcome.item_id] = outcome
             with state.transaction():
                 for outcome in outcomes:
                     handle(outcome)
             for outcome in outcomes:
                 submitted.pop(outcome.item_id, None)
-                future_outcome.pop(outcome.item_id, None)
             if on_progress is not None:
                 on_progress(
                     Progress(

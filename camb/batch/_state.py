@@ -464,6 +464,9 @@ class StateStore:
                 finally:
                     self._depth -= 1
                 return
+            if connection.in_transaction:
+                # Left open by an interruption between BEGIN and the bookkeeping below.
+                connection.execute("ROLLBACK")
             connection.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:

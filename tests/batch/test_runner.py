@@ -288,3 +288,35 @@ def test_ctrl_c_waits_for_requests_under_way_and_records_them(tmp_path: Path) ->
     assert counts.in_flight == 0
     assert counts.done == len(synth.calls)
     assert 2 <= counts.done < 40
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="POSIX interval timers")
+def test_a_keyboard_interrupt_at_any_moment_leaves_nothing_in_flight(tmp_path: Path) -> None:
+    """Issue 22.1: a program's own SIGINT handler raises KeyboardInterrupt wherever the runner
+    is (between recording items in flight and sending them, between taking a finished request
+    off the queue and recording it): the run still ends at once, with every finished request
+    recorded done and every item never sent pending."""
+    generator = random.Random(22)
+
+    def raise_interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, raise_interrupt)
+    try:
+        for trial in range(40):
+            synth = FakeSynth(latency=lambda: 0.0005)
+            out = tmp_path / f"out-{trial}"
+            with open_store(out) as state:
+                signal.setitimer(signal.ITIMER_REAL, generator.uniform(0.005, 0.05))
+                try:
+                    run_batch(make_items(400), state, synth, concurrency=8)
+                except KeyboardInterrupt:
+                    pass
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                counts = state.counts()
+                done = {row.file for row in state.rows() if row.state == "done"}
+            assert counts.in_flight == 0, trial
+            assert done == {p.name for p in out.iterdir() if p.suffix == ".wav"}, trial
+    finally:
+        signal.signal(signal.SIGALRM, previous)
