@@ -326,6 +326,9 @@ class StateStore:
         self.out_dir = out_dir
         self.readonly = readonly
         self.recovered_on_open = 0
+        self.created = False
+        """Whether this state file was new (or empty) when opened: it remembers nothing."""
+        self._unversioned = False
         """How many items were found in flight (a crashed run) and reset to pending on open."""
 
     # --- opening and closing ----------------------------------------------------------------------
@@ -524,6 +527,7 @@ class StateStore:
                     "use that one, or give this run another output folder)"
                 )
             if version == 0:
+                self.created = self._unversioned = True
                 # One statement at a time: executescript() would commit the transaction.
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
@@ -536,7 +540,10 @@ class StateStore:
                     f"{self.path}: not a batch state file of this camb (its items table has "
                     f"columns {sorted(columns)}); {_RECOVERY_HINT}"
                 )
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            # A new state gets its version with its first items (`sync_items`): until then
+            # it is still new, also to the next run, if this one is refused.
+            if not self.created:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _recover(self) -> None:
         """Items a killed run left in flight: done when their file was put in place after
@@ -627,6 +634,27 @@ class StateStore:
             return (self.out_dir / file).stat().st_size == size
         except OSError:
             return False
+
+    def _refuse_unvouched_files(
+        self, to_send: Sequence[BatchItem], records: Mapping[str, Sequence[DoneRecord]], found: int
+    ) -> None:
+        """A new state beside files of its items that nothing in the folder vouches for: the
+        state was lost along with every manifest (or the folder holds someone else's files).
+        Sending would pay for them all again and replace them: stop and say so instead."""
+        if found == len(to_send):
+            return
+        unvouched = [
+            item.file_name
+            for item in to_send
+            if item.id not in records and (self.out_dir / item.file_name).is_file()
+        ]
+        if unvouched:
+            raise BatchStateError(
+                f"{self.out_dir} holds {len(unvouched)} files of this input's items (such as "
+                f"{unvouched[0]!r}) that no state file or manifest there records, so they "
+                "would be made (and paid for) again: restore the state file or the manifest "
+                "if you have them, or move those files away to have them made again"
+            )
 
     def _verified(self, item: BatchItem, records: Sequence[DoneRecord]) -> DoneRecord | None:
         """The first record that is this item's request and whose file is there whole."""
@@ -738,7 +766,12 @@ class StateStore:
                     found,
                 )
                 recognised = len(found)
+                if self._unversioned:
+                    self._refuse_unvouched_files(to_send, records, len(found))
+            if self._unversioned:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             removed = db.execute("SELECT COUNT(*) FROM items WHERE in_input = 0").fetchone()[0]
+        self._unversioned = False
         return SyncReport(
             recognised=recognised,
             new=new,

@@ -205,13 +205,17 @@ def test_a_run_in_another_layout_is_refused_while_one_runs(
     thread.start()
     try:
         assert running_now.wait(20)
-        runner = Runner(sandbox, voice)
-        before = sent(sandbox)
-        for shard in ("0/1", "0/2", "1/3", None):
-            with pytest.raises(camb.batch.BatchLockedError):
-                runner(source, out, shard=shard)
-        runner.close()
-        assert sent(sandbox) == before
+        # A client that cannot reach any server: a refusal must come before any request.
+        with camb.Camb(api_key=sandbox.api_key, base_url="http://127.0.0.1:9") as nowhere:
+            for shard in ("0/1", "0/2", "1/3", None):
+                with pytest.raises(camb.batch.BatchLockedError):
+                    camb.batch.run(
+                        nowhere,
+                        source,
+                        out=out,
+                        shard=shard,
+                        defaults={"voice_id": voice, "language": "en-us"},
+                    )
     finally:
         release.set()
         thread.join(30)
@@ -466,3 +470,23 @@ def test_sigterm_stops_a_blocking_run_like_ctrl_c_and_the_handlers_are_put_back(
     assert "in_flight" not in states
     assert 10 <= states.count("done") < 300
     assert audio_files(out) == {f"{item}.wav" for item, state in rows(out) if state == "done"}
+
+
+def test_a_lost_state_and_manifest_beside_the_files_stop_the_run_instead_of_repaying(
+    run: Runner, tmp_path: Path
+) -> None:
+    source = write_items(tmp_path / "in.jsonl", 6)
+    out = tmp_path / "out"
+    run(source, out)
+    for path in out.iterdir():
+        if path.name.startswith((".camb-batch", "manifest")):
+            path.unlink()
+    before = sent(run.sandbox)
+    for _ in range(2):  # and again: a refused run leaves nothing that lets the next one pay
+        with pytest.raises(camb.batch.BatchStateError, match="move those files away"):
+            run(source, out)
+    assert sent(run.sandbox) == before
+    for path in out.glob("*.wav"):
+        path.rename(tmp_path / path.name)
+    result, paid = run(source, out)
+    assert (paid, result.summary.counts.done) == (6, 6)
