@@ -343,7 +343,10 @@ def run_async(
             # finish and are recorded, then let the cancellation through.
             stop.request()
             while not work.done():
-                with contextlib.suppress(asyncio.CancelledError):
+                # A second cancellation does not cut the wait short (the requests are paid
+                # for); what the run raised after the stop is the run's, and the caller
+                # asked to cancel: the cancellation goes through.
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.shield(work)
             raise
 
