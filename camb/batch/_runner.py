@@ -278,6 +278,7 @@ def run_batch(
         submitted.clear()
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="camb-batch")
+    abandoned = False
     try:
         while True:
             if stop.requested:
@@ -332,6 +333,12 @@ def run_batch(
                     )
                 )
     except KeyboardInterrupt:
+        if stop.requested:
+            # A second interrupt (after a stop was asked): the caller will not wait. What is
+            # under way stays recorded in flight; the next run finds the files that landed.
+            abandoned = True
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
         stop.request()
         stopping = True
         settle()
@@ -345,7 +352,8 @@ def run_batch(
             settle()
         raise
     finally:
-        pool.shutdown(wait=True)
+        if not abandoned:
+            pool.shutdown(wait=True)
     return BatchResult(
         summary=state.summary(),
         sync=sync,
