@@ -12,7 +12,9 @@ from . import _validation as check
 from ._exceptions import (
     APIConnectionError,
     CambError,
+    InvalidInputError,
     InvalidInputTypeError,
+    NotFoundError,
     RateLimitError,
     ServerError,
     TaskFailedError,
@@ -30,20 +32,28 @@ OnStatus = Callable[[TaskStatus], object]
 
 @attrs.frozen
 class PollSchedule:
-    """The default waiting schedule: fast at first, then backing off to a cap.
+    """A waiting schedule: a first gap, then backing off to a cap.
 
     The gap between polls starts at `initial` seconds and grows by `ramp` seconds per second
-    waited, up to `fast_cap` (so a task that takes 1 s is seen within about 0.25 s). Past
-    `fast_period` seconds the gap grows by `slow_ramp` per second up to `max_interval`, so a
-    task that runs for minutes costs a request every few seconds and no more.
+    waited, up to `fast_cap`. Past `fast_period` seconds the gap grows by `slow_ramp` per
+    second up to `max_interval`, so a task that runs for minutes costs a request every few
+    seconds and no more. A status call answered 404 within `not_found_grace` seconds of the
+    wait's start is polled again, at most `not_found_polls` times (a task just created may not
+    be visible yet, as Camb's own n8n node assumes); later, or once more, a 404 ends the wait.
+
+    The defaults follow Camb's guidance on tasks and runs: start with 2-5 s between polls and
+    back off (to 15 s). `FAST_POLL_SCHEDULE` (by name: `"fast"`) starts at 0.25 s, for callers
+    who accept more requests for a shorter delay.
     """
 
-    initial: float = 0.25
-    ramp: float = 0.15
-    fast_cap: float = 1.2
+    initial: float = 2.0
+    ramp: float = 0.1
+    fast_cap: float = 5.0
     fast_period: float = 30.0
     slow_ramp: float = 0.1
-    max_interval: float = 4.0
+    max_interval: float = 15.0
+    not_found_grace: float = 10.0
+    not_found_polls: int = 5
 
     def next_delay(self, elapsed: float) -> float:
         """Seconds to sleep before the next poll, `elapsed` seconds after waiting began."""
@@ -125,6 +135,32 @@ def is_transient(error: CambError) -> bool:
     return isinstance(error, (APIConnectionError, RateLimitError, ServerError))
 
 
+# What `wait()` uses when the caller gives no schedule: Camb's 2-5 s, backing off.
+DEFAULT_POLL_SCHEDULE = PollSchedule()
+# The schedule this client used by default before: seen within about 0.25 s at first, for
+# roughly 4x the requests in the first minute. Asked for by name: `poll_schedule="fast"`.
+FAST_POLL_SCHEDULE = PollSchedule(
+    initial=0.25, ramp=0.15, fast_cap=1.2, fast_period=30.0, slow_ramp=0.1, max_interval=4.0
+)
+POLL_SCHEDULES: dict[str, PollSchedule] = {
+    "camb": DEFAULT_POLL_SCHEDULE,
+    "fast": FAST_POLL_SCHEDULE,
+}
+
+
+def poll_schedule(value: object) -> PollSchedule:
+    """`poll_schedule` as a PollSchedule: one, a name of `POLL_SCHEDULES`, or None (default)."""
+    if value is None:
+        return DEFAULT_POLL_SCHEDULE
+    if isinstance(value, PollSchedule):
+        return value
+    if isinstance(value, str) and value in POLL_SCHEDULES:
+        return POLL_SCHEDULES[value]
+    names = ", ".join(repr(name) for name in POLL_SCHEDULES)
+    error = InvalidInputError if isinstance(value, str) else InvalidInputTypeError
+    raise error("poll_schedule", f"must be a PollSchedule or one of {names}", value)
+
+
 class Waiter:
     """The state of one `wait`: decides after each poll whether to return, raise or sleep.
 
@@ -146,13 +182,14 @@ class Waiter:
         self.timeout = timeout
         self.poll_interval = poll_interval
         self.on_status = on_status
-        self.schedule = schedule or PollSchedule()
+        self.schedule = schedule or DEFAULT_POLL_SCHEDULE
         self.clock = clock
         self.started = clock()
         # When the wait must be over, on `clock`'s time line.
         self.deadline = self.started + timeout
         self.last_status: TaskStatus | None = None
         self.polls = 0
+        self.not_found = 0  # 404s seen
 
     def observe(self, status: TaskStatus) -> int | None:
         """The run id when the task is done; raises its error when it ended badly."""
@@ -166,8 +203,15 @@ class Waiter:
         return outcome
 
     def poll_failed(self, error: CambError) -> None:
-        """A status call failed after its own retries: wait on if it was transient, else raise."""
+        """A status call failed after its own retries: wait on if it was transient (or a 404
+        of a task still young: within the schedule's `not_found_grace`), else raise."""
         self.polls += 1
+        if isinstance(error, NotFoundError):
+            self.not_found += 1
+            young = self.clock() - self.started < self.schedule.not_found_grace
+            if young and self.not_found <= self.schedule.not_found_polls:
+                log.debug("task %s not found yet (%s); polling again", self.task_id, error)
+                return
         if not is_transient(error):
             raise error
         log.debug("polling task %s failed (%s); polling again", self.task_id, error)

@@ -37,6 +37,7 @@ from ._manifest import ManifestWriteError, manifest_file_name, status_document, 
 from ._runner import BatchResult, ItemResult, Progress, run_batch
 from ._state import StateStore, state_file_name
 from ._stop import StopRequest, signals_stop_run
+from ._translations import speak_translated_async, speak_translated_sync
 
 if TYPE_CHECKING:
     from .._async._client import AsyncCamb
@@ -81,6 +82,12 @@ def _no_pool_timeout(timeout: httpx.Timeout) -> httpx.Timeout:
 
 def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
     def synthesize(item: BatchItem, path: Path) -> ItemResult:
+        if item.source_language is not None:
+            try:
+                speak_translated_sync(client, item, path)
+            except CambError as error:
+                raise _unwrapped(error) from error
+            return ItemResult()
         try:
             result = client.tts.speak(
                 item.text, item.voice_id, item.language, path, **_speak_args(item, client.timeout)
@@ -98,6 +105,13 @@ def _async_synthesizer(
     """Runs each item's `speak()` on the caller's event loop, from the runner's threads."""
 
     def synthesize(item: BatchItem, path: Path) -> ItemResult:
+        if item.source_language is not None:
+            translated = speak_translated_async(client, item, path)
+            try:
+                asyncio.run_coroutine_threadsafe(translated, loop).result()
+            except CambError as error:
+                raise _unwrapped(error) from error
+            return ItemResult()
         coroutine = client.tts.speak(
             item.text, item.voice_id, item.language, path, **_speak_args(item, client.timeout)
         )

@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from .._exceptions import InvalidInputError
-from .._segmenting import spoken_text
+from .._longform._segmenting import spoken_text
 from ._input import OPTION_NAMES, BatchItem
 
 __all__ = ["HASH_VERSION", "Shard", "hash_matches", "item_hash", "parse_shard", "shard_of"]
@@ -67,6 +67,9 @@ def _hash(item: BatchItem, version: str, text: str) -> str:
         "voice_id": item.voice_id,
         "language": item.language,
     }
+    if item.source_language is not None:
+        # Translated speech (POST /translated-tts): `language` is the target.
+        document["source_language"] = item.source_language
     for name in OPTION_NAMES:
         value = _jsonable(getattr(item, name))
         # An empty options object asks for the same audio as none at all.

@@ -22,15 +22,20 @@ from ._codecs import (
     StreamEncoder,
     adts_silence_frame,
     encode_flac,
+    mp3_frame_samples,
+    mp3_sound_frames,
     wav_header,
 )
 from ._sources import ByteSource, BytesSource, ConcatSource, CycleSource, iter_source
 from ._synth import (
+    _AMPLITUDE,
     DEFAULT_SAMPLE_RATE,
     PCM_DTYPES,
+    is_voiced,
     segment_samples,
     speech_samples,
     text_pieces,
+    text_pitch,
 )
 
 MEDIA_TYPES: dict[AudioFormat, str] = {
@@ -38,12 +43,12 @@ MEDIA_TYPES: dict[AudioFormat, str] = {
     "flac": "audio/flac",
     "adts": "audio/aac",
     "mp3": "audio/mpeg",
-    "pcm_s16le": "application/octet-stream",
-    "pcm_s16be": "application/octet-stream",
-    "pcm_s32le": "application/octet-stream",
-    "pcm_s32be": "application/octet-stream",
-    "pcm_f32le": "application/octet-stream",
-    "pcm_f32be": "application/octet-stream",
+    "pcm_s16le": "audio/x-pcm",
+    "pcm_s16be": "audio/x-pcm",
+    "pcm_s32le": "audio/x-pcm",
+    "pcm_s32be": "audio/x-pcm",
+    "pcm_f32le": "audio/x-pcm",
+    "pcm_f32be": "audio/x-pcm",
 }
 MAX_RESULT_SECONDS = 600.0
 MAX_STREAM_SECONDS = 1_000_000.0  # a longer requested duration is cut to this
@@ -72,6 +77,35 @@ def _encoded_chunks(
             yield tail
     finally:
         encoder.close()
+
+
+def _mp3_chunks(text: str, sample_rate: int, segment: int, total: int) -> Iterator[bytes]:
+    """Speech as MP3 laid out from cached frames (see `mp3_sound_frames`): a frame of the
+    text's tone where the character at the frame's middle is voiced, else a silent frame."""
+    per_frame = mp3_frame_samples(sample_rate)
+    tone = mp3_sound_frames(sample_rate, text_pitch(text), _AMPLITUDE)
+    silence = mp3_sound_frames(sample_rate, None, 0.0)
+    voiced = [is_voiced(ch) for ch in text] or [False]
+    pending: list[bytes] = []
+    # Chunks of a quarter second at first (the first bytes come soon), doubling up to 4 s.
+    step = max(1, sample_rate // 4 // per_frame)
+    most = max(1, sample_rate * 4 // per_frame)
+    sound: tuple[bytes, ...] | None = None
+    played = 0  # frames of the current run so far
+    for start in range(0, total, per_frame):
+        middle = min(start + per_frame // 2, total - 1)
+        this = tone if voiced[(middle // segment) % len(voiced)] else silence
+        if this is not sound or played == len(this):
+            sound, played = this, 0  # a new run starts the sound's encoding again
+        frame = this[played]
+        played += 1
+        pending.append(frame)
+        if len(pending) >= step:
+            yield b"".join(pending)
+            pending.clear()
+            step = min(step * 2, most)
+    if pending:
+        yield b"".join(pending)
 
 
 # --- what the endpoints answer --------------------------------------------------------------
@@ -110,11 +144,13 @@ def stream_audio(
     sample_rate: int | None = None,
     duration: float | None = None,
     speaking_rate: float | None = None,
+    declare_more: bool = False,
 ) -> AudioStream:
     """The body of ``POST /tts-stream``: speech for ``text`` in ``fmt``, produced lazily.
 
     Its length is the text's (``speech_samples``) unless ``duration`` (seconds) is given; the
-    text's tone cycle repeats as needed.
+    text's tone cycle repeats as needed. With ``declare_more`` a WAV header declares twice the
+    data that follows (a fault: audio cut short under a header that was not).
     """
     rate = sample_rate or DEFAULT_SAMPLE_RATE
     segment = segment_samples(rate, speaking_rate)
@@ -132,9 +168,14 @@ def stream_audio(
     width = np.dtype(PCM_DTYPES[layout]).itemsize
     pcm = CycleSource(text_pieces(text, rate, segment, layout), total * width)
     if fmt == "wav":
-        source = ConcatSource([BytesSource(wav_header(rate, total * width)), pcm])
+        declared = total * width * (2 if declare_more else 1)
+        source = ConcatSource([BytesSource(wav_header(rate, declared)), pcm])
         return AudioStream(media_type, source.remaining, iter_source(source), blocking=False)
-    if fmt == "flac" or fmt == "mp3":
+    if fmt == "mp3":
+        # Encoded once per sound, then laid out frame by frame: costs about what WAV does.
+        chunks = _mp3_chunks(text, rate, segment, total)
+        return AudioStream(media_type, None, chunks, blocking=True)
+    if fmt == "flac":
         return AudioStream(media_type, None, _encoded_chunks(fmt, pcm, total, rate), blocking=True)
     return AudioStream(media_type, pcm.remaining, iter_source(pcm), blocking=False)
 

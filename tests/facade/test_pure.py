@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from camb._chunking import plan_chunks
-from camb._constants import DEFAULT_POLL_SCHEDULE
-from camb._polling import PollSchedule, poll_delay
+from camb._polling import FAST_POLL_SCHEDULE, PollSchedule, poll_delay
 from camb._retry import BackoffPolicy, is_retryable_status, parse_retry_after, retry_delay
+from camb._wire._chunking import plan_chunks
 
 
 @given(st.lists(st.integers(min_value=1, max_value=10**9), unique=True, max_size=400))
@@ -95,7 +94,8 @@ def test_retryable_statuses(code: int, retry: bool) -> None:
 
 
 def test_poll_schedule_starts_fast_and_backs_off_to_a_cap() -> None:
-    s = DEFAULT_POLL_SCHEDULE
+    # The fast schedule (by name "fast"; the default before Camb's 2-5 s guidance was followed).
+    s = FAST_POLL_SCHEDULE
     assert s.next_delay(0.0) == 0.25
     gaps = [s.next_delay(t) for t in range(0, 700, 5)]
     assert gaps == sorted(gaps)  # never speeds up again
@@ -116,7 +116,7 @@ def test_a_decoded_copy_serves_the_decoded_body_every_way_httpx_offers() -> None
 
     import httpx
 
-    from camb._responses import DecodedResponse
+    from camb._wire._responses import DecodedResponse
 
     body = b'{"status": "SUCCESS", "run_id": 7}'
     request = httpx.Request("GET", "https://client.camb.ai/apis/tts/x")

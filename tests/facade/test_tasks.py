@@ -32,7 +32,7 @@ def test_create_sends_the_documented_body_and_returns_the_task_id(
     make_api: Callable[..., Api],
 ) -> None:
     api = make_api(lambda r: json_response(200, {"task_id": "t-42"}))
-    task_id = api(lambda c: c.tts.create("Hello", 5, 1, gender=2, project_name="p"))
+    task_id = api(lambda c: c.tts.create("Hello", 5, 1, gender=2, project_name="pro"))
     assert task_id == "t-42"
     (request,) = api.requests
     assert (request.method, request.url.path) == ("POST", "/apis/tts")
@@ -41,7 +41,7 @@ def test_create_sends_the_documented_body_and_returns_the_task_id(
         "voice_id": 5,
         "language": 1,
         "gender": 2,
-        "project_name": "p",
+        "project_name": "pro",
     }
 
 
@@ -157,10 +157,15 @@ def test_wait_polls_through_transient_failures(make_api: Callable[..., Api]) -> 
 
 
 def test_wait_stops_at_a_non_transient_failure(make_api: Callable[..., Api]) -> None:
+    api = make_api(statuses(json_response(400, {"detail": "Not your task."})))
+    with pytest.raises(camb.BadRequestError, match="Not your task"):
+        api(lambda c: c.tts.wait("t1", poll_interval=0.001))
+    assert len(api.requests) == 1
+    # A 404 may be a task too young to be seen: polled again a few times only, then raised.
     api = make_api(statuses(json_response(404, {"detail": "Task not found."})))
     with pytest.raises(camb.NotFoundError, match="Task not found"):
         api(lambda c: c.tts.wait("t1", poll_interval=0.001))
-    assert len(api.requests) == 1
+    assert len(api.requests) == 1 + camb.PollSchedule().not_found_polls
 
 
 def test_wait_many_reports_each_task(make_api: Callable[..., Api]) -> None:

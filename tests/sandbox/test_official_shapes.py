@@ -184,6 +184,8 @@ def test_every_choice_of_the_sandbox_is_marked_in_the_spec() -> None:
         ("/tts", "POST", 400),
         ("/tts/{task_id}", "GET", 404),
         ("/tts-results", "POST", 404),
+        ("/translated-tts", "POST", 400),
+        ("/translated-tts/{task_id}", "GET", 404),
     }
     run_ids = _spec.component("RunIDsRequestPayload")["properties"]["run_ids"]
     assert "x-sandbox-choice" in run_ids

@@ -8,6 +8,7 @@ these layouts. Malformed audio raises `AudioJoinError`.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import struct
@@ -15,8 +16,8 @@ from typing import IO, Final
 
 import attrs
 
-from ._exceptions import AudioJoinError, InvalidInputError, InvalidInputTypeError
-from ._models import AUDIO_FORMATS, AudioFormat
+from .._exceptions import AudioJoinError, InvalidInputError, InvalidInputTypeError
+from .._models import AUDIO_FORMATS, AudioFormat
 
 # Sample layout of each raw PCM format: bytes per sample and struct byte order.
 PCM_WIDTHS: Final[dict[str, int]] = {
@@ -29,6 +30,7 @@ PCM_WIDTHS: Final[dict[str, int]] = {
 }
 WAVE_PCM, WAVE_FLOAT, WAVE_EXTENSIBLE = 1, 3, 0xFFFE
 UNKNOWN_SIZE = 0xFFFFFFFF
+WINDOW: Final = 1 << 20  # bytes of a segment read at once when walking its frames
 
 
 def check_format(fmt: object) -> None:
@@ -119,8 +121,15 @@ def _wav_layout(file: IO[bytes], size: int) -> Layout:
                 chunk_size == 0 and riff_size in (0, UNKNOWN_SIZE)
             )
             # A streamed WAV may not know its size: its data then runs to the end of the file.
-            length = size - body if streamed or body + chunk_size > size else chunk_size
-            return _wav_data_layout(fmt_chunk, body, length)
+            if streamed:
+                return _wav_data_layout(fmt_chunk, body, size - body)
+            if body + chunk_size > size:
+                # Never trusted to fit: audio cut short under a header that was not.
+                raise AudioJoinError(
+                    f"WAV data is shorter than its header says ({size - body} of "
+                    f"{chunk_size} bytes): the audio was cut short"
+                )
+            return _wav_data_layout(fmt_chunk, body, chunk_size)
         position = body + chunk_size + (chunk_size % 2)
     raise AudioJoinError("WAV file has no data chunk")
 
@@ -201,6 +210,13 @@ class MpegFrame:
 
 
 def mpeg_frame(header: bytes) -> MpegFrame | None:
+    """What an MPEG audio frame header says (None for no header); cached: a stream has few
+    distinct headers, and a long one has tens of thousands of frames."""
+    return _mpeg_frame(bytes(header[:4]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _mpeg_frame(header: bytes) -> MpegFrame | None:
     if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
         return None
     version, layer_bits = (header[1] >> 3) & 3, (header[1] >> 1) & 3
@@ -228,10 +244,14 @@ def _mp3_layout(file: IO[bytes], size: int) -> Layout:
     first: MpegFrame | None = None
     first_header = b""
     audio_start = start
+    window, window_at = b"", start  # the file read a block at a time, not a frame at a time
     while position < end:
-        file.seek(position)
-        header = file.read(4)
-        frame = mpeg_frame(header)
+        if position + 4 > window_at + len(window):
+            file.seek(position)
+            window, window_at = file.read(min(WINDOW, end - position)), position
+        offset = position - window_at
+        header = window[offset : offset + 4]
+        frame = _mpeg_frame(header)
         if frame is None:
             raise AudioJoinError(f"no MPEG audio frame at byte {position}")
         if position + frame.length > end:
