@@ -257,6 +257,8 @@ def run_batch(
                     waiting.append(item_id)
 
     def work(item: BatchItem, ticket: Ticket, holder: Future[_Outcome]) -> None:
+        if not holder.set_running_or_notify_cancel():
+            return  # given up before it started (`settle`): never sent
         with sleeps_stopped_by(stop.event):
             outcome = _write_item(synthesize, item, ticket, state.out_dir)
         holder.set_result(outcome)  # before the queue: whoever takes it, it stays here
@@ -271,10 +273,13 @@ def run_batch(
         with state.transaction():
             for item_id in state.in_flight_ids():
                 holder = submitted.get(item_id)
-                if holder is not None and holder.done():
-                    handle(holder.result())
-                else:
+                # Cancelling succeeds only for work that has not started (the pool may
+                # still hold it, or an interruption fell before it was handed over): it
+                # never will. Work that has started is waited for.
+                if holder is None or holder.cancel():
                     state.mark_pending(item_id)  # recorded in flight, never sent
+                else:
+                    handle(holder.result())
         submitted.clear()
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="camb-batch")
