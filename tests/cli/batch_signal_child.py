@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 
-from camb._cli import main
+from camb._cli._main import main
 
 if __name__ == "__main__":
     print("ready", flush=True)
