@@ -9,10 +9,11 @@ gives up as soon as the call that started it is interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -24,6 +25,22 @@ _local = threading.local()
 
 class _Stopped(Exception):
     """Tells a worker thread to give up: its caller was interrupted (Ctrl-C, say)."""
+
+
+# What a sleep raises when its caller asked the work to stop (the batch runner catches it).
+Stopped = _Stopped
+
+
+@contextlib.contextmanager
+def sleeps_stopped_by(stop: threading.Event) -> Iterator[None]:
+    """In this thread, every `sleep` (a retry's back-off, say) wakes up and raises `Stopped`
+    once `stop` is set: a batch told to stop does not wait out its workers' back-offs."""
+    previous = getattr(_local, "stop", None)
+    _local.stop = stop
+    try:
+        yield
+    finally:
+        _local.stop = previous
 
 
 def sleep(seconds: float) -> None:

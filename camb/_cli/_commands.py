@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import os
+import signal
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -435,9 +438,25 @@ async def results(client: AsyncCamb, args: argparse.Namespace, console: Console)
 # --- batch ----------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (what `docker stop` and Kubernetes send first) as Ctrl-C for the command:
+    while items are sent, the batch runner then stops starting new ones and records the ones
+    under way; before that, the command just stops (exit status 130)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
-    """`camb batch`: blocking, outside asyncio, so that Ctrl-C reaches the batch runner, which
-    stops starting items, records the ones under way and ends (exit status 130)."""
+    """`camb batch`: blocking, outside asyncio, so that Ctrl-C (or SIGTERM) reaches the batch
+    runner, which stops starting items, records the ones under way and ends (exit status
+    130)."""
     from camb import batch as batch_jobs
 
     target: list[str] = args.target
@@ -470,19 +489,20 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
 
     blocking = Camb(**_client_options(args))
     try:
-        result = batch_jobs.run(
-            blocking,
-            source,
-            out=args.out,
-            defaults=defaults,
-            concurrency=args.concurrency,
-            max_attempts=args.max_attempts,
-            shard=args.shard,
-            skip_invalid=args.skip_invalid,
-            input_format=args.input_format,
-            encoding=args.encoding,
-            on_progress=show,
-        )
+        with _sigterm_interrupts():
+            result = batch_jobs.run(
+                blocking,
+                source,
+                out=args.out,
+                defaults=defaults,
+                concurrency=args.concurrency,
+                max_attempts=args.max_attempts,
+                shard=args.shard,
+                skip_invalid=args.skip_invalid,
+                input_format=args.input_format,
+                encoding=args.encoding,
+                on_progress=show,
+            )
     finally:
         blocking.close()
         if bar is not None:

@@ -33,7 +33,7 @@ import attrs
 from .._exceptions import InvalidInputError, InvalidInputTypeError
 from .._validation import STREAM_TEXT_MAX, STREAM_TEXT_MIN
 
-__all__ = ["Segment", "plan_segments"]
+__all__ = ["Segment", "plan_segments", "spoken_text"]
 
 
 @attrs.frozen
@@ -79,6 +79,8 @@ _MIN_FILL = 0.5
 _NO_BREAK_SPACES = "\u00a0\u2007\u202f"
 _LINE_BREAK_RE = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _SPACE_RUN_RE = re.compile(r"\s+")
+# Whitespace that `_normalise` would change: a run, or any space but " ".
+_UNPLAIN_SPACE_RE = re.compile(r"\s\s|[^\S ]")
 
 _CLOSERS = "\"'”’»›)\\]}」』）】〕〉》〗〙〛"
 # Marks that end a sentence wherever they stand (no space follows in CJK).
@@ -156,6 +158,14 @@ def plan_segments(
         )
     segments = _Planner(normal, breaks, nonspace, max_chars, min_chars).plan()
     return _join_paragraphs(segments, max_chars) if join_paragraphs else segments
+
+
+def spoken_text(text: str) -> str:
+    """`text` as the pieces are cut from it: stripped, whitespace runs collapsed. Two texts
+    with the same spoken text are sent as the same requests (the batch's item identity)."""
+    if text == text.strip() and _UNPLAIN_SPACE_RE.search(text) is None:
+        return text  # single ASCII spaces only: already as sent (the common case, fast)
+    return _normalise(text)[0]
 
 
 def _join_paragraphs(segments: list[Segment], max_chars: int) -> list[Segment]:

@@ -17,8 +17,9 @@ from ._aimd import AimdLimiter
 from ._api import run, run_async, status
 from ._identity import Shard, parse_shard, shard_of
 from ._input import BatchInputError, BatchItem, InputProblem, ReadResult, read_items
+from ._manifest import ManifestWriteError
 from ._runner import BatchResult, ItemResult, Progress
-from ._state import BatchLockedError, BatchStateError, Summary
+from ._state import BatchLockedError, BatchStateError, BatchStateWriteError, Summary
 
 __all__ = [
     "DEFAULT_BATCH_CONCURRENCY",
@@ -29,8 +30,10 @@ __all__ = [
     "BatchLockedError",
     "BatchResult",
     "BatchStateError",
+    "BatchStateWriteError",
     "InputProblem",
     "ItemResult",
+    "ManifestWriteError",
     "Progress",
     "ReadResult",
     "Shard",

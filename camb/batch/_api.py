@@ -10,23 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import attrs
+import httpx
 
 from .. import _validation as check
 from .._constants import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
-from .._exceptions import CambError, InvalidInputError, InvalidInputTypeError, SpeechSegmentError
-from .._files import leftover_temporaries
+from .._exceptions import (
+    CambError,
+    FileWriteError,
+    InvalidInputError,
+    InvalidInputTypeError,
+    SpeechSegmentError,
+)
+from .._files import leftover_temporaries_of
 from .._longform._plan import remove_segment_cache
+from ._evidence import DoneEvidence
+from ._folder import FolderLock
 from ._identity import Shard, parse_shard
 from ._input import BatchItem, InputFormat, read_items
-from ._manifest import manifest_file_name, status_document, write_manifest
+from ._manifest import ManifestWriteError, manifest_file_name, status_document, write_manifest
 from ._runner import BatchResult, ItemResult, Progress, run_batch
 from ._state import StateStore, state_file_name
+from ._stop import StopRequest, signals_stop_run
 from ._translations import speak_translated_async, speak_translated_sync
 
 if TYPE_CHECKING:
@@ -46,11 +57,28 @@ def _unwrapped(error: CambError) -> CambError:
     return error
 
 
-def _speak_args(item: BatchItem) -> dict[str, Any]:
+def _speak_args(item: BatchItem, timeout: httpx.Timeout) -> dict[str, Any]:
     # One segment try per item try: the runner retries the item, and the segment cache makes
     # a retried item pay only for its missing segments. 429s go to the runner, whose
     # concurrency adapts to them.
-    return {**item.options(), "segment_retries": 0, "rate_limit_waits": 0}
+    return {
+        **item.options(),
+        "segment_retries": 0,
+        "rate_limit_waits": 0,
+        "timeout": _no_pool_timeout(timeout),
+    }
+
+
+def _no_pool_timeout(timeout: httpx.Timeout) -> httpx.Timeout:
+    """The client's timeout, with no limit on waiting for a pooled connection.
+
+    More items at once than the client's pool has connections (`concurrency=400` against 64)
+    queue for a connection, and that wait is no failed attempt: it ends as other requests
+    end, each bounded by its own connect, read and write timeouts. Had it a timeout, the
+    items last in the queue would fail with PoolTimeout against a healthy server. The pool
+    still bounds the requests actually open at once (the client's limits, 64 by default).
+    """
+    return httpx.Timeout(connect=timeout.connect, read=timeout.read, write=timeout.write, pool=None)
 
 
 def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
@@ -63,7 +91,7 @@ def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
             return ItemResult()
         try:
             result = client.tts.speak(
-                item.text, item.voice_id, item.language, path, **_speak_args(item)
+                item.text, item.voice_id, item.language, path, **_speak_args(item, client.timeout)
             )
         except CambError as error:
             raise _unwrapped(error) from error
@@ -86,7 +114,7 @@ def _async_synthesizer(
                 raise _unwrapped(error) from error
             return ItemResult()
         coroutine = client.tts.speak(
-            item.text, item.voice_id, item.language, path, **_speak_args(item)
+            item.text, item.voice_id, item.language, path, **_speak_args(item, client.timeout)
         )
         try:
             result = asyncio.run_coroutine_threadsafe(coroutine, loop).result()
@@ -133,13 +161,33 @@ def _remove_orphans(
     this state at a time, so none of them is being written now; other shards' files in a
     shared folder are not touched. Segment caches stay (a long item resumes from them),
     except those of items already done (killed between their file and the cache's removal)."""
-    for name in [*(item.file_name for item in items), manifest]:
-        for orphan in leftover_temporaries(out_dir / name):
-            with contextlib.suppress(OSError):
-                orphan.unlink()
+    names = [*(item.file_name for item in items), manifest]
+    for orphan in leftover_temporaries_of(out_dir, names):
+        with contextlib.suppress(OSError):
+            orphan.unlink()
     for item in items:
         if done is not None and item.id in done:
             remove_segment_cache(out_dir / item.file_name)
+
+
+def _make_folder(out_dir: Path) -> None:
+    """The output folder, made if needed; a symlink to a folder not made yet makes its
+    target (as `mkdir -p` through the link would)."""
+    target = Path(os.path.realpath(out_dir))
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FileWriteError(
+            f"cannot make the output folder {os.fspath(out_dir)!r}: {error.strerror or error}",
+            path=os.fspath(out_dir),
+        ) from error
+    if not target.is_dir():
+        raise InvalidInputError("out", "must be a folder, not a file", os.fspath(out_dir))
+
+
+def _outcome_line(result: BatchResult) -> str:
+    counts = result.summary.counts
+    return f"done {counts.done}, failed {counts.failed}, pending {counts.pending}"
 
 
 def _run_prepared(
@@ -152,9 +200,14 @@ def _run_prepared(
     concurrency: int,
     max_attempts: int,
     on_progress: OnProgress | None,
+    stop: StopRequest | None = None,
 ) -> BatchResult:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with StateStore.open(out_dir / state_file_name(shard), out_dir=out_dir) as store:
+    _make_folder(out_dir)
+    manifest = out_dir / manifest_file_name(shard)
+    with (
+        FolderLock.acquire(out_dir, shard),
+        StateStore.open(out_dir / state_file_name(shard), out_dir=out_dir) as store,
+    ):
         done = {row.id for row in store.iter_rows() if row.state == "done"}
         _remove_orphans(out_dir, items, manifest_file_name(shard), done)
         try:
@@ -165,9 +218,27 @@ def _run_prepared(
                 concurrency=concurrency,
                 max_attempts=max_attempts,
                 on_progress=on_progress,  # type: ignore[arg-type]
+                stop=stop,
+                evidence=lambda: DoneEvidence.gather(out_dir, own_state=store.path),
             )
-        finally:
-            write_manifest(out_dir / manifest_file_name(shard), store.iter_rows())
+        except BaseException as error:
+            # The run's own outcome is what the caller hears; a manifest that cannot be
+            # written as well (the same full disk) is only noted.
+            try:
+                write_manifest(manifest, store.iter_rows())
+            except CambError as manifest_error:
+                _note(error, f"the manifest was not updated either: {manifest_error}")
+            raise
+        try:
+            write_manifest(manifest, store.iter_rows())
+        except FileWriteError as error:
+            raise ManifestWriteError(
+                f"{error} (the run itself ended: {_outcome_line(result)}; its state in "
+                f"{store.path.name} is up to date, so the same command, once there is room, "
+                "pays for nothing done)",
+                path=error.path,
+                result=_with_input_report(result, problems),
+            ) from error
     return _with_input_report(result, problems)
 
 
@@ -179,6 +250,12 @@ def _with_input_report(result: BatchResult, found: list[Any]) -> BatchResult:
     notes = tuple(str(note) for note in found if isinstance(note, InputNote))
     problems = tuple(item for item in found if not isinstance(item, InputNote))
     return attrs.evolve(result, problems=problems, notes=notes)
+
+
+def _note(error: BaseException, note: str) -> None:
+    add_note = getattr(error, "add_note", None)  # Python 3.11+
+    if add_note is not None:
+        add_note(note)
 
 
 def run(
@@ -239,16 +316,23 @@ def run(
         input_format=input_format,
         encoding=encoding,
     )
-    return _run_prepared(
-        items,
-        out_dir,
-        chosen,
-        _sync_synthesizer(client),
-        problems=problems,
-        concurrency=workers,
-        max_attempts=attempts,
-        on_progress=on_progress,
-    )
+    stop = StopRequest()
+    with signals_stop_run(stop):
+        result = _run_prepared(
+            items,
+            out_dir,
+            chosen,
+            _sync_synthesizer(client),
+            problems=problems,
+            concurrency=workers,
+            max_attempts=attempts,
+            on_progress=on_progress,
+            stop=stop,
+        )
+    if result.interrupted:
+        # Everything under way is recorded: now stop as Ctrl-C (or SIGTERM) asked.
+        raise KeyboardInterrupt
+    return result
 
 
 def run_async(
@@ -280,18 +364,38 @@ def run_async(
     )
 
     async def running() -> BatchResult:
-        synthesize = _async_synthesizer(client, asyncio.get_running_loop())
-        return await asyncio.to_thread(
-            _run_prepared,
-            items,
-            out_dir,
-            chosen,
-            synthesize,
-            problems=problems,
-            concurrency=workers,
-            max_attempts=attempts,
-            on_progress=on_progress,
+        loop = asyncio.get_running_loop()
+        synthesize = _async_synthesizer(client, loop)
+        stop = StopRequest()
+        work = loop.run_in_executor(
+            None,
+            functools.partial(
+                _run_prepared,
+                items,
+                out_dir,
+                chosen,
+                synthesize,
+                problems=problems,
+                concurrency=workers,
+                max_attempts=attempts,
+                on_progress=on_progress,
+                stop=stop,
+            ),
         )
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # Cancelled (asyncio.wait_for, a TaskGroup, Ctrl-C under asyncio.run): no new
+            # request starts; the ones under way run on this loop, so wait here while they
+            # finish and are recorded, then let the cancellation through.
+            stop.request()
+            while not work.done():
+                # A second cancellation does not cut the wait short (the requests are paid
+                # for); what the run raised after the stop is the run's, and the caller
+                # asked to cancel: the cancellation goes through.
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.shield(work)
+            raise
 
     return running()
 

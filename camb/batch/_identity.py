@@ -4,7 +4,10 @@
 an item (text, voice, language and every option that changes the audio, after defaults), so
 a resumed run redoes a line whose audio would change and never one whose audio would not. The
 id and the line number are left out: the id only names the file, and moving a line does not
-change its audio.
+change its audio. The text is hashed as it is sent: stripped, with whitespace runs collapsed
+(`spoken_text`, what `speak()` cuts its requests from), so a trailing space added to a line
+asks for nothing new. Hashes of the first identity (the raw text) still match
+(`hash_matches`), so a folder made by an older camb is not paid for again.
 
 `shard_of` spreads ids over N shards by SHA-256 of the id (never Python's `hash()`, which is
 salted per process), so N machines given the same input and `--shard K/N` split it with no
@@ -26,13 +29,15 @@ from typing import Any
 import attrs
 
 from .._exceptions import InvalidInputError
+from .._longform._segmenting import spoken_text
 from ._input import OPTION_NAMES, BatchItem
 
-__all__ = ["HASH_VERSION", "Shard", "item_hash", "parse_shard", "shard_of"]
+__all__ = ["HASH_VERSION", "Shard", "hash_matches", "item_hash", "parse_shard", "shard_of"]
 
 # Part of every hashed document: changing what is hashed (or how) bumps it, and every item is
 # redone once rather than some items being wrongly kept.
-HASH_VERSION = "camb-batch-item/1"
+HASH_VERSION = "camb-batch-item/2"
+LEGACY_HASH_VERSION = "camb-batch-item/1"
 _SHARD_RE = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
 MAX_SHARDS = 1_000_000
 
@@ -45,9 +50,20 @@ def _jsonable(value: Any) -> Any:
 
 def item_hash(item: BatchItem) -> str:
     """The hex SHA-256 of what is synthesised for `item` (same audio request -> same hash)."""
+    return _hash(item, HASH_VERSION, spoken_text(item.text))
+
+
+def hash_matches(stored: object, item: BatchItem, digest: str | None = None) -> bool:
+    """Whether a stored hash is `item`'s, of this identity or of the first one (raw text)."""
+    if stored == (digest or item_hash(item)):
+        return True
+    return stored == _hash(item, LEGACY_HASH_VERSION, item.text)
+
+
+def _hash(item: BatchItem, version: str, text: str) -> str:
     document: dict[str, Any] = {
-        "v": HASH_VERSION,
-        "text": item.text,
+        "v": version,
+        "text": text,
         "voice_id": item.voice_id,
         "language": item.language,
     }

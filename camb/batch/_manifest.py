@@ -16,12 +16,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .._exceptions import CambError, FileWriteError
 from .._files import _UMASK
 from ._identity import Shard
 from ._state import ItemRow, StateStore, run_in_progress
 
 __all__ = [
     "MANIFEST_FILE",
+    "ManifestWriteError",
     "manifest_file_name",
     "manifest_row",
     "status_document",
@@ -54,9 +56,33 @@ def manifest_row(row: ItemRow) -> dict[str, Any]:
     }
 
 
+class ManifestWriteError(FileWriteError):
+    """The manifest could not be written (a full disk, say) after the run itself ended:
+    `result` is the run's outcome, and its state file is up to date."""
+
+    def __init__(self, message: str, *, path: str, result: Any) -> None:
+        super().__init__(message, path=path)
+        self.result = result
+
+
 def write_manifest(path: str | os.PathLike[str], rows: Iterable[ItemRow]) -> int:
-    """Write one JSON line per row to `path` atomically; returns the number of rows."""
+    """Write one JSON line per row to `path` atomically; returns the number of rows.
+
+    The old manifest stays whole when this fails: FileWriteError (the OS's error is its
+    cause) for the manifest itself; a state that cannot be read raises its own error."""
     destination = Path(path)
+    try:
+        return _write_manifest(destination, rows)
+    except OSError as error:
+        if isinstance(error, CambError):
+            raise
+        raise FileWriteError(
+            f"cannot write the manifest {destination}: {error.strerror or error}",
+            path=os.fspath(destination),
+        ) from error
+
+
+def _write_manifest(destination: Path, rows: Iterable[ItemRow]) -> int:
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(
         dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"

@@ -13,24 +13,29 @@ What happens to a request that ends in an error:
 
 - `RateLimitError` (429): not a failure. The item goes back to the front of the queue with no
   attempt counted, and the limiter halves the concurrency and pauses for `Retry-After`.
-- `AuthenticationError`, `PaymentRequiredError`: every other item would fail the same way, so
-  no new request starts; the item goes back to pending, and the result's `aborted` holds the
-  error.
+- `AuthenticationError`, `PaymentRequiredError`, `FileWriteError` (a full disk): every other
+  item would fail the same way, so no new request starts; the item goes back to pending, and
+  the result's `aborted` holds the error.
 - `InvalidInputError`, `BadRequestError`, `NotFoundError`, `ValidationError`: the request itself
   is wrong; asking again would fail again. The item fails at once.
-- Anything else (connection errors, 5xx, a failed segment, a full disk): tried again, up to
+- Anything else (connection errors, 5xx, a failed segment): tried again, up to
   `max_attempts` attempts in this run, then failed with the last error.
 
-All state changes happen on the calling thread; worker threads only synthesise.
+All state changes happen on the calling thread; worker threads only synthesise. A request to
+stop (`_stop`: Ctrl-C, SIGTERM, a cancelled coroutine) is a flag checked between steps: no new
+request starts, the ones under way are recorded as they end, and items never sent stay
+pending. An item is recorded in flight with the file its audio will go to, so a run killed
+after the file was put in place but before it was recorded finds it done (see `_state`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,7 @@ from .._exceptions import (
     AuthenticationError,
     BadRequestError,
     CambError,
+    FileWriteError,
     InvalidInputError,
     NotFoundError,
     PaymentRequiredError,
@@ -48,13 +54,21 @@ from .._exceptions import (
     ValidationError,
 )
 from .._retry import parse_retry_after
+from .._sync_runtime import Stopped, sleeps_stopped_by
 from ._aimd import AimdLimiter, Ticket
 from ._input import BatchItem
-from ._state import StateStore, Summary, SyncReport
+from ._state import DoneRecord, StateStore, Summary, SyncReport
+from ._stop import StopRequest
 
 __all__ = ["BatchResult", "ItemResult", "Progress", "Synthesize", "run_batch"]
 
-FATAL_ERRORS: tuple[type[BaseException], ...] = (AuthenticationError, PaymentRequiredError)
+# A file that cannot be written (a full disk) fails every item the same way, after paying for
+# each: stop, and leave the item pending for a rerun once there is room.
+FATAL_ERRORS: tuple[type[BaseException], ...] = (
+    AuthenticationError,
+    PaymentRequiredError,
+    FileWriteError,
+)
 PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
     InvalidInputError,
     BadRequestError,
@@ -100,6 +114,9 @@ class BatchResult:
     rate_limited: int
     elapsed: float
     aborted: CambError | None = None
+    # Whether the run was asked to stop (Ctrl-C, SIGTERM, a cancelled coroutine) before the
+    # end: the requests under way were recorded, and items never sent are pending.
+    interrupted: bool = False
     # Input lines left out by `skip_invalid=True` (set by `camb.batch.run`).
     problems: tuple[Any, ...] = ()
     # How the input was read, for the summary (e.g. ids made from line numbers).
@@ -161,28 +178,41 @@ def run_batch(
     retry_failed: bool = True,
     on_progress: Callable[[Progress], None] | None = None,
     limiter: AimdLimiter | None = None,
+    stop: StopRequest | None = None,
+    evidence: Callable[[], Mapping[str, Sequence[DoneRecord]]] | None = None,
 ) -> BatchResult:
     """Bring every item to done (or failed), resuming whatever `state` already holds.
 
     `items` are this run's items (this shard's, when sharded), already checked. Files go to
-    `state.out_dir`. `on_progress` is called on this thread. On KeyboardInterrupt no new
-    request starts, the ones under way are waited for and recorded, and it is re-raised.
+    `state.out_dir`. `on_progress` is called on this thread.
+
+    `stop` (see `_stop`) asks the run to end early: no new request starts, the ones under way
+    are waited for and recorded, items never sent stay pending, and the result says
+    `interrupted`. A KeyboardInterrupt raised in this thread (a program's own SIGINT handler)
+    is treated the same way and then re-raised.
     """
     concurrency = check.concurrency("concurrency", concurrency)
     max_attempts = check.concurrency("max_attempts", max_attempts)
     limiter = limiter or AimdLimiter(concurrency)
+    stop = stop or StopRequest()
     started = time.monotonic()
-    sync = state.sync_items(items, retry_failed=retry_failed)
+    sync = state.sync_items(items, retry_failed=retry_failed, evidence=evidence)
     by_id = {item.id: item for item in items}
     waiting: deque[str] = deque(state.pending_ids())
     counts = state.counts()
     done, failed, total = counts.done, counts.failed, counts.total
     attempts: dict[str, int] = {}
-    finished: queue.SimpleQueue[_Outcome] = queue.SimpleQueue()
-    active = requests = rate_limited = 0
+    # None wakes the loop up (a stop request).
+    finished: queue.SimpleQueue[_Outcome | None] = queue.SimpleQueue()
+    # The requests under way, by item, each with a future that holds its outcome: an entry
+    # leaves only after its outcome is committed, so an interruption anywhere leaves it
+    # findable.
+    submitted: dict[str, Future[_Outcome]] = {}
+    requests = rate_limited = 0
     aborted: CambError | None = None
     stopping = False
     state.out_dir.mkdir(parents=True, exist_ok=True)
+    stop.add_waker(lambda: finished.put(None))
 
     def handle(outcome: _Outcome) -> None:
         nonlocal done, failed, rate_limited, aborted, stopping
@@ -200,10 +230,14 @@ def run_batch(
                 credits=outcome.result.credits,
             )
             done += 1
-        elif isinstance(error, RateLimitError):
-            limiter.rate_limited(outcome.ticket, retry_after_of(error))
+        elif isinstance(error, (RateLimitError, Stopped)):
+            # Refused before it cost anything, or stopped while waiting to try again.
+            if isinstance(error, RateLimitError):
+                limiter.rate_limited(outcome.ticket, retry_after_of(error))
+                rate_limited += 1
+            else:
+                limiter.failure(outcome.ticket)
             state.mark_pending(item_id)
-            rate_limited += 1
             if not stopping:
                 waiting.appendleft(item_id)
         elif isinstance(error, FATAL_ERRORS):
@@ -224,61 +258,109 @@ def run_batch(
                 if not stopping:
                     waiting.append(item_id)
 
-    def work(item: BatchItem, ticket: Ticket) -> None:
-        finished.put(_write_item(synthesize, item, ticket, state.out_dir))
+    def work(item: BatchItem, ticket: Ticket, holder: Future[_Outcome]) -> None:
+        if not holder.set_running_or_notify_cancel():
+            return  # given up before it started (`settle`): never sent
+        with sleeps_stopped_by(stop.event):
+            outcome = _write_item(synthesize, item, ticket, state.out_dir)
+        holder.set_result(outcome)  # before the queue: whoever takes it, it stays here
+        finished.put(outcome)
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="camb-batch") as pool:
+    def settle() -> None:
+        """Wait for every request under way and record it; an item recorded in flight but
+        never sent goes back to pending. Safe after an interruption at any point."""
+        # Every task the pool was given ends (also one submitted just before an
+        # interruption, and not yet in `submitted`): no request is left under way.
+        pool.shutdown(wait=True)
+        with state.transaction():
+            for item_id in state.in_flight_ids():
+                holder = submitted.get(item_id)
+                # Cancelling succeeds only for work that has not started (the pool may
+                # still hold it, or an interruption fell before it was handed over): it
+                # never will. Work that has started is waited for.
+                if holder is None or holder.cancel():
+                    state.mark_pending(item_id)  # recorded in flight, never sent
+                else:
+                    handle(holder.result())
+        submitted.clear()
+
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="camb-batch")
+    abandoned = False
+    try:
         while True:
-            try:
-                starting: list[str] = []
-                while not stopping and waiting and limiter.available() > len(starting):
-                    starting.append(waiting.popleft())
-                if starting:
-                    # Recorded (committed) before any of them is sent.
-                    with state.transaction():
-                        for item_id in starting:
-                            state.mark_in_flight(item_id)
-                    for item_id in starting:
-                        pool.submit(work, by_id[item_id], limiter.start())
-                    active += len(starting)
-                    requests += len(starting)
-                if active == 0 and (stopping or not waiting):
-                    break
-                delay = limiter.delay()
-                try:
-                    outcome = finished.get(timeout=delay if delay > 0 else None)
-                except queue.Empty:
-                    continue  # the pause is over: start more
-                outcomes = [outcome]
-                while len(outcomes) < active:
-                    try:
-                        outcomes.append(finished.get_nowait())
-                    except queue.Empty:
-                        break
-                active -= len(outcomes)
-                with state.transaction():
-                    for outcome in outcomes:
-                        handle(outcome)
-                if on_progress is not None:
-                    on_progress(
-                        Progress(
-                            total=total,
-                            done=done,
-                            failed=failed,
-                            in_flight=active,
-                            concurrency=limiter.limit,
-                            rate_limited=rate_limited,
-                            elapsed=time.monotonic() - started,
-                        )
-                    )
-            except KeyboardInterrupt:
-                # Record what is under way (it may have been paid for), then stop.
+            if stop.requested:
                 stopping = True
-                while active:
-                    outcome = finished.get()
-                    active -= 1
+            starting: list[str] = []
+            while not stopping and waiting and limiter.available() > len(starting):
+                starting.append(waiting.popleft())
+            if starting:
+                # Recorded (committed) before any of them is sent.
+                with state.transaction():
+                    for item_id in starting:
+                        state.mark_in_flight(item_id, file=by_id[item_id].file_name)
+                for item_id in starting:
+                    holder: Future[_Outcome] = Future()
+                    submitted[item_id] = holder
+                    pool.submit(work, by_id[item_id], limiter.start(), holder)
+                requests += len(starting)
+            if not submitted and (stopping or not waiting):
+                break
+            delay = limiter.delay()
+            try:
+                first = finished.get(timeout=delay if delay > 0 else None)
+            except queue.Empty:
+                continue  # the pause is over: start more
+            outcomes: list[_Outcome] = []
+            if first is not None:
+                outcomes.append(first)
+            while True:
+                try:
+                    more = finished.get_nowait()
+                except queue.Empty:
+                    break
+                if more is not None:
+                    outcomes.append(more)
+            if not outcomes:
+                continue  # woken up to stop
+            with state.transaction():
+                for outcome in outcomes:
                     handle(outcome)
-                raise
+            for outcome in outcomes:
+                submitted.pop(outcome.item_id, None)
+            if on_progress is not None:
+                on_progress(
+                    Progress(
+                        total=total,
+                        done=done,
+                        failed=failed,
+                        in_flight=len(submitted),
+                        concurrency=limiter.limit,
+                        rate_limited=rate_limited,
+                        elapsed=time.monotonic() - started,
+                    )
+                )
+    except KeyboardInterrupt:
+        if stop.requested:
+            # A second interrupt (after a stop was asked): the caller will not wait. What is
+            # under way stays recorded in flight; the next run finds the files that landed.
+            abandoned = True
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        stop.request()
+        stopping = True
+        settle()
+        raise
+    except BaseException:
+        # The state could not be written (a full disk), say: nothing new starts, and what is
+        # under way is waited for (and recorded, where the state still takes it).
+        stopping = True
+        stop.request()
+        with contextlib.suppress(Exception):
+            settle()
+        raise
+    finally:
+        if not abandoned:
+            pool.shutdown(wait=True)
     return BatchResult(
         summary=state.summary(),
         sync=sync,
@@ -286,4 +368,5 @@ def run_batch(
         rate_limited=rate_limited,
         elapsed=time.monotonic() - started,
         aborted=aborted,
+        interrupted=stop.requested,
     )

@@ -41,18 +41,19 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Literal
 
 import attrs
 
-from .._exceptions import CambError
-from ._identity import Shard, item_hash
+from .._exceptions import CambError, FileWriteError
+from ._identity import Shard, hash_matches, item_hash
 from ._input import BatchItem
 
 __all__ = [
@@ -62,7 +63,9 @@ __all__ = [
     "PENDING",
     "BatchLockedError",
     "BatchStateError",
+    "BatchStateWriteError",
     "Counts",
+    "DoneRecord",
     "ItemRow",
     "StateStore",
     "Summary",
@@ -75,7 +78,9 @@ PENDING = "pending"
 IN_FLIGHT = "in_flight"
 DONE = "done"
 FAILED = "failed"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Versions this camb opens (version 1 gains the `stale_file` column on open).
+READABLE_VERSIONS = (1, 2)
 STATE_FILE = ".camb-batch.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -96,13 +101,20 @@ CREATE TABLE IF NOT EXISTS items (
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
     started_at REAL,
-    finished_at REAL
+    finished_at REAL,
+    stale_file TEXT
 );
 CREATE INDEX IF NOT EXISTS items_by_state ON items (in_input, state, seq);
 """
 _COLUMNS = (
     "id, seq, hash, state, in_input, file, bytes, duration, credits, error, attempts, "
     "crash_redos, created_at, updated_at, started_at, finished_at"
+)
+_ALL_COLUMNS = frozenset(f"{_COLUMNS}, stale_file".split(", "))
+
+_RECOVERY_HINT = (
+    "move it aside (rename it) and run the same command again: the items whose files are "
+    "complete are recognised from the manifest and the files, and are not paid for again"
 )
 
 
@@ -117,6 +129,25 @@ class BatchStateError(CambError):
 
 class BatchLockedError(BatchStateError):
     """Another run is using this state file (the output folder, or this shard of it)."""
+
+
+class BatchStateWriteError(BatchStateError, FileWriteError):
+    """The state file could not be written (a full disk, say). What was committed before
+    stays; the same run again, once the cause is gone, pays for nothing already done."""
+
+
+def _typed_error(path: Path, error: sqlite3.Error) -> BatchStateError:
+    message = str(error)
+    lowered = message.lower()
+    if "full" in lowered or "disk i/o" in lowered or "readonly" in lowered:
+        return BatchStateWriteError(
+            f"{path}: cannot write the batch state ({message}); free space (or fix the "
+            "folder) and run the same command again: nothing done is paid for again",
+            path=os.fspath(path),
+        )
+    return BatchStateError(
+        f"{path}: the batch state file is unusable ({message}); {_RECOVERY_HINT}"
+    )
 
 
 def state_file_name(shard: Shard | None = None) -> str:
@@ -135,6 +166,20 @@ class SyncReport:
     missing_files: int = 0
     retried_failed: int = 0
     removed: int = 0
+    # Items found done in the folder by other evidence (manifests, other shard layouts'
+    # state files, whose files are there with the recorded size): not sent again.
+    recognised: int = 0
+
+
+@attrs.frozen
+class DoneRecord:
+    """Evidence that an item was done in this folder: from a manifest or another state file."""
+
+    hash: str
+    file: str
+    bytes: int
+    duration: float | None = None
+    credits: float | None = None
 
 
 @attrs.frozen
@@ -281,6 +326,9 @@ class StateStore:
         self.out_dir = out_dir
         self.readonly = readonly
         self.recovered_on_open = 0
+        self.created = False
+        """Whether this state file was new (or empty) when opened: it remembers nothing."""
+        self._unversioned = False
         """How many items were found in flight (a crashed run) and reset to pending on open."""
 
     # --- opening and closing ----------------------------------------------------------------------
@@ -324,16 +372,20 @@ class StateStore:
                     clock=clock,
                     readonly=False,
                 )
+                store._check_integrity()
                 store._prepare_schema()
                 store._recover()
             except BaseException:
                 connection.close()
                 raise
-        except sqlite3.DatabaseError as error:
+        except sqlite3.Error as error:
             lock.release()
-            raise BatchStateError(
-                f"{state_path}: not a usable batch state file ({error})"
-            ) from None
+            typed = _typed_error(state_path, error)
+            if not isinstance(typed, BatchStateWriteError):
+                typed = BatchStateError(
+                    f"{state_path}: not a usable batch state file ({error}); {_RECOVERY_HINT}"
+                )
+            raise typed from None
         except BaseException:
             lock.release()
             raise
@@ -351,14 +403,14 @@ class StateStore:
             connection = _connect(f"{state_path.resolve().as_uri()}?mode=ro", uri=True)
             try:
                 version = connection.execute("PRAGMA user_version").fetchone()[0]
-                if version != SCHEMA_VERSION:
+                if version not in READABLE_VERSIONS:
                     raise BatchStateError(
                         f"{state_path}: state format {version}, this camb reads {SCHEMA_VERSION}"
                     )
             except BaseException:
                 connection.close()
                 raise
-        except sqlite3.DatabaseError as error:
+        except sqlite3.Error as error:
             raise BatchStateError(
                 f"{state_path}: not a usable batch state file ({error})"
             ) from None
@@ -392,12 +444,21 @@ class StateStore:
     # --- internals --------------------------------------------------------------------------------
 
     @contextlib.contextmanager
+    def _sqlite_errors(self) -> Iterator[None]:
+        """sqlite3's errors as typed ones: BatchStateWriteError (a FileWriteError) for a
+        full disk or an I/O error, BatchStateError saying how to recover for the others."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise _typed_error(self.path, error) from error
+
+    @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at once (IMMEDIATE), committed or rolled back whole;
         inside `transaction()` it is part of that one."""
         if self.readonly:
             raise BatchStateError(f"{self.path} was opened read-only")
-        with self._lock:
+        with self._lock, self._sqlite_errors():
             connection = self._connection
             if self._depth:
                 self._depth += 1
@@ -406,12 +467,17 @@ class StateStore:
                 finally:
                     self._depth -= 1
                 return
+            if connection.in_transaction:
+                # Left open by an interruption between BEGIN and the bookkeeping below.
+                connection.execute("ROLLBACK")
             connection.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
                 yield connection
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
                 raise
             else:
                 connection.execute("COMMIT")
@@ -431,7 +497,7 @@ class StateStore:
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """One consistent snapshot for several SELECTs."""
-        with self._lock:
+        with self._lock, self._sqlite_errors():
             connection = self._connection
             if self._depth:  # inside a write transaction: already one snapshot
                 yield connection
@@ -442,29 +508,98 @@ class StateStore:
             finally:
                 connection.execute("COMMIT")
 
+    def _check_integrity(self) -> None:
+        """Damaged pages are found now, with a way out, not as sqlite3 errors mid-run."""
+        rows = self._connection.execute("PRAGMA quick_check").fetchall()
+        if [tuple(row) for row in rows] != [("ok",)]:
+            problem = "; ".join(str(row[0]) for row in rows[:3])
+            raise BatchStateError(
+                f"{self.path}: the state file is damaged ({problem}); {_RECOVERY_HINT}"
+            )
+
     def _prepare_schema(self) -> None:
         with self._write() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if version not in (0, *READABLE_VERSIONS):
                 raise BatchStateError(
-                    f"{self.path}: state format {version}, this camb reads {SCHEMA_VERSION}"
+                    f"{self.path}: state format {version}, this camb reads "
+                    f"{' and '.join(map(str, READABLE_VERSIONS))} (a newer camb made it: "
+                    "use that one, or give this run another output folder)"
                 )
             if version == 0:
+                self.created = self._unversioned = True
                 # One statement at a time: executescript() would commit the transaction.
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+            elif version == 1:
+                db.execute("ALTER TABLE items ADD COLUMN stale_file TEXT")
+            columns = {row[1] for row in db.execute("PRAGMA table_info(items)")}
+            if columns != _ALL_COLUMNS:
+                raise BatchStateError(
+                    f"{self.path}: not a batch state file of this camb (its items table has "
+                    f"columns {sorted(columns)}); {_RECOVERY_HINT}"
+                )
+            # A new state gets its version with its first items (`sync_items`): until then
+            # it is still new, also to the next run, if this one is refused.
+            if not self.created:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _recover(self) -> None:
+        """Items a killed run left in flight: done when their file was put in place after
+        the request started (the run died before recording it), else pending again, and
+        counted as redone after a crash."""
         now = self._clock()
         with self._write() as db:
+            rows = db.execute(
+                "SELECT id, file, started_at FROM items WHERE state = 'in_flight'"
+            ).fetchall()
+            finished: list[tuple[object, ...]] = []
+            for item_id, file, started_at in rows:
+                size = self._written_since(file, started_at)
+                if size is not None:
+                    finished.append((size, now, now, item_id))
+            db.executemany(
+                "UPDATE items SET state = 'done', bytes = ?, error = NULL, "
+                "attempts = attempts + 1, finished_at = ?, updated_at = ? WHERE id = ?",
+                finished,
+            )
             cursor = db.execute(
-                "UPDATE items SET state = 'pending', crash_redos = crash_redos + 1, "
+                "UPDATE items SET state = 'pending', file = NULL, crash_redos = crash_redos + 1, "
                 "updated_at = ? WHERE state = 'in_flight'",
                 (now,),
             )
             self.recovered_on_open = cursor.rowcount
+        for _size, _finished, _updated, item_id in finished:
+            self._remove_stale(str(item_id))
+
+    def _written_since(self, file: object, started_at: object) -> int | None:
+        """The size of `file` when it is a regular file put in place after `started_at` (a
+        new file is renamed into place whole, so one newer than the request is its answer)."""
+        if not isinstance(file, str) or not file or not isinstance(started_at, (int, float)):
+            return None
+        try:
+            info = (self.out_dir / file).stat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0 or info.st_mtime <= started_at:
+            return None
+        return info.st_size
+
+    def _remove_stale(self, item_id: str) -> None:
+        """The file an item had before its format (so its file name) changed, once the new
+        one is in place."""
+        with self._write() as db:
+            row = db.execute(
+                "SELECT stale_file, file FROM items WHERE id = ?", (item_id,)
+            ).fetchone()
+            if row is None or not row[0]:
+                return
+            db.execute("UPDATE items SET stale_file = NULL WHERE id = ?", (item_id,))
+        stale, current = row
+        if stale != current and os.path.basename(stale) == stale:
+            with contextlib.suppress(OSError):
+                (self.out_dir / stale).unlink()
 
     def _move(
         self,
@@ -478,7 +613,7 @@ class StateStore:
             raise BatchStateError(f"{self.path} was opened read-only")
         # One UPDATE: outside `transaction()` it is a transaction of its own (autocommit),
         # so a refused move changes nothing.
-        with self._lock:
+        with self._lock, self._sqlite_errors():
             db = self._connection
             cursor = db.execute(
                 f"UPDATE items SET {assignments}, updated_at = ? "
@@ -500,16 +635,62 @@ class StateStore:
         except OSError:
             return False
 
+    def _refuse_unvouched_files(
+        self, to_send: Sequence[BatchItem], records: Mapping[str, Sequence[DoneRecord]], found: int
+    ) -> None:
+        """A new state beside files of its items that nothing in the folder vouches for: the
+        state was lost along with every manifest (or the folder holds someone else's files).
+        Sending would pay for them all again and replace them: stop and say so instead."""
+        if found == len(to_send):
+            return
+        unvouched = [
+            item.file_name
+            for item in to_send
+            if item.id not in records and (self.out_dir / item.file_name).is_file()
+        ]
+        if unvouched:
+            raise BatchStateError(
+                f"{self.out_dir} holds {len(unvouched)} files of this input's items (such as "
+                f"{unvouched[0]!r}) that no state file or manifest there records, so they "
+                "would be made (and paid for) again: restore the state file or the manifest "
+                "if you have them, or move those files away to have them made again"
+            )
+
+    def _verified(self, item: BatchItem, records: Sequence[DoneRecord]) -> DoneRecord | None:
+        """The first record that is this item's request and whose file is there whole."""
+        digest = item_hash(item)
+        for record in records:
+            if (
+                record.file == item.file_name
+                and hash_matches(record.hash, item, digest)
+                and self._file_intact(record.file, record.bytes)
+            ):
+                return record
+        return None
+
     # --- the runner's calls -----------------------------------------------------------------------
 
-    def sync_items(self, items: Sequence[BatchItem], *, retry_failed: bool = True) -> SyncReport:
+    def sync_items(
+        self,
+        items: Sequence[BatchItem],
+        *,
+        retry_failed: bool = True,
+        evidence: Callable[[], Mapping[str, Sequence[DoneRecord]]] | None = None,
+    ) -> SyncReport:
         """Match the input's items with the stored ones (by id, then by hash), in one
-        transaction; see the module's docstring for what happens to each kind."""
+        transaction; see the module's docstring for what happens to each kind.
+
+        `evidence` gives records of items done elsewhere in the folder (the manifests and
+        the state files of other shard layouts, a state file that was lost): an item that
+        would be sent is recorded done instead when a record has its hash and its file is
+        there with the recorded size. Called only when some item would be sent.
+        """
         now = self._clock()
-        new = unchanged = changed = missing = retried = 0
+        new = unchanged = changed = missing = retried = recognised = 0
         inserts: list[tuple[object, ...]] = []
         resets: list[tuple[object, ...]] = []
         keeps: list[tuple[object, ...]] = []
+        to_send: list[BatchItem] = []
         with self._write() as db:
             existing = {
                 row[0]: row[1:]
@@ -521,20 +702,29 @@ class StateStore:
                 if stored is None:
                     inserts.append((item.id, seq, digest, now, now))
                     new += 1
+                    to_send.append(item)
                     continue
                 stored_hash, state, file, size = stored
-                if stored_hash != digest:
-                    resets.append((seq, digest, 0, now, item.id))
+                if not hash_matches(stored_hash, item, digest):
+                    # The old file stays until the new one replaces it; under another name
+                    # (a new format), it is removed then.
+                    stale = file if file and file != item.file_name else None
+                    resets.append((seq, digest, 0, stale, now, item.id))
                     changed += 1
+                    to_send.append(item)
                 elif state == DONE and not self._file_intact(file, size):
-                    resets.append((seq, digest, None, now, item.id))
+                    resets.append((seq, digest, None, None, now, item.id))
                     missing += 1
+                    to_send.append(item)
                 elif state == FAILED and retry_failed:
-                    resets.append((seq, digest, None, now, item.id))
+                    resets.append((seq, digest, None, None, now, item.id))
                     retried += 1
+                    to_send.append(item)
                 else:
-                    keeps.append((seq, item.id))
+                    keeps.append((seq, digest, item.id))
                     unchanged += state == DONE
+                    if state == PENDING:
+                        to_send.append(item)
             db.execute("UPDATE items SET in_input = 0")
             db.executemany(
                 "INSERT INTO items (id, seq, hash, state, created_at, updated_at) "
@@ -544,14 +734,46 @@ class StateStore:
             # A reset keeps the attempt count unless the line changed (None: keep it).
             db.executemany(
                 "UPDATE items SET seq = ?, hash = ?, state = 'pending', in_input = 1, "
-                "attempts = COALESCE(?, attempts), file = NULL, bytes = NULL, duration = NULL, "
+                "attempts = COALESCE(?, attempts), stale_file = COALESCE(?, stale_file), "
+                "file = NULL, bytes = NULL, duration = NULL, "
                 "credits = NULL, started_at = NULL, finished_at = NULL, updated_at = ? "
                 "WHERE id = ?",
                 resets,
             )
-            db.executemany("UPDATE items SET seq = ?, in_input = 1 WHERE id = ?", keeps)
+            # A hash of an older identity that matches is brought up to date.
+            db.executemany("UPDATE items SET seq = ?, hash = ?, in_input = 1 WHERE id = ?", keeps)
+            if to_send and evidence is not None:
+                records = evidence()
+                found: list[tuple[object, ...]] = []
+                for item in to_send:
+                    record = self._verified(item, records.get(item.id, ()))
+                    if record is not None:
+                        found.append(
+                            (
+                                record.file,
+                                record.bytes,
+                                record.duration,
+                                record.credits,
+                                now,
+                                now,
+                                item.id,
+                            )
+                        )
+                db.executemany(
+                    "UPDATE items SET state = 'done', file = ?, bytes = ?, duration = ?, "
+                    "credits = ?, error = NULL, finished_at = ?, updated_at = ? "
+                    "WHERE id = ? AND state = 'pending'",
+                    found,
+                )
+                recognised = len(found)
+                if self._unversioned:
+                    self._refuse_unvouched_files(to_send, records, len(found))
+            if self._unversioned:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             removed = db.execute("SELECT COUNT(*) FROM items WHERE in_input = 0").fetchone()[0]
+        self._unversioned = False
         return SyncReport(
+            recognised=recognised,
             new=new,
             unchanged_done=unchanged,
             changed=changed,
@@ -575,9 +797,19 @@ class StateStore:
             )
             return str(row[0])
 
+    def in_flight_ids(self) -> list[str]:
+        """The ids recorded in flight (sent, or about to be), in input order."""
+        with self._lock, self._sqlite_errors():
+            return [
+                row[0]
+                for row in self._connection.execute(
+                    "SELECT id FROM items WHERE state = 'in_flight' ORDER BY seq"
+                )
+            ]
+
     def pending_ids(self) -> list[str]:
         """The ids still to do, in input order."""
-        with self._lock:
+        with self._lock, self._sqlite_errors():
             return [
                 row[0]
                 for row in self._connection.execute(
@@ -585,21 +817,27 @@ class StateStore:
                 )
             ]
 
-    def mark_in_flight(self, item_id: str) -> None:
-        """A request for the item is about to be sent (from pending)."""
+    def mark_in_flight(self, item_id: str, *, file: str | None = None) -> None:
+        """A request for the item is about to be sent (from pending). `file` is where its
+        audio will be put: found there, newer than this, after a crash, it counts as done."""
         now = self._clock()
-        self._move(item_id, (PENDING,), "state = 'in_flight', started_at = ?", (now,))
+        self._move(
+            item_id, (PENDING,), "state = 'in_flight', started_at = ?, file = ?", (now, file)
+        )
 
     def mark_pending(self, item_id: str) -> None:
-        """The request was refused before it cost anything (a 429): back in the queue, no
-        attempt counted."""
-        self._move(item_id, (IN_FLIGHT,), "state = 'pending', started_at = NULL", ())
+        """The request was refused before it cost anything (a 429), or never sent: back in
+        the queue, no attempt counted."""
+        self._move(item_id, (IN_FLIGHT,), "state = 'pending', started_at = NULL, file = NULL", ())
 
     def mark_retry(self, item_id: str, error: str) -> int:
         """The attempt failed and will be tried again: back to pending with the attempt and
         the error recorded. Returns the attempts so far."""
         self._move(
-            item_id, (IN_FLIGHT,), "state = 'pending', attempts = attempts + 1, error = ?", (error,)
+            item_id,
+            (IN_FLIGHT,),
+            "state = 'pending', attempts = attempts + 1, error = ?, file = NULL",
+            (error,),
         )
         return self._attempts(item_id)
 
@@ -620,18 +858,19 @@ class StateStore:
             "attempts = attempts + 1, finished_at = ?",
             (file, bytes, duration, credits, self._clock()),
         )
+        self._remove_stale(item_id)
 
     def mark_failed(self, item_id: str, error: str) -> None:
         """The item failed for good in this run (its last attempt counted)."""
         self._move(
             item_id,
             (IN_FLIGHT,),
-            "state = 'failed', error = ?, attempts = attempts + 1, finished_at = ?",
+            "state = 'failed', error = ?, attempts = attempts + 1, finished_at = ?, file = NULL",
             (error, self._clock()),
         )
 
     def _attempts(self, item_id: str) -> int:
-        with self._lock:
+        with self._lock, self._sqlite_errors():
             row = self._connection.execute(
                 "SELECT attempts FROM items WHERE id = ?", (item_id,)
             ).fetchone()
@@ -641,7 +880,7 @@ class StateStore:
 
     def counts(self) -> Counts:
         """How many of the input's items are in each state (one snapshot)."""
-        with self._lock:
+        with self._lock, self._sqlite_errors():
             found = dict(
                 self._connection.execute(
                     "SELECT state, COUNT(*) FROM items WHERE in_input = 1 GROUP BY state"
@@ -656,7 +895,7 @@ class StateStore:
     def iter_rows(self, *, include_removed: bool = False) -> Iterator[ItemRow]:
         """`rows()` a batch at a time, so that writing a manifest of many items holds few."""
         where = "" if include_removed else " WHERE in_input = 1"
-        with self._lock:
+        with self._lock, self._sqlite_errors():
             cursor = self._connection.execute(
                 f"SELECT {_COLUMNS} FROM items{where} ORDER BY in_input DESC, seq"
             )

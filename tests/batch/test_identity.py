@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 import camb
-from camb.batch._identity import Shard, item_hash, parse_shard, shard_of
+from camb.batch._identity import Shard, hash_matches, item_hash, parse_shard, shard_of
 from camb.batch._input import BatchItem
 
 BASE = BatchItem("a", "Hello there.", 147320, "en-us")
@@ -20,13 +20,37 @@ BASE = BatchItem("a", "Hello there.", 147320, "en-us")
 
 def test_hash_is_sha256_of_the_documented_canonical_json() -> None:
     item = attrs.evolve(
-        BASE, text="Grüße", format="mp3", voice_settings=camb.VoiceSettings(speaking_rate=1.0)
+        BASE,
+        text="  Grüße \t an  alle\n",
+        format="mp3",
+        voice_settings=camb.VoiceSettings(speaking_rate=1.0),
     )
     canonical = (
-        '{"format":"mp3","language":"en-us","text":"Grüße","v":"camb-batch-item/1",'
+        '{"format":"mp3","language":"en-us","text":"Grüße an alle","v":"camb-batch-item/2",'
         '"voice_id":147320,"voice_settings":{"speaking_rate":1.0}}'
     )
     assert item_hash(item) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_texts_sent_as_the_same_requests_have_one_identity() -> None:
+    """Issue 20.13: whitespace `speak()` strips or collapses before sending asks for nothing
+    new; whitespace it keeps (a paragraph break) does."""
+    same = [" Hello there.", "Hello there.  ", "Hello   there.", "Hello\tthere.\n"]
+    assert {item_hash(attrs.evolve(BASE, text=text)) for text in same} == {item_hash(BASE)}
+    assert item_hash(attrs.evolve(BASE, text="Hello.\n\nThere.")) != item_hash(
+        attrs.evolve(BASE, text="Hello. There.")
+    )
+
+
+def test_a_hash_of_the_first_identity_still_matches() -> None:
+    """A folder made before the identity followed the sent text is not paid for again."""
+    item = attrs.evolve(BASE, text="Grüße ", format="mp3")
+    first = (
+        '{"format":"mp3","language":"en-us","text":"Grüße ","v":"camb-batch-item/1",'
+        '"voice_id":147320}'
+    )
+    assert hash_matches(hashlib.sha256(first.encode()).hexdigest(), item)
+    assert not hash_matches(hashlib.sha256(first.encode()).hexdigest(), BASE)
 
 
 def test_hash_ignores_id_and_line_but_not_what_is_synthesised() -> None:

@@ -14,6 +14,7 @@ import time
 import wave
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -288,3 +289,81 @@ def test_ctrl_c_waits_for_requests_under_way_and_records_them(tmp_path: Path) ->
     assert counts.in_flight == 0
     assert counts.done == len(synth.calls)
     assert 2 <= counts.done < 40
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="POSIX interval timers")
+def test_a_keyboard_interrupt_at_any_moment_leaves_nothing_in_flight(tmp_path: Path) -> None:
+    """Issue 22.1: a program's own SIGINT handler raises KeyboardInterrupt wherever the runner
+    is (between recording items in flight and sending them, between taking a finished request
+    off the queue and recording it): the run still ends at once, with every finished request
+    recorded done and every item never sent pending."""
+    generator = random.Random(22)
+
+    def raise_interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, raise_interrupt)
+    try:
+        for trial in range(40):
+            synth = FakeSynth(latency=lambda: 0.0005)
+            out = tmp_path / f"out-{trial}"
+            with open_store(out) as state:
+                signal.setitimer(signal.ITIMER_REAL, generator.uniform(0.005, 0.05))
+                try:
+                    run_batch(make_items(400), state, synth, concurrency=8)
+                except KeyboardInterrupt:
+                    pass
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                counts = state.counts()
+                done = {row.file for row in state.rows() if row.state == "done"}
+            assert counts.in_flight == 0, trial
+            assert done == {p.name for p in out.iterdir() if p.suffix == ".wav"}, trial
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _InterruptingLimiter(AimdLimiter):
+    """Ctrl-C arriving just after items were recorded in flight, before one is sent."""
+
+    def __init__(self, concurrency: int, at: int) -> None:
+        super().__init__(concurrency)
+        self.calls = 0
+        self.at = at
+
+    def start(self) -> Any:
+        self.calls += 1
+        if self.calls == self.at:
+            raise KeyboardInterrupt
+        return super().start()
+
+
+@pytest.mark.parametrize("where", ["before a send", "while recording"])
+def test_ctrl_c_between_two_steps_of_the_bookkeeping_leaves_nothing_in_flight(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22.1: the two moments where an interruption used to leave items recorded in
+    flight (paid again by the next run) or the runner waiting for requests already ended."""
+    synth = FakeSynth(latency=lambda: 0.001)
+    limiter = AimdLimiter(4)
+    if where == "before a send":
+        limiter = _InterruptingLimiter(4, at=10)
+    else:
+        original = StateStore.mark_done
+        calls = [0]
+
+        def mark_done(self: StateStore, item_id: str, **kwargs: Any) -> None:
+            calls[0] += 1
+            if calls[0] == 6:
+                raise KeyboardInterrupt
+            original(self, item_id, **kwargs)
+
+        monkeypatch.setattr(StateStore, "mark_done", mark_done)
+    with open_store(tmp_path) as state:
+        with pytest.raises(KeyboardInterrupt):
+            run_batch(make_items(40), state, synth, concurrency=4, limiter=limiter)
+        counts = state.counts()
+        done = {row.file for row in state.rows() if row.state == "done"}
+    assert counts.in_flight == 0
+    assert done == {p.name for p in tmp_path.iterdir() if p.suffix == ".wav"}
+    assert counts.done == len(synth.calls)

@@ -184,3 +184,75 @@ def test_module_entry_point(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0
     assert completed.stdout.startswith("camb ")
+
+
+def _batch_rows(out: Path) -> list[tuple[str, str, str | None]]:
+    import sqlite3
+
+    connection = sqlite3.connect(out / ".camb-batch.sqlite3")
+    try:
+        return connection.execute("SELECT id, state, file FROM items").fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("signum", "trials"), [(signal.SIGINT, 20), (signal.SIGTERM, 5)], ids=["SIGINT", "SIGTERM"]
+)
+def test_one_signal_at_a_random_moment_stops_a_batch_promptly_with_nothing_in_flight(
+    signum: int, trials: int, tmp_path: Path
+) -> None:
+    """Issues 22.1 and 20.10: `camb batch` runs, each sent one SIGINT (or SIGTERM) at a random
+    moment while it sends: every run ends within 5 s with status 130, every file written is
+    recorded done, and no item is left in flight (the next run would pay for it again).
+
+    The runs take turns in one process (tests/cli/batch_signal_child.py runs the CLI's `main`
+    once per line), so that the test costs one interpreter start, not twenty."""
+    import json
+    import random
+
+    from camb.sandbox import running
+
+    generator = random.Random(221)
+    lines = [json.dumps({"id": f"i{k:04d}", "text": f"Line {k} of the run."}) for k in range(800)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    child = Path(__file__).with_name("batch_signal_child.py")
+    with running(latency=0.002) as sandbox:
+        with Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+            voice = str(client.voices.list()[0].id)
+        process = subprocess.Popen(
+            [sys.executable, str(child)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=subprocess_env(sandbox),
+        )
+        assert process.stdin is not None
+        try:
+            assert _read_line(process, timeout=60) == "ready\n"
+            for trial in range(trials):
+                out = tmp_path / f"out-{trial}"
+                before = sandbox.stats()["attempts"]["create_tts_stream"]
+                args = ["batch", str(source), "--out", str(out), "--voice-id", voice]
+                args += ["--language", "en-us", "--concurrency", "8"]
+                process.stdin.write(json.dumps(args) + "\n")
+                process.stdin.flush()
+                deadline = time.monotonic() + 20
+                while sandbox.stats()["attempts"]["create_tts_stream"] == before:
+                    assert time.monotonic() < deadline, "the batch never sent a request"
+                    assert process.poll() is None, process.communicate()
+                    time.sleep(0.002)
+                time.sleep(generator.uniform(0, 0.2))
+                process.send_signal(signum)
+                assert _read_line(process, timeout=5) == "130\n", trial
+                rows = _batch_rows(out)
+                assert [r for r in rows if r[1] == "in_flight"] == [], trial
+                done = {r[2] for r in rows if r[1] == "done"}
+                audio = {p.name for p in out.iterdir() if not p.name.startswith((".", "man"))}
+                assert audio == done, trial
+                assert 0 < len(done) < len(lines), trial
+        finally:
+            process.kill()
+            process.communicate()
