@@ -22,7 +22,10 @@ from ._exceptions import (
     AudioJoinError,
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     BulkResultsError,
+    CacheError,
+    CacheMissError,
     CambError,
     ClientStateError,
     ConflictError,
@@ -67,6 +70,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
     from ._async._streaming import AsyncSpeechStream
+    from ._cache import SpeechCache
+    from ._cost import CostPlan, CreditBudget
     from ._raw_response import RawResponse
     from ._speech import SpeechProgress, SpeechResult
 
@@ -77,6 +82,9 @@ _LAZY = {
     "AsyncSpeechStream": "._async._streaming",
     "RawResponse": "._raw_response",
     "SpeechProgress": "._speech",
+    "SpeechCache": "._cache",
+    "CreditBudget": "._cost",
+    "CostPlan": "._cost",
     "SpeechResult": "._speech",
 }
 
@@ -105,12 +113,17 @@ __all__ = [
     "AuthenticationError",
     "BackoffPolicy",
     "BadRequestError",
+    "BudgetExceededError",
     "BulkResults",
     "BulkResultsError",
+    "CacheError",
+    "CacheMissError",
     "Camb",
     "CambError",
     "ClientStateError",
     "ConflictError",
+    "CostPlan",
+    "CreditBudget",
     "DownloadResults",
     "FileWriteError",
     "InferenceOptions",
@@ -126,6 +139,7 @@ __all__ = [
     "RateLimitError",
     "RawResponse",
     "ServerError",
+    "SpeechCache",
     "SpeechProgress",
     "SpeechResult",
     "SpeechSegmentError",

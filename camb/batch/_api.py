@@ -19,8 +19,16 @@ import attrs
 
 from .. import _validation as check
 from .._constants import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
-from .._exceptions import CambError, InvalidInputError, InvalidInputTypeError, SpeechSegmentError
+from .._cost import CostPlan, CreditBudget
+from .._exceptions import (
+    BudgetExceededError,
+    CambError,
+    InvalidInputError,
+    InvalidInputTypeError,
+    SpeechSegmentError,
+)
 from .._files import leftover_temporaries
+from ._budget import budget_for, plan_items, spent_before, stopped
 from ._identity import Shard, parse_shard
 from ._input import BatchItem, InputFormat, read_items
 from ._manifest import manifest_file_name, status_document, write_manifest
@@ -44,18 +52,21 @@ def _unwrapped(error: CambError) -> CambError:
     return error
 
 
-def _speak_args(item: BatchItem) -> dict[str, Any]:
+def _speak_args(item: BatchItem, budget: CreditBudget | None = None) -> dict[str, Any]:
     # One segment try per item try: the runner retries the item, and the segment cache makes
     # a retried item pay only for its missing segments. 429s go to the runner, whose
-    # concurrency adapts to them.
-    return {**item.options(), "segment_retries": 0, "rate_limit_waits": 0}
+    # concurrency adapts to them. Every item draws on the run's one budget.
+    extra = {} if budget is None else {"max_credits": budget}
+    return {**item.options(), "segment_retries": 0, "rate_limit_waits": 0, **extra}
 
 
-def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
+def _sync_synthesizer(
+    client: Camb, budget: CreditBudget | None = None
+) -> Callable[[BatchItem, Path], ItemResult]:
     def synthesize(item: BatchItem, path: Path) -> ItemResult:
         try:
             result = client.tts.speak(
-                item.text, item.voice_id, item.language, path, **_speak_args(item)
+                item.text, item.voice_id, item.language, path, **_speak_args(item, budget)
             )
         except CambError as error:
             raise _unwrapped(error) from error
@@ -65,13 +76,13 @@ def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
 
 
 def _async_synthesizer(
-    client: AsyncCamb, loop: asyncio.AbstractEventLoop
+    client: AsyncCamb, loop: asyncio.AbstractEventLoop, budget: CreditBudget | None = None
 ) -> Callable[[BatchItem, Path], ItemResult]:
     """Runs each item's `speak()` on the caller's event loop, from the runner's threads."""
 
     def synthesize(item: BatchItem, path: Path) -> ItemResult:
         coroutine = client.tts.speak(
-            item.text, item.voice_id, item.language, path, **_speak_args(item)
+            item.text, item.voice_id, item.language, path, **_speak_args(item, budget)
         )
         try:
             result = asyncio.run_coroutine_threadsafe(coroutine, loop).result()
@@ -123,10 +134,14 @@ def _run_prepared(
     concurrency: int,
     max_attempts: int,
     on_progress: OnProgress | None,
+    budget: CreditBudget | None = None,
 ) -> BatchResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     with StateStore.open(out_dir / state_file_name(shard), out_dir=out_dir) as store:
         _remove_orphans(out_dir, items, manifest_file_name(shard))
+        if budget is not None:
+            # A resumed run counts what the folder's earlier runs spent.
+            budget.add_spent(spent_before(out_dir, shard))
         try:
             result = run_batch(
                 items,
@@ -138,7 +153,10 @@ def _run_prepared(
             )
         finally:
             write_manifest(out_dir / manifest_file_name(shard), store.iter_rows())
-    return attrs.evolve(result, problems=tuple(problems))
+    result = attrs.evolve(result, problems=tuple(problems))
+    if budget is not None and isinstance(result.aborted, BudgetExceededError):
+        raise stopped(result, result.aborted, budget)
+    return result
 
 
 def run(
@@ -153,6 +171,7 @@ def run(
     skip_invalid: bool = False,
     input_format: InputFormat | None = None,
     on_progress: OnProgress | None = None,
+    max_credits: float | CreditBudget | None = None,
 ) -> Any:
     """Speak every item of a JSON Lines or CSV file into `out/<id>.<ext>`; resumable.
 
@@ -166,6 +185,11 @@ def run(
     are spoken at once at most, less while the API answers 429. `shard="K/N"` takes this
     machine's deterministic share of the items (K from 0). A `manifest.jsonl` in `out` lists
     every item with its state, file, bytes, duration and credits.
+
+    `max_credits` stops the run before a request whose estimate would cross it, and before any
+    new request once the reported credits reach it (earlier runs of this folder included):
+    BudgetExceededError says how many items are done (all kept) and how many are not, and
+    holds the BatchResult in `result`. `plan()` shows the estimate without sending anything.
 
     With an `AsyncCamb`, this returns a coroutine (as `run_async` does): `await` it.
     """
@@ -183,8 +207,10 @@ def run(
             skip_invalid=skip_invalid,
             input_format=input_format,
             on_progress=on_progress,
+            max_credits=max_credits,
         )
     workers = check.concurrency("concurrency", concurrency)
+    budget = budget_for(max_credits)
     attempts = check.concurrency("max_attempts", max_attempts)
     items, out_dir, chosen, problems = _prepare(
         source,
@@ -198,11 +224,12 @@ def run(
         items,
         out_dir,
         chosen,
-        _sync_synthesizer(client),
+        _sync_synthesizer(client, budget),
         problems=problems,
         concurrency=workers,
         max_attempts=attempts,
         on_progress=on_progress,
+        budget=budget,
     )
 
 
@@ -218,10 +245,12 @@ def run_async(
     skip_invalid: bool = False,
     input_format: InputFormat | None = None,
     on_progress: OnProgress | None = None,
+    max_credits: float | CreditBudget | None = None,
 ) -> Coroutine[Any, Any, BatchResult]:
     """`run()` for an `AsyncCamb`: the requests run on the caller's event loop; the state
     bookkeeping (short local SQLite transactions) runs in a worker thread."""
     workers = check.concurrency("concurrency", concurrency)
+    budget = budget_for(max_credits)
     attempts = check.concurrency("max_attempts", max_attempts)
     items, out_dir, chosen, problems = _prepare(
         source,
@@ -233,7 +262,7 @@ def run_async(
     )
 
     async def running() -> BatchResult:
-        synthesize = _async_synthesizer(client, asyncio.get_running_loop())
+        synthesize = _async_synthesizer(client, asyncio.get_running_loop(), budget)
         return await asyncio.to_thread(
             _run_prepared,
             items,
@@ -244,9 +273,36 @@ def run_async(
             concurrency=workers,
             max_attempts=attempts,
             on_progress=on_progress,
+            budget=budget,
         )
 
     return running()
+
+
+def plan(
+    client: Camb | AsyncCamb,
+    source: Source,
+    *,
+    out: str | os.PathLike[str],
+    defaults: Mapping[str, Any] | None = None,
+    shard: Shard | str | None = None,
+    skip_invalid: bool = False,
+    input_format: InputFormat | None = None,
+    credits_per_character: float | None = None,
+) -> CostPlan:
+    """What `run()` with the same arguments would send, counted without sending anything
+    (with either client: nothing is awaited): the items, how many the folder already holds
+    done, and over the others their segments, characters, requests, how many the caches
+    answer, and an ESTIMATE of the credits (see `tts.plan()`)."""
+    items, out_dir, chosen, _ = _prepare(
+        source,
+        out=out,
+        defaults=defaults,
+        shard=shard,
+        skip_invalid=skip_invalid,
+        input_format=input_format,
+    )
+    return plan_items(client, items, out_dir, chosen, credits_per_character=credits_per_character)
 
 
 def status(out: str | os.PathLike[str], *, shard: Shard | str | None = None) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from .. import _validation as check
 from .._exceptions import (
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     CambError,
     InvalidInputError,
     NotFoundError,
@@ -54,7 +55,12 @@ from ._state import StateStore, Summary, SyncReport
 
 __all__ = ["BatchResult", "ItemResult", "Progress", "Synthesize", "run_batch"]
 
-FATAL_ERRORS: tuple[type[BaseException], ...] = (AuthenticationError, PaymentRequiredError)
+# A spent budget stops the run like a spent account: no new request starts.
+FATAL_ERRORS: tuple[type[BaseException], ...] = (
+    AuthenticationError,
+    PaymentRequiredError,
+    BudgetExceededError,
+)
 PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
     InvalidInputError,
     BadRequestError,
