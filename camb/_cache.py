@@ -56,6 +56,8 @@ DEFAULT_MAX_BYTES = 2 * 1024**3
 INDEX_FILE = "index.sqlite3"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+# How stale an answer's "last used" time may get before a hit writes it again.
+USE_RESOLUTION_SECONDS = 60.0
 # The header a cached answer carries, so that anything holding the response can tell.
 CACHE_HEADER = "x-camb-cache"
 
@@ -373,17 +375,19 @@ class SpeechCache:
         return self._row(key.key) is not None
 
     def _row(self, key: str) -> tuple[int, str | None, float | None, float] | None:
+        """(bytes, content type, credits, last used) of a stored, unexpired answer."""
         if not (self.path / INDEX_FILE).exists():
             return None
         with self._db() as db:
             row: Any = db.execute(
-                "SELECT bytes, content_type, credits, created FROM entries WHERE key = ?", (key,)
+                "SELECT bytes, content_type, credits, created, used FROM entries WHERE key = ?",
+                (key,),
             ).fetchone()
         if row is None:
             return None
         if self.max_age is not None and row[3] < time.time() - self.max_age:
             return None
-        return (int(row[0]), row[1], row[2], float(row[3]))
+        return (int(row[0]), row[1], row[2], float(row[4]))
 
     def lookup(self, key: RequestKey) -> CachedAudio | None:
         """The stored answer, or None. A row whose file is gone or has another size (removed
@@ -391,16 +395,18 @@ class SpeechCache:
         row = self._row(key.key)
         if row is None:
             return None
-        size, content_type, credits, _ = row
+        size, content_type, credits, used = row
         try:
             content = self.audio_path(key.key).read_bytes()
         except OSError:
             content = b""
         if len(content) != size or not content:
             return None
-        if not self.replay:
+        now = time.time()
+        if not self.replay and now - used > USE_RESOLUTION_SECONDS:
+            # Least-recently-used to the minute: a hit costs a write only once a minute.
             with self._db(write=True) as db:
-                db.execute("UPDATE entries SET used = ? WHERE key = ?", (time.time(), key.key))
+                db.execute("UPDATE entries SET used = ? WHERE key = ?", (now, key.key))
         log.info("camb: speech cache hit %s (%s): 0 credits", key.key[:12], key.summary)
         return CachedAudio(key=key.key, content=content, content_type=content_type, credits=credits)
 
