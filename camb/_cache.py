@@ -272,6 +272,11 @@ class SpeechCache:
         if mode not in CACHE_MODES:
             raise InvalidInputError("mode", f"must be one of {', '.join(CACHE_MODES)}", mode)
         self.mode: CacheMode = mode
+        if self.replay and not (self.path / INDEX_FILE).is_file():
+            raise CacheError(
+                f"{str(self.path)!r} holds no speech cache to replay: record one first (the "
+                "same folder, mode='readwrite')"
+            )
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._pid = os.getpid()

@@ -40,6 +40,9 @@ class CreditBudget:
         self._lock = threading.Lock()
         self._spent = _non_negative("spent", spent)
         self._reserved = 0.0
+        # The job's own answers: a rate for requests nothing else can estimate.
+        self._seen_credits = 0.0
+        self._seen_characters = 0
 
     def __repr__(self) -> str:
         return f"CreditBudget(max_credits={self.max_credits:g}, spent={self.spent:g})"
@@ -49,16 +52,23 @@ class CreditBudget:
         with self._lock:
             return self._spent
 
-    def add_spent(self, credits: float) -> None:
-        """Credits spent before this run (a resumed batch's finished items)."""
+    def add_spent(self, credits: float, *, characters: int = 0) -> None:
+        """Credits spent before this run (a resumed batch's finished items), and for how many
+        characters, if known (a rate for estimates)."""
         with self._lock:
             self._spent += credits
+            if characters:
+                self._seen_credits += credits
+                self._seen_characters += characters
 
-    def reserve(self, estimate: float, what: str) -> None:
-        """Before a paid request: raise BudgetExceededError if its estimate (0 when no rate is
-        known) would take what is spent and under way past the budget, or if the reported
-        credits already reached it."""
+    def reserve(self, estimate: float, what: str, *, characters: int = 0) -> float:
+        """Before a paid request: raise BudgetExceededError if its estimate would take what
+        is spent and under way past the budget, or if the reported credits already reached
+        it. With no estimate (no rate given or learned by a cache) the rate this budget saw
+        in the job's own answers so far is used. Returns the estimate reserved."""
         with self._lock:
+            if estimate == 0 and characters and self._seen_characters:
+                estimate = characters * self._seen_credits / self._seen_characters
             committed = self._spent + self._reserved
             if committed + estimate > self.max_credits or (
                 estimate == 0 and committed >= self.max_credits
@@ -75,13 +85,17 @@ class CreditBudget:
                     max_credits=self.max_credits,
                 )
             self._reserved += estimate
+            return estimate
 
-    def settle(self, estimate: float, credits: float | None) -> None:
+    def settle(self, estimate: float, credits: float | None, *, characters: int = 0) -> None:
         """After the answer's headers: the reservation becomes what was reported (or stays the
         estimate when the server reported nothing)."""
         with self._lock:
             self._reserved = max(0.0, self._reserved - estimate)
             self._spent += estimate if credits is None else credits
+            if credits is not None and characters:
+                self._seen_credits += credits
+                self._seen_characters += characters
 
     def release(self, estimate: float) -> None:
         """A reserved request that was never answered (it failed before any header)."""

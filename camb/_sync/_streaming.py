@@ -87,17 +87,19 @@ class SpeechStream:
             if hit is not None:
                 self._end(stored=False)
                 return self._served(gate, hit)
-        budget = gate.budget
+        budget, reserved, characters = gate.budget, 0.0, gate.key.characters
         if budget is not None:
-            budget.reserve(gate.estimate, f"the request for {gate.key.summary}")
+            reserved = budget.reserve(
+                gate.estimate, f"the request for {gate.key.summary}", characters=characters
+            )
         try:
             response = self._open_response()
         except BaseException:
             if budget is not None:
-                budget.release(gate.estimate)
+                budget.release(reserved)
             raise
         if budget is not None:
-            budget.settle(gate.estimate, credits_required(response))
+            budget.settle(reserved, credits_required(response), characters=characters)
         if cache is not None:
             self._writer = cache.writer(gate.key)
         return response

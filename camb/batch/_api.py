@@ -28,7 +28,7 @@ from .._exceptions import (
     SpeechSegmentError,
 )
 from .._files import leftover_temporaries
-from ._budget import budget_for, plan_items, spent_before, stopped
+from ._budget import budget_for, plan_items, seed_budget, stopped
 from ._identity import Shard, parse_shard
 from ._input import BatchItem, InputFormat, read_items
 from ._manifest import manifest_file_name, status_document, write_manifest
@@ -141,7 +141,7 @@ def _run_prepared(
         _remove_orphans(out_dir, items, manifest_file_name(shard))
         if budget is not None:
             # A resumed run counts what the folder's earlier runs spent.
-            budget.add_spent(spent_before(out_dir, shard))
+            seed_budget(budget, items, out_dir, shard)
         try:
             result = run_batch(
                 items,

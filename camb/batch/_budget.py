@@ -35,9 +35,15 @@ def _done_rows(
         store.close()
 
 
-def spent_before(out_dir: Path, shard: Shard | None) -> float:
-    """What the folder's earlier runs reported for their done items (a resume's budget)."""
-    return sum(credits or 0.0 for (_, _, _, credits) in _done_rows(out_dir, shard).values())
+def seed_budget(
+    budget: CreditBudget, items: list[BatchItem], out_dir: Path, shard: Shard | None
+) -> None:
+    """A resumed run's budget starts with what the folder's earlier runs reported for their
+    done items, and knows the rate they were charged at."""
+    texts = {item.id: item.text for item in items}
+    for item_id, (_, _, _, credits) in _done_rows(out_dir, shard).items():
+        if credits is not None:
+            budget.add_spent(credits, characters=len(texts.get(item_id, "")))
 
 
 def plan_items(
@@ -93,11 +99,17 @@ def stopped(
     """The batch's budget error: what this folder holds done, and what is left."""
     summary = result.summary
     left = summary.counts.total - summary.counts.done
+    reason: BaseException = error
+    seen = {id(error)}
+    # The budget's own words, under what speak() and the runner wrapped them in.
+    while isinstance(reason.__cause__, BudgetExceededError) and id(reason.__cause__) not in seen:
+        reason = reason.__cause__
+        seen.add(id(reason))
     return BudgetExceededError(
         f"the batch stopped at max_credits={budget.max_credits:g}: {summary.counts.done} of "
         f"{summary.counts.total} item(s) done and kept ({budget.spent:g} credits spent, "
         f"earlier runs included), {left} not done; run it again with a larger budget to "
-        f"synthesise only those. {error}",
+        f"synthesise only those. {reason}",
         spent=budget.spent,
         max_credits=budget.max_credits,
         done=summary.counts.done,

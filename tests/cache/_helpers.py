@@ -14,11 +14,12 @@ def stream_requests(sandbox: Sandbox) -> int:
 
 
 def chapter(paragraphs: int = 4, *, changed: int | None = None) -> str:
-    """Paragraphs long enough that each is its own segment; `changed` edits one of them."""
+    """Paragraphs that are each a segment when spoken with a `paragraph_pause` (PAUSE);
+    `changed` edits one of them."""
     out = []
     for p in range(paragraphs):
         word = "Edited" if p == changed else "Original"
-        out.append(" ".join(f"{word} sentence {s} of paragraph {p}." for s in range(60)))
+        out.append(" ".join(f"{word} sentence {s} of paragraph {p}." for s in range(8)))
     return "\n\n".join(out)
 
 
@@ -29,3 +30,6 @@ def write_items(path: Path, count: int, prefix: str = "Line") -> Path:
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+PAUSE = 0.1  # a pause between paragraphs: each paragraph is a request of its own

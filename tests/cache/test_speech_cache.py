@@ -18,7 +18,7 @@ import camb.batch
 from camb._cache import SpeechCache, request_key
 from camb.sandbox import Sandbox, running
 
-from ._helpers import chapter, stream_requests, write_items
+from ._helpers import PAUSE, chapter, stream_requests, write_items
 
 HERE = Path(__file__).parent
 
@@ -61,7 +61,8 @@ def test_the_same_stream_twice_is_bought_once_async(
 
     before = stream_requests(sandbox)
     first, second, from_cache = asyncio.run(main())
-    assert first == second and from_cache
+    assert first == second
+    assert from_cache
     assert stream_requests(sandbox) - before == 1
 
 
@@ -107,10 +108,12 @@ def test_the_environment_variable_turns_the_cache_on(
 
 def test_an_abandoned_or_cut_answer_is_never_stored(voice: int, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
-    with running(rate_truncate=1.0, seed=1) as cut:
-        with client_of(cut, folder, max_retries=0) as client:
-            with pytest.raises(camb.CambError):
-                client.tts.stream("Cut short on the way.", voice, "en-us").read()
+    with (
+        running(rate_truncate=1.0, seed=1) as cut,
+        client_of(cut, folder, max_retries=0) as client,
+        pytest.raises(camb.CambError),
+    ):
+        client.tts.stream("Cut short on the way.", voice, "en-us").read()
     with running() as fine, client_of(fine, folder) as client:
         stream = client.tts.stream("Abandoned after one chunk.", voice, "en-us", format="wav")
         with stream:
@@ -131,12 +134,20 @@ def test_a_chapter_with_one_changed_paragraph_repays_only_that_paragraph(
 ) -> None:
     with client_of(sandbox, tmp_path / "cache") as client:
         before = stream_requests(sandbox)
-        first = client.tts.speak(chapter(), voice, "en-us", tmp_path / "one.wav")
-        assert first.segments == 4 and first.cached_segments == 0
+        first = client.tts.speak(
+            chapter(), voice, "en-us", tmp_path / "one.wav", paragraph_pause=PAUSE
+        )
+        assert first.segments == 4
+        assert first.cached_segments == 0
         assert stream_requests(sandbox) - before == 4
         seen: list[camb.SpeechProgress] = []
         edited = client.tts.speak(
-            chapter(changed=2), voice, "en-us", tmp_path / "two.wav", on_progress=seen.append
+            chapter(changed=2),
+            voice,
+            "en-us",
+            tmp_path / "two.wav",
+            on_progress=seen.append,
+            paragraph_pause=PAUSE,
         )
         assert stream_requests(sandbox) - before == 5  # only the changed paragraph
         assert edited.cached_segments == 3
@@ -151,9 +162,11 @@ def test_a_chapter_with_one_changed_paragraph_repays_only_that_paragraph_async(
         async with camb.AsyncCamb(
             api_key=sandbox.api_key, base_url=sandbox.url, cache=tmp_path / "cache"
         ) as client:
-            first = await client.tts.speak(chapter(), voice, "en-us", tmp_path / "a.mp3")
+            first = await client.tts.speak(
+                chapter(), voice, "en-us", tmp_path / "a.wav", paragraph_pause=PAUSE
+            )
             second = await client.tts.speak(
-                chapter(changed=0), voice, "en-us", tmp_path / "b.mp3"
+                chapter(changed=0), voice, "en-us", tmp_path / "b.wav", paragraph_pause=PAUSE
             )
             return first, second
 
@@ -171,7 +184,8 @@ def test_a_one_segment_speak_and_a_stream_of_the_same_request_share_the_answer(
         client.tts.speak("One short line.", voice, "en-us", tmp_path / "a.wav")
         with caplog.at_level(logging.INFO, logger="camb"):
             again = client.tts.speak("One short line.", voice, "en-us", tmp_path / "b.wav")
-        assert again.cached_segments == 1 and again.credits == 0
+        assert again.cached_segments == 1
+        assert again.credits == 0
         assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
         assert stream_requests(sandbox) - before == 1
         assert any("speech cache hit" in record.getMessage() for record in caplog.records)
