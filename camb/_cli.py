@@ -61,6 +61,7 @@ from camb import (
 )
 from camb.api_facts import GENDER_CODES, STREAM_TEXT_MAX_LENGTH, STREAM_TEXT_MIN_LENGTH
 
+from . import _cli_cache as cost
 from . import _cli_commands as commands
 from . import _logs
 from ._cli_support import PROG, Console, ExitStatus, UsageError
@@ -135,6 +136,7 @@ def _global_options(
         metavar="N",
         help="retries of a failed request (default 2)",
     )
+    cost.add_cache_options(group, default)
     if "--timeout" not in skip:
         group.add_argument(
             "--timeout",
@@ -262,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where finished segments wait, so that a failed run resumes for free "
         "(default: .NAME.segments beside the output)",
     )
+    cost.add_cost_options(speak)
     speak.set_defaults(api_command=commands.speak)
 
     create = command("create", "start one task per text (the deprecated task flow)")
@@ -412,7 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave bad lines out (and list them) instead of refusing the whole file",
     )
+    cost.add_cost_options(batch)
     batch.set_defaults(local_command=commands.batch)
+
+    cost.add_cache_command(sub, command)
 
     voices = command("voices", "list the voices this key can use")
     voices.set_defaults(api_command=commands.voices)

@@ -16,6 +16,7 @@ from camb import (
     APIError,
     AsyncCamb,
     AudioFormat,
+    BudgetExceededError,
     Camb,
     CambError,
     InvalidInputError,
@@ -24,6 +25,7 @@ from camb import (
     Voice,
 )
 
+from ._cli_cache import client_cache_option, print_plan
 from ._cli_support import (
     Console,
     ExitStatus,
@@ -53,6 +55,7 @@ def _client_options(args: argparse.Namespace) -> dict[str, Any]:
         options["timeout"] = args.timeout
     if args.max_retries is not None:
         options["max_retries"] = args.max_retries
+    options.update(client_cache_option(args))
     return options
 
 
@@ -103,6 +106,23 @@ def speak_text(args: argparse.Namespace) -> str:
 async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     audio_format = speak_format(args.output, args.format)
     text = speak_text(args)
+    if args.dry_run:
+        if args.voice_id is None:
+            raise UsageError(
+                "--dry-run needs --voice-id: finding the default voice sends a request"
+            )
+        plan = client.tts.plan(
+            text,
+            args.voice_id,
+            args.language,
+            args.output,
+            format=audio_format,
+            speech_model=args.speech_model,
+            paragraph_pause=args.paragraph_pause,
+            cache_dir=args.cache_dir,
+            credits_per_character=args.credits_per_character,
+        )
+        return print_plan(console, plan)
     voice_id: int = args.voice_id if args.voice_id is not None else (await first_voice(client)).id
     progress: Progress | None = None
 
@@ -124,6 +144,8 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
             paragraph_pause=args.paragraph_pause,
             cache_dir=args.cache_dir,
             on_progress=show,
+            max_credits=args.max_credits,
+            credits_per_character=args.credits_per_character,
         )
     finally:
         if progress is not None:
@@ -428,18 +450,37 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
         bar.set(step.done + step.failed, failed=step.failed, concurrency=step.concurrency)
 
     blocking = Camb(**_client_options(args))
+    stopped: BudgetExceededError | None = None
     try:
-        result = batch_jobs.run(
-            blocking,
-            source,
-            out=args.out,
-            defaults=defaults,
-            concurrency=args.concurrency,
-            max_attempts=args.max_attempts,
-            shard=args.shard,
-            skip_invalid=args.skip_invalid,
-            on_progress=show,
-        )
+        if args.dry_run:
+            return print_plan(
+                console,
+                batch_jobs.plan(
+                    blocking,
+                    source,
+                    out=args.out,
+                    defaults=defaults,
+                    shard=args.shard,
+                    skip_invalid=args.skip_invalid,
+                    credits_per_character=args.credits_per_character,
+                ),
+            )
+        try:
+            result = batch_jobs.run(
+                blocking,
+                source,
+                out=args.out,
+                defaults=defaults,
+                concurrency=args.concurrency,
+                max_attempts=args.max_attempts,
+                shard=args.shard,
+                skip_invalid=args.skip_invalid,
+                on_progress=show,
+                max_credits=args.max_credits,
+            )
+        except BudgetExceededError as budget_error:
+            # The summary of what was done is printed; the error says why it stopped.
+            stopped, result = budget_error, budget_error.result
     finally:
         blocking.close()
         if bar is not None:
@@ -474,6 +515,8 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
             console.error(f"skipped: {problem}")
         for item_id, error in summary.first_errors:
             console.error(f"{item_id}: {error}")
+    if stopped is not None:
+        raise stopped
     if result.aborted is not None:
         raise result.aborted
     return ExitStatus.OK if counts.failed == 0 and counts.pending == 0 else ExitStatus.FAILED

@@ -148,7 +148,9 @@ class CostPlan:
         )
         if self.units != 1 or self.done_units:
             head = f"{self.units} item(s), {self.done_units} already done; " + head
-        if self.estimated_credits is None:
+        if self.requests == 0:
+            return head + "; 0 credits (nothing to send)"
+        if self.estimated_credits is None or self.credits_per_character is None:
             return head + "; credits: unknown (no rate: pass credits_per_character, or use a "
             "cache that has seen an answer of this model)"
         return (
