@@ -55,12 +55,15 @@ def test_speak_dry_run_sends_nothing_and_matches_the_real_run(
     assert real.json()["cached_segments"] == plan["cached"]
     assert real.json()["credits_required"] == plan["estimated_credits"]
     text = cli("speak", "-f", "two.txt", "-o", "three.wav", "--dry-run", *common)
-    assert "nothing sent" in text.out and "0 credits (nothing to send)" in text.out
+    assert "nothing sent" in text.out
+    assert "0 credits (nothing to send)" in text.out
     (tmp_path / "three.txt").write_text(chapter(changed=2))
     text = cli("speak", "-f", "three.txt", "-o", "three.wav", "--dry-run", *common)
-    assert "1 request(s)" in text.out and "credits (estimate: 1 per character" in text.out
+    assert "1 request(s)" in text.out
+    assert "credits (estimate: 1 per character" in text.out
     no_voice = cli("speak", "Hello there.", "-o", "x.wav", "--dry-run")
-    assert no_voice.code == 2 and "--voice-id" in no_voice.err
+    assert no_voice.code == 2
+    assert "--voice-id" in no_voice.err
 
 
 def test_batch_dry_run_and_max_credits(cli: Run, env: Sandbox, voice: str, tmp_path: Path) -> None:
@@ -78,7 +81,8 @@ def test_batch_dry_run_and_max_credits(cli: Run, env: Sandbox, voice: str, tmp_p
         "--json", "batch", "in.jsonl", *common, "--concurrency", "1", "--max-credits", str(3 * each)
     )
     assert stopped.code == 1
-    assert "max_credits" in stopped.err and "3 of 8 item" in stopped.err
+    assert "max_credits" in stopped.err
+    assert "3 of 8 item" in stopped.err
     assert stopped.json()["done"] == 3
     assert stream_requests(env) >= 3
     manifest = [json.loads(line) for line in Path("out/manifest.jsonl").read_text().splitlines()]
@@ -104,7 +108,8 @@ def test_cache_info_clear_and_replay(cli: Run, env: Sandbox, voice: str, tmp_pat
     miss = cli(
         "--cache", "c", "--replay", "speak", "Never said.", "-o", "c.wav", "--voice-id", voice
     )
-    assert miss.code == 1 and "Never said." in miss.err
+    assert miss.code == 1
+    assert "Never said." in miss.err
     assert stream_requests(env) == before
     assert Path("a.wav").read_bytes() == Path("b.wav").read_bytes()
     cleared = cli("--json", "cache", "clear", "c")
