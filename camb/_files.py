@@ -40,10 +40,21 @@ class AtomicFile:
     of the file system come out as `FileWriteError`.
     """
 
-    def __init__(self, path: StrPath, *, sync_folder: bool = True, readable: bool = False) -> None:
+    def __init__(
+        self,
+        path: StrPath,
+        *,
+        sync_folder: bool = True,
+        readable: bool = False,
+        sync_file: bool = True,
+    ) -> None:
         self.path = Path(path)
         # Whether the rename itself is made durable (the folder synced): a cache can skip it.
         self._sync_folder_after = sync_folder
+        # Whether the data is synced before the rename. Only a writer that checks what it
+        # reads back (the speech cache keeps a digest) may skip it: after a power loss the
+        # file could be there with the wrong bytes.
+        self._sync_file = sync_file
         # Readable for writers that check or rework what they wrote before it is renamed.
         self._mode = "w+b" if readable else "wb"
         self._tmp: IO[bytes] | None = None
@@ -119,7 +130,8 @@ class AtomicFile:
         assert self._tmp is not None
         try:
             self._tmp.flush()
-            os.fsync(self._tmp.fileno())
+            if self._sync_file:
+                os.fsync(self._tmp.fileno())
             self._tmp.close()
             os.replace(self._tmp_path, self.path)
         except OSError as error:

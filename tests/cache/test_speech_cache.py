@@ -317,3 +317,21 @@ def test_bad_cache_arguments_are_refused_before_anything(tmp_path: Path) -> None
         SpeechCache(tmp_path, max_age=-1)
     with pytest.raises(camb.InvalidInputError, match="mode"):
         SpeechCache(tmp_path, mode="record")  # type: ignore[arg-type]
+
+
+def test_a_stored_file_that_is_not_what_was_stored_is_a_miss(
+    sandbox: Sandbox, voice: int, tmp_path: Path
+) -> None:
+    folder = tmp_path / "cache"
+    with client_of(sandbox, folder) as client:
+        audio = client.tts.stream("Damaged later on.", voice, "en-us").read()
+        (stored,) = (folder / "audio").iterdir()
+        # Same size, other bytes: what a power loss can leave of a file written unsynced.
+        stored.write_bytes(bytes(len(audio)))
+        before = stream_requests(sandbox)
+        again = client.tts.stream("Damaged later on.", voice, "en-us")
+        assert again.read() == audio
+        assert not again.from_cache
+        assert stream_requests(sandbox) == before + 1
+        assert client.tts.stream("Damaged later on.", voice, "en-us").read() == audio
+        assert stream_requests(sandbox) == before + 1  # stored whole again
