@@ -613,7 +613,7 @@ class SpeechGate:
             f"{self.key.summary} (key {self.key.key[:16]}); replay mode sends nothing: record "
             "it once with the cache in readwrite mode",
             key=self.key.key,
-            request=self.key.summary,
+            summary=self.key.summary,
         )
 
 
@@ -667,5 +667,5 @@ def replay_refusal(cache: SpeechCache, what: str) -> CacheMissError:
         f"replay: the client replays {str(cache.path)!r} and sends nothing; {what} is not a "
         "speech request the cache can answer",
         key="",
-        request=what,
+        summary=what,
     )

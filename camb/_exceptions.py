@@ -381,14 +381,14 @@ class CacheError(CambError):
 class CacheMissError(CacheError):
     """Replay mode (`mode="replay"`) was asked for something the cache does not hold.
 
-    `request` describes the request (model, locale, voice, the start of the text) and `key`
+    `summary` describes the request (model, locale, voice, the start of the text) and `key`
     is its cache key; nothing was sent.
     """
 
-    def __init__(self, message: str, *, key: str, request: str) -> None:
+    def __init__(self, message: str, *, key: str, summary: str) -> None:
         super().__init__(message)
         self.key = key
-        self.request = request
+        self.summary = summary
 
 
 class BudgetExceededError(CambError):

@@ -45,7 +45,7 @@ def test_replay_serves_a_recorded_session_with_no_network_and_no_key(
         assert (tmp_path / "replayed.wav").read_bytes() == (tmp_path / "rec.wav").read_bytes()
         with pytest.raises(camb.CacheMissError, match="Never recorded") as miss:
             client.tts.stream("Never recorded.", voice, "en-us").read()
-        assert "Never recorded" in miss.value.request
+        assert "Never recorded" in miss.value.summary
         assert len(miss.value.key) == 64
         with pytest.raises(camb.CacheMissError, match="Also never recorded"):
             client.tts.speak("Also never recorded.", voice, "en-us", tmp_path / "miss.wav")
@@ -272,3 +272,13 @@ def test_max_credits_stops_a_batch_at_the_budget_with_every_finished_item_kept(
     finished = run(each * 10)
     assert finished.summary.counts.done == 10
     assert stream_requests(sandbox) - before == 10
+
+
+def test_the_new_errors_pickle_with_what_they_say(tmp_path: Path) -> None:
+    import pickle
+
+    miss = pickle.loads(pickle.dumps(camb.CacheMissError("m", key="k" * 64, summary="text='x'")))
+    assert (miss.key, miss.summary) == ("k" * 64, "text='x'")
+    stop = camb.BudgetExceededError("s", spent=3.0, max_credits=2.0, done=1, not_done=4)
+    again = pickle.loads(pickle.dumps(stop))
+    assert (again.spent, again.max_credits, again.done, again.not_done) == (3.0, 2.0, 1, 4)
