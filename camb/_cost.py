@@ -10,8 +10,19 @@ either given by the user (`credits_per_character=`) or learned by the speech cac
 before a request whose estimate would cross the budget and, when the credits actually
 reported cross it, before any further request. It is shared by every request of a job
 (thread-safe), so a batch's items draw on one budget, and a resumed batch starts it with what
-its earlier runs spent. Live sessions are not wired to it yet: a live session that wants one
-calls `reserve()` before each paid request and `settle()` with its reported credits.
+its earlier runs spent.
+
+Hooks for the features being written on other branches:
+
+- live sessions (cache and budget per segment): before each paid segment, build its gate with
+  `camb._cache.gate_for(client, request_args, options, budget=budget)`; a `SpeechCache.lookup`
+  hit is the segment's audio for 0 credits; otherwise `budget.reserve(gate.estimate, what,
+  characters=...)`, then `budget.settle(reserved, reported_credits, characters=...)`, and
+  store the whole segment with `cache.writer(gate.key)` (`write()`, then `commit()`);
+- translate: `plan()` returns a `CostPlan` (one per request it would send, summed with
+  `combine()`), `--dry-run`/`--max-credits`/`--credits-per-character` come from
+  `camb._cli_cache.add_cost_options(parser)` and `print_plan(console, plan)`, and its paid
+  requests go through `CreditBudget.reserve()`/`settle()` like the speech above.
 """
 
 from __future__ import annotations
