@@ -167,9 +167,11 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
         )
     else:
         seconds = f", {result.duration:.1f} s" if result.duration is not None else ""
+        cached = f", {result.cached_segments} from the cache" if result.cached_segments else ""
         console.out(
             f"wrote {result.path} ({result.bytes:,} bytes, {result.format}{seconds}, "
-            f"{result.segments} segment{'s' if result.segments != 1 else ''}, voice {voice_id})"
+            f"{result.segments} segment{'s' if result.segments != 1 else ''}{cached}, "
+            f"voice {voice_id})"
         )
     return ExitStatus.OK
 

@@ -335,3 +335,13 @@ def test_a_stored_file_that_is_not_what_was_stored_is_a_miss(
         assert stream_requests(sandbox) == before + 1
         assert client.tts.stream("Damaged later on.", voice, "en-us").read() == audio
         assert stream_requests(sandbox) == before + 1  # stored whole again
+
+
+def test_speak_stream_reads_through_the_cache(sandbox: Sandbox, voice: int, tmp_path: Path) -> None:
+    with client_of(sandbox, tmp_path / "cache") as client:
+        text = chapter(3)
+        before = stream_requests(sandbox)
+        first = b"".join(client.tts.speak_stream(text, voice, "en-us", paragraph_pause=PAUSE))
+        second = b"".join(client.tts.speak_stream(text, voice, "en-us", paragraph_pause=PAUSE))
+        assert first == second
+        assert stream_requests(sandbox) - before == 3

@@ -105,6 +105,7 @@ def test_cache_info_clear_and_replay(cli: Run, env: Sandbox, voice: str, tmp_pat
         "--cache", "c", "--replay", "speak", "Cached once.", "-o", "b.wav", "--voice-id", voice
     )
     assert replay.code == 0, replay.err
+    assert "1 segment, 1 from the cache" in replay.out
     miss = cli(
         "--cache", "c", "--replay", "speak", "Never said.", "-o", "c.wav", "--voice-id", voice
     )
