@@ -22,7 +22,10 @@ from ._exceptions import (
     AudioJoinError,
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     BulkResultsError,
+    CacheError,
+    CacheMissError,
     CambError,
     ClientStateError,
     ConflictError,
@@ -70,6 +73,8 @@ from ._wire._translation import TranslatedSpeech, TranslationResults
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
     from ._async._streaming import AsyncSpeechStream
+    from ._cache import SpeechCache
+    from ._cost import CostPlan, CreditBudget
     from ._longform._plan import SpeechProgress, SpeechResult
     from ._raw_response import RawResponse
 
@@ -80,6 +85,9 @@ _LAZY = {
     "AsyncSpeechStream": "._async._streaming",
     "RawResponse": "._raw_response",
     "SpeechProgress": "._longform._plan",
+    "SpeechCache": "._cache",
+    "CreditBudget": "._cost",
+    "CostPlan": "._cost",
     "SpeechResult": "._longform._plan",
 }
 
@@ -108,12 +116,17 @@ __all__ = [
     "AuthenticationError",
     "BackoffPolicy",
     "BadRequestError",
+    "BudgetExceededError",
     "BulkResults",
     "BulkResultsError",
+    "CacheError",
+    "CacheMissError",
     "Camb",
     "CambError",
     "ClientStateError",
     "ConflictError",
+    "CostPlan",
+    "CreditBudget",
     "DownloadResults",
     "FileWriteError",
     "InferenceOptions",
@@ -129,6 +142,7 @@ __all__ = [
     "RateLimitError",
     "RawResponse",
     "ServerError",
+    "SpeechCache",
     "SpeechProgress",
     "SpeechResult",
     "SpeechSegmentError",

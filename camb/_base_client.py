@@ -109,6 +109,9 @@ def attempt_timeout(options: RequestOptions) -> httpx.Timeout:
 class _BaseClient:
     """Configuration shared by `Camb` and `AsyncCamb`, and every decision that needs no I/O."""
 
+    # The speech cache (camb/_cache.py) `Camb(cache=...)` or $CAMB_CACHE opened, if any.
+    _speech_cache: Any = None
+
     def __init__(
         self,
         *,

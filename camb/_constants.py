@@ -13,6 +13,11 @@ import httpx
 DEFAULT_BASE_URL = "https://client.camb.ai/apis"
 API_KEY_ENV = "CAMB_API_KEY"
 BASE_URL_ENV = "CAMB_BASE_URL"
+# A speech cache folder (camb/_cache.py), and its mode ("readwrite" or "replay").
+CACHE_ENV = "CAMB_CACHE"
+CACHE_MODE_ENV = "CAMB_CACHE_MODE"
+# The key a replaying client (which sends nothing) carries when none was given.
+REPLAY_PLACEHOLDER_KEY = "replay-sends-nothing"
 API_KEY_HEADER = "x-api-key"
 USER_AGENT_PRODUCT = "camb-python"
 # Only what `_body.BodyDecoder` inflates itself, with a cap (httpx would also offer br/zstd

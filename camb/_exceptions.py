@@ -34,6 +34,10 @@
     │                                        everything that succeeded
     ├── TranslationError                     some languages of `tts.translate()` have no speech;
     │                                        `.results` holds the ones that do
+    ├── CacheError                           the speech cache folder cannot be used
+    │   └── CacheMissError                   replay mode was asked for an unrecorded request
+    ├── BudgetExceededError                  a job stopped at its max_credits (spent, done,
+    │                                        not_done); what was made is kept
     └── MissingExtraError (ImportError)      a feature needs an optional extra not installed
         └── AudioExtraMissingError           FLAC from `speak()` needs the `audio` extra
 
@@ -66,7 +70,10 @@ __all__ = [
     "AudioJoinError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceededError",
     "BulkResultsError",
+    "CacheError",
+    "CacheMissError",
     "CambError",
     "ClientStateError",
     "ConflictError",
@@ -395,6 +402,51 @@ class AudioJoinError(CambError):
         where = f"segment {segment}: " if segment is not None else ""
         super().__init__(where + message)
         self.segment = segment
+
+
+class CacheError(CambError):
+    """The cache folder cannot be used (its index is unreadable, or not a cache's)."""
+
+
+class CacheMissError(CacheError):
+    """Replay mode (`mode="replay"`) was asked for something the cache does not hold.
+
+    `summary` describes the request (model, locale, voice, the start of the text) and `key`
+    is its cache key; nothing was sent.
+    """
+
+    def __init__(self, message: str, *, key: str, summary: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.summary = summary
+
+
+class BudgetExceededError(CambError):
+    """A job stopped at its `max_credits`: nothing more was sent.
+
+    `spent` is what the job's finished requests reported (with what a resumed job spent
+    before), `max_credits` the budget; `done` and `not_done` count the job's units (segments
+    of `speak()`, items of a batch) that were and were not made. What was made is kept (the
+    segment cache, the batch's folder, the speech cache): raising the budget and calling
+    again pays only for the rest. A batch's `result` is its BatchResult.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        spent: float,
+        max_credits: float,
+        done: int = 0,
+        not_done: int = 0,
+        result: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.spent = spent
+        self.max_credits = max_credits
+        self.done = done
+        self.not_done = not_done
+        self.result = result
 
 
 def _shorten(text: str, limit: int) -> str:

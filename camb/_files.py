@@ -175,10 +175,21 @@ class AtomicFile:
     FileWriteError.
     """
 
-    def __init__(self, path: StrPath, *, sync_folder: bool = True, readable: bool = False) -> None:
+    def __init__(
+        self,
+        path: StrPath,
+        *,
+        sync_folder: bool = True,
+        readable: bool = False,
+        sync_file: bool = True,
+    ) -> None:
         self.path = Path(path)
         # Whether the rename itself is made durable (the folder synced): a cache can skip it.
         self._sync_folder_after = sync_folder
+        # Whether the data is synced before the rename. Only a writer that checks what it
+        # reads back (the speech cache keeps a digest) may skip it: after a power loss the
+        # file could be there with the wrong bytes.
+        self._sync_file = sync_file
         # Readable for writers that check or rework what they wrote before it is renamed.
         self._mode = "w+b" if readable else "wb"
         self._tmp: IO[bytes] | None = None
@@ -277,7 +288,8 @@ class AtomicFile:
             return
         try:
             self._tmp.flush()
-            os.fsync(self._tmp.fileno())
+            if self._sync_file:
+                os.fsync(self._tmp.fileno())
             self._tmp.close()
             # Renamed while still locked: a cleaner never takes it for a leftover.
             os.replace(self._tmp_path, self._target)

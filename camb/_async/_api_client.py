@@ -120,6 +120,12 @@ class AsyncAPIClient(_BaseClient):
         left open. No retry waits past the call's deadline: when the wait before a retry (a
         long Retry-After, say) would end after it, the last error is raised at once.
         """
+        if self._speech_cache is not None and self._speech_cache.replay:
+            from .._cache import replay_refusal
+
+            raise replay_refusal(
+                self._speech_cache, f"{request_args['method']} {request_args['url']}"
+            )
         retries_done = 0
         while True:
             check_deadline(options.deadline, None)

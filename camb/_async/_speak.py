@@ -22,9 +22,13 @@ import attrs
 from .. import _async_runtime
 from .. import _validation as check
 from .._base_client import RequestArgs, remaining
+from .._cache import RequestKey, SpeechCache, SpeechGate, estimate_for, gate_for, request_key
+from .._cost import CostPlan, CreditBudget
 from .._exceptions import (
     APIConnectionError,
     AudioJoinError,
+    BudgetExceededError,
+    CacheMissError,
     CambError,
     RateLimitError,
     ServerError,
@@ -81,6 +85,8 @@ class AsyncSegmentSynthesizer:
         segment_retries: int,
         rate_limit_waits: int,
         wire_format: AudioFormat = "wav",
+        budget: CreditBudget | None = None,
+        rate: float | None = None,
     ) -> None:
         self._client = client
         self._wire_format = wire_format
@@ -90,6 +96,9 @@ class AsyncSegmentSynthesizer:
         self.cache = cache
         self._segment_retries = segment_retries
         self._rate_limit_waits = rate_limit_waits
+        # The speech cache shared across calls (camb/_cache.py) and the job's budget.
+        self.budget = budget
+        self._rate = rate
 
     async def __call__(self, index: int) -> SegmentAudio:
         job = self._jobs[index]
@@ -133,18 +142,19 @@ class AsyncSegmentSynthesizer:
             segment=index,
         )
 
-    async def write_into(self, out: AtomicFile) -> float | None:
+    async def write_into(self, out: AtomicFile) -> tuple[float | None, bool]:
         """The only segment of a one-segment text, streamed straight into `out` (no cache
-        file, no join), tried by the same rules; its credits."""
+        file, no join), tried by the same rules; its credits, and whether the speech cache
+        answered it."""
 
-        async def attempt() -> float | None:
+        async def attempt() -> tuple[float | None, bool]:
             out.rewind()
             async with self._open(0) as stream:
                 credits = stream.credits_required
                 async with contextlib.aclosing(stream.iter_bytes()) as chunks:
                     async for chunk in chunks:
                         out.write(chunk)
-            return credits
+            return credits, stream.from_cache
 
         return await self._retrying(0, attempt)
 
@@ -153,6 +163,8 @@ class AsyncSegmentSynthesizer:
         while True:
             try:
                 return await attempt()
+            except (BudgetExceededError, CacheMissError):
+                raise  # not the segment's failure: the job's budget, or a replay's miss
             except RateLimitError as error:
                 rate_limited += 1
                 if rate_limited > self._rate_limit_waits:
@@ -175,6 +187,29 @@ class AsyncSegmentSynthesizer:
         return AsyncSpeechStream(
             lambda: self._client._send(request_args, options, idempotent=False, body="stream"),
             deadline=options.deadline,
+            gate=self.gate(index),
+        )
+
+    @property
+    def speech_cache(self) -> SpeechCache | None:
+        cache: SpeechCache | None = self._client._speech_cache
+        return cache
+
+    def request_key(self, index: int) -> RequestKey:
+        options = self._options
+        return request_key(
+            self._client.base_url,
+            self._requests[index],
+            extra_body=options.extra_body,
+            extra_query=options.extra_query,
+        )
+
+    def gate(self, index: int) -> SpeechGate | None:
+        """The speech cache and budget between segment `index` and the network, if any."""
+        if self._client._speech_cache is None and self.budget is None:
+            return None
+        return gate_for(
+            self._client, self._requests[index], self._options, budget=self.budget, rate=self._rate
         )
 
     async def _synthesize(self, index: int, job: SegmentJob) -> SegmentAudio:
@@ -188,7 +223,11 @@ class AsyncSegmentSynthesizer:
                 self.cache.drop(job.key)
                 raise unexpected(stream.response, f"the audio cannot be used: {problem}")
         return SegmentAudio(
-            index=index, path=path, bytes=path.stat().st_size, credits=credits, cached=False
+            index=index,
+            path=path,
+            bytes=path.stat().st_size,
+            credits=credits,  # 0 for an answer from the speech cache
+            cached=stream.from_cache,
         )
 
     def _retry_after(self, error: RateLimitError, count: int) -> float:
@@ -253,6 +292,8 @@ def plan_speech(
     concurrency: object,
     segment_retries: object,
     rate_limit_waits: object,
+    budget: CreditBudget | None = None,
+    rate: float | None = None,
 ) -> SpeechPlan:
     """Check every argument and plan every segment's request, before anything is sent.
 
@@ -288,6 +329,8 @@ def plan_speech(
         segment_retries=retries,
         rate_limit_waits=waits,
         wire_format=wire["format"],
+        budget=budget,
+        rate=rate,
     )
     return SpeechPlan(synthesizer, jobs, rate, wire["format"], pause, workers)
 
@@ -459,11 +502,11 @@ async def _write_alone(
     # One file written and synced instead of three (cache file, joined file, clean-up): what
     # makes a batch of short lines cheap.
     with AtomicFile(destination, readable=True) as out:
-        credits = await plan.synthesizer.write_into(out)
+        credits, hit = await plan.synthesizer.write_into(out)
         joined = finish_in_place(format, out.file, sample_rate=plan.sample_rate)
     if on_progress is not None:
-        on_progress(SpeechProgress(1, 1, 0, out.size))
-    return joined.bytes_written, joined.duration, credits, 0, joined.sample_rate
+        on_progress(SpeechProgress(1, 1, int(hit), out.size))
+    return joined.bytes_written, joined.duration, credits, int(hit), joined.sample_rate
 
 
 async def stream_chunks(
@@ -520,3 +563,85 @@ async def stream_chunks(
     finally:
         if temporary_cache is not None:
             temporary_cache.cleanup()
+
+
+def cost_of(plan: SpeechPlan, *, rate: float | None = None) -> CostPlan:
+    """What `plan` would send, counted without sending: its segments, characters, the
+    requests the caches (this destination's segments, the speech cache) do not answer, and
+    the credits those are estimated at (None when no rate is known)."""
+    synthesizer = plan.synthesizer
+    speech_cache = synthesizer.speech_cache
+    folder_exists = synthesizer.cache.folder.is_dir()
+    characters = to_send = cached = 0
+    estimate: float | None = 0.0
+    sources: set[str] = set()
+    per_character: float | None = None
+    for index, job in enumerate(plan.jobs):
+        size = len(job.segment.text)
+        characters += size
+        key = synthesizer.request_key(index)
+        if (folder_exists and synthesizer.cache.lookup(index, job.key) is not None) or (
+            speech_cache is not None and speech_cache.contains(key)
+        ):
+            cached += 1
+            continue
+        to_send += size
+        credits, source = estimate_for(speech_cache, key, rate)
+        if credits is None or estimate is None:
+            estimate = None
+            continue
+        estimate += credits
+        if source is not None:
+            sources.add(source)
+            per_character = credits / size if size else per_character
+    if to_send == 0:
+        estimate = 0.0
+    return CostPlan(
+        segments=len(plan.jobs),
+        characters=characters,
+        requests=len(plan.jobs) - cached,
+        cached=cached,
+        characters_to_send=to_send,
+        estimated_credits=estimate,
+        credits_per_character=per_character if estimate is not None else None,
+        rate_source="; ".join(sorted(sources)) if estimate is not None and sources else None,
+    )
+
+
+def check_budget(plan: SpeechPlan, budget: CreditBudget, rate: float | None) -> None:
+    """Before anything is sent: refuse a call whose estimate alone would cross the budget."""
+    cost = cost_of(plan, rate=rate)
+    left = budget.max_credits - budget.spent
+    if cost.estimated_credits is not None and cost.requests and cost.estimated_credits > left:
+        raise BudgetExceededError(
+            f"speak() not started: its {cost.requests} request(s) ({cost.characters_to_send} "
+            f"characters) are estimated at {cost.estimated_credits:g} credits, more than the "
+            f"{left:g} left of max_credits={budget.max_credits:g}; nothing was sent",
+            spent=budget.spent,
+            max_credits=budget.max_credits,
+            done=cost.cached,
+            not_done=cost.requests,
+        )
+
+
+def budget_stopped(plan: SpeechPlan, error: BudgetExceededError) -> BudgetExceededError:
+    """The error of a call its budget stopped part-way: what was made, what was not."""
+    synthesizer = plan.synthesizer
+    total = len(plan.jobs)
+    made = sum(
+        synthesizer.cache.lookup(index, job.key) is not None for index, job in enumerate(plan.jobs)
+    )
+    kept = (
+        f"the made ones are kept in {str(synthesizer.cache.folder)!r}"
+        if made
+        else "nothing of this call was kept"
+    )
+    return BudgetExceededError(
+        f"speak() stopped by its budget: {made} of {total} segment(s) made, {total - made} "
+        f"not made ({error.spent:g} credits spent of max_credits={error.max_credits:g}); "
+        f"{kept}, so the same call with a larger budget pays only for the rest. {error}",
+        spent=error.spent,
+        max_credits=error.max_credits,
+        done=made,
+        not_done=total - made,
+    )

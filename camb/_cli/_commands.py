@@ -21,6 +21,7 @@ from camb import (
     APIError,
     AsyncCamb,
     AudioFormat,
+    BudgetExceededError,
     Camb,
     CambError,
     InvalidInputError,
@@ -31,6 +32,7 @@ from camb import (
 
 from .._echo import echo, echo_text
 from .._longform._plan import FORMAT_OF_EXTENSION, default_cache_folder
+from ._cache import client_cache_option, print_plan
 from ._support import (
     Console,
     ExitStatus,
@@ -60,6 +62,7 @@ def _client_options(args: argparse.Namespace) -> dict[str, Any]:
         options["timeout"] = args.timeout
     if args.max_retries is not None:
         options["max_retries"] = args.max_retries
+    options.update(client_cache_option(args))
     return options
 
 
@@ -116,6 +119,23 @@ def speak_text(args: argparse.Namespace) -> str:
 async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     audio_format = speak_format(args.output, args.format)
     text = speak_text(args)
+    if args.dry_run:
+        if args.voice_id is None:
+            raise UsageError(
+                "--dry-run needs --voice-id: finding the default voice sends a request"
+            )
+        plan = client.tts.plan(
+            text,
+            args.voice_id,
+            args.language,
+            args.output,
+            format=audio_format,
+            speech_model=args.speech_model,
+            paragraph_pause=args.paragraph_pause,
+            cache_dir=args.cache_dir,
+            credits_per_character=args.credits_per_character,
+        )
+        return print_plan(console, plan)
     voice_id: int = args.voice_id if args.voice_id is not None else (await first_voice(client)).id
     progress: Progress | None = None
 
@@ -137,6 +157,8 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
             paragraph_pause=args.paragraph_pause,
             cache_dir=args.cache_dir,
             on_progress=show,
+            max_credits=args.max_credits,
+            credits_per_character=args.credits_per_character,
         )
     finally:
         if progress is not None:
@@ -162,9 +184,11 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
         )
     else:
         seconds = f", {result.duration:.1f} s" if result.duration is not None else ""
+        cached = f", {result.cached_segments} from the cache" if result.cached_segments else ""
         console.out(
             f"wrote {result.path} ({result.bytes:,} bytes, {result.format}{seconds}, "
-            f"{result.segments} segment{'s' if result.segments != 1 else ''}, voice {voice_id})"
+            f"{result.segments} segment{'s' if result.segments != 1 else ''}{cached}, "
+            f"voice {voice_id})"
         )
     return ExitStatus.OK
 
@@ -488,21 +512,40 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
         bar.set(step.done + step.failed, failed=step.failed, concurrency=step.concurrency)
 
     blocking = Camb(**_client_options(args))
+    stopped: BudgetExceededError | None = None
     try:
-        with _sigterm_interrupts():
-            result = batch_jobs.run(
-                blocking,
-                source,
-                out=args.out,
-                defaults=defaults,
-                concurrency=args.concurrency,
-                max_attempts=args.max_attempts,
-                shard=args.shard,
-                skip_invalid=args.skip_invalid,
-                input_format=args.input_format,
-                encoding=args.encoding,
-                on_progress=show,
+        if args.dry_run:
+            return print_plan(
+                console,
+                batch_jobs.plan(
+                    blocking,
+                    source,
+                    out=args.out,
+                    defaults=defaults,
+                    shard=args.shard,
+                    skip_invalid=args.skip_invalid,
+                    credits_per_character=args.credits_per_character,
+                ),
             )
+        try:
+            with _sigterm_interrupts():
+                result = batch_jobs.run(
+                    blocking,
+                    source,
+                    out=args.out,
+                    defaults=defaults,
+                    concurrency=args.concurrency,
+                    max_attempts=args.max_attempts,
+                    shard=args.shard,
+                    skip_invalid=args.skip_invalid,
+                    input_format=args.input_format,
+                    encoding=args.encoding,
+                    on_progress=show,
+                    max_credits=args.max_credits,
+                )
+        except BudgetExceededError as budget_error:
+            # The summary of what was done is printed; the error says why it stopped.
+            stopped, result = budget_error, budget_error.result
     finally:
         blocking.close()
         if bar is not None:
@@ -540,6 +583,8 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
             console.error(f"skipped: {problem}")
         for item_id, error in summary.first_errors:
             console.error(f"{item_id}: {error}")
+    if stopped is not None:
+        raise stopped
     if result.aborted is not None:
         raise result.aborted
     return ExitStatus.OK if counts.failed == 0 and counts.pending == 0 else ExitStatus.FAILED

@@ -68,6 +68,7 @@ from .._constants import DEFAULT_SPEAK_CONCURRENCY
 from .._echo import echo, echo_text
 from .._validation import MAX_INT
 from ..batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
+from . import _cache as cost
 from . import _commands as commands
 from . import _translate as _cli_translate
 from ._support import PROG, Console, ExitStatus, UsageError
@@ -144,6 +145,7 @@ def _global_options(
             metavar="N",
             help="retries of a failed request (default 2)",
         )
+        cost.add_cache_options(group, default)
     if "--timeout" not in skip:
         group.add_argument(
             "--timeout",
@@ -298,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where finished segments wait, so that a failed run resumes for free "
         "(default: .NAME.segments beside the output)",
     )
+    cost.add_cost_options(speak)
     speak.set_defaults(api_command=commands.speak)
 
     create = command("create", "start one task per text (the deprecated task flow)")
@@ -468,7 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the input's text encoding (default UTF-8; e.g. cp1252 for a spreadsheet's "
         "plain CSV on Windows)",
     )
+    cost.add_cost_options(batch)
     batch.set_defaults(local_command=commands.batch)
+
+    cost.add_cache_command(sub, command)
 
     voices = command("voices", "list the voices this key can use")
     voices.set_defaults(api_command=commands.voices)

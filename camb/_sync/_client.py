@@ -5,13 +5,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import httpx
 
-from .._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from .._constants import (
+    API_KEY_ENV,
+    CACHE_ENV,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    REPLAY_PLACEHOLDER_KEY,
+)
 from .._retry import BackoffPolicy
 from .._types import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._api_client import SyncAPIClient
@@ -20,6 +27,7 @@ from ._tts import TTS
 from ._voices import Voices
 
 if TYPE_CHECKING:
+    from .._cache import SpeechCache
     from ._raw_client import RawResponseClient
 
 
@@ -33,6 +41,11 @@ class Camb(SyncAPIClient):
     `default_headers` go with every request.
     Bring your own httpx client with `http_client` (it is then yours to close). Plain
     `http://` is accepted only for loopback hosts unless `allow_insecure_http=True`.
+
+    `cache` (a folder, or a `camb.SpeechCache`; default $CAMB_CACHE, `False` for none) keeps
+    the audio of every `/tts-stream` answer, so that `stream()`, `speak()` and batches never
+    pay twice for the same request. A `SpeechCache(..., mode="replay")` serves only from the
+    cache, sends nothing at all, and needs no key.
     """
 
     def __init__(
@@ -47,7 +60,15 @@ class Camb(SyncAPIClient):
         allow_insecure_http: bool = False,
         backoff: BackoffPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        cache: str | os.PathLike[str] | SpeechCache | bool | None = None,
     ) -> None:
+        speech_cache = None
+        if (cache is not None and cache is not False) or os.environ.get(CACHE_ENV):
+            from .._cache import cache_from  # only with a cache: it loads sqlite3
+
+            speech_cache = cache_from(cache)
+        if speech_cache is not None and speech_cache.replay and not api_key:
+            api_key = os.environ.get(API_KEY_ENV) or REPLAY_PLACEHOLDER_KEY
         super().__init__(
             api_key=api_key,
             base_url=base_url,
@@ -58,6 +79,7 @@ class Camb(SyncAPIClient):
             backoff=backoff,
             default_headers=default_headers,
         )
+        self._speech_cache = speech_cache
         self._adopt_http(http_client)
         self._tts = TTS(self)
         self._voices = Voices(self)
@@ -100,12 +122,16 @@ class Camb(SyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Camb:
         """A client with other defaults that shares this one's connections (and its lifetime)."""
-        return Camb(**self._copy_args(timeout, max_retries), http_client=self._http)
+        copy = Camb(**self._copy_args(timeout, max_retries), http_client=self._http, cache=False)
+        copy._speech_cache = self._speech_cache
+        return copy
 
     def close(self) -> None:
         """Close the connections, unless the httpx client was brought by the caller. A closed
         client raises ClientStateError when used again."""
         self._closed = True
+        if self._speech_cache is not None:
+            self._speech_cache.close()
         self._forget_unclosable_pool()  # a finished loop's pool, or a parent process's
         if self._owns_http and self._http_client is not None:
             self._http_client.close()

@@ -5,14 +5,16 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import httpx
 
-from .._base_client import check_deadline, transport_error
+from .. import _sync_runtime
+from .._base_client import check_deadline, remaining, transport_error
 from .._body import (
     AUDIO_MAX_INFLATE_RATIO,
     MAX_ERROR_BODY_BYTES,
@@ -28,6 +30,9 @@ from .._validation import file_path
 from .._wire._audio_check import LengthCheck
 from .._wire._responses import credits_required, excerpt, not_audio, unexpected
 
+if TYPE_CHECKING:
+    from .._cache import CachedAudio, CacheWriter, KeyLock, SpeechGate
+
 
 class SpeechStream:
     """Speech from `tts.stream()`, arriving as it is synthesised.
@@ -38,6 +43,10 @@ class SpeechStream:
     `save()` close the stream when done; otherwise use it as a context manager. A 2xx answer
     that is not audio (JSON, HTML, an empty body) raises UnexpectedResponseError, and `save()`
     then leaves the destination as it was.
+
+    With a speech cache (`Camb(cache=...)`), an answer stored before is served from it
+    (`from_cache` is True, `credits_required` is 0, nothing is sent), and a new answer is
+    stored once it has arrived whole.
     """
 
     def __init__(
@@ -46,6 +55,7 @@ class SpeechStream:
         *,
         deadline: float | None = None,
         format: str | None = None,
+        gate: SpeechGate | None = None,
     ) -> None:
         self._open_response = open_response
         self._deadline = deadline
@@ -54,16 +64,99 @@ class SpeechStream:
         self._response: httpx.Response | None = None
         self._iterated = False
         self._iterator: Generator[bytes, None] | None = None
+        self._gate = gate
+        self._writer: CacheWriter | None = None
+        self._key_lock: KeyLock | None = None
+        self.from_cache = False
 
     def open(self) -> httpx.Response:
         """Send the request (once) and return the open, successful HTTP response."""
         if self._response is None:
-            response = self._open_response()
-            reason = not_audio(response.headers.get("content-type"), None)
-            if reason is not None:
-                raise unexpected(response, reason, _excerpt_and_close(response))
+            try:
+                if self._gate is None:
+                    response = self._open_response()
+                else:
+                    response = self._open_through(self._gate)
+                reason = not_audio(response.headers.get("content-type"), None)
+                if reason is not None:
+                    raise unexpected(response, reason, _excerpt_and_close(response))
+            except BaseException:
+                self._end(stored=False)
+                raise
             self._response = response
         return self._response
+
+    def _open_through(self, gate: SpeechGate) -> httpx.Response:
+        """The answer from the speech cache, or from the API (within the job's budget), with
+        a writer that stores it once it is whole."""
+        cache = gate.cache
+        if cache is not None:
+            hit = cache.lookup(gate.key)
+            if hit is None and cache.replay:
+                raise gate.miss()
+            if hit is None:
+                # Another caller synthesising the same request: wait for it, then reuse.
+                self._key_lock = self._wait_for_lock(cache.lock(gate.key.key))
+                hit = cache.lookup(gate.key)
+            if hit is not None:
+                self._end(stored=False)
+                return self._served(gate, hit)
+        budget, reserved, characters = gate.budget, 0.0, gate.key.characters
+        if budget is not None:
+            reserved = budget.reserve(
+                gate.estimate, f"the request for {gate.key.summary}", characters=characters
+            )
+        try:
+            response = self._open_response()
+        except BaseException:
+            if budget is not None:
+                budget.release(reserved)
+            raise
+        if budget is not None:
+            budget.settle(reserved, credits_required(response), characters=characters)
+        if cache is not None:
+            self._writer = cache.writer(gate.key)
+        return response
+
+    def _wait_for_lock(self, lock: KeyLock) -> KeyLock | None:
+        from .._cache import LOCK_POLL_SECONDS, LOCK_WAIT_SECONDS
+
+        give_up = time.monotonic() + LOCK_WAIT_SECONDS
+        left = remaining(self._deadline)
+        if left is not None:
+            give_up = min(give_up, time.monotonic() + left)
+        while not lock.try_acquire():
+            if time.monotonic() >= give_up:
+                return None  # waited long enough: this caller pays too
+            _sync_runtime.sleep(LOCK_POLL_SECONDS)
+        return lock
+
+    def _served(self, gate: SpeechGate, hit: CachedAudio) -> httpx.Response:
+        from .._cache import CACHE_HEADER
+
+        self.from_cache = True
+        headers = {"x-credits-required": "0", CACHE_HEADER: "hit"}
+        if hit.content_type:
+            headers["content-type"] = hit.content_type
+        return httpx.Response(
+            200, headers=headers, content=hit.content, request=httpx.Request("POST", gate.url)
+        )
+
+    def _end(self, *, stored: bool) -> None:
+        """The answer is over: store it if it arrived whole, else drop what was written; let
+        other callers waiting for this request go on."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            if stored and self._response is not None:
+                writer.commit(
+                    content_type=self._response.headers.get("content-type"),
+                    credits=credits_required(self._response),
+                )
+            else:
+                writer.abort()
+        lock, self._key_lock = self._key_lock, None
+        if lock is not None:
+            lock.release()
 
     @property
     def response(self) -> httpx.Response:
@@ -105,7 +198,8 @@ class SpeechStream:
         self._iterated = True
         # Without a Content-Type the first bytes tell JSON or HTML from audio.
         sniff = response.headers.get("content-type") is None
-        received = False
+        received = whole = False
+        writer = self._writer
         length = LengthCheck()
         try:
             # Closed here, whatever ends this loop: an inner generator left suspended would be
@@ -118,6 +212,8 @@ class SpeechStream:
                             raise unexpected(response, reason, excerpt(chunk))
                     received = True
                     length.feed(chunk)
+                    if writer is not None:
+                        writer.write(chunk)
                     yield chunk
                     check_deadline(self._deadline, response.request)
             if not received:
@@ -125,6 +221,7 @@ class SpeechStream:
             short = length.shortfall()
             if short is not None:
                 raise _truncated(response, short.describe(), short.declared, short.received)
+            whole = True
         except httpx.HTTPError as exc:
             raise transport_error(exc, response.request) from exc
         except (BodyEncodingError, BodyTooLargeError) as exc:
@@ -133,6 +230,8 @@ class SpeechStream:
             # Read by someone holding `response` (its own iterators, or closed by them).
             raise _consumed() from exc
         finally:
+            # Only an answer read to its end, checked, is stored in the speech cache.
+            self._end(stored=whole)
             response.close()
 
     def __iter__(self) -> Iterator[bytes]:
@@ -172,6 +271,7 @@ class SpeechStream:
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
             iterator.close()
+        self._end(stored=False)
         if self._response is not None:
             self._response.close()
 

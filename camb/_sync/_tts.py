@@ -35,7 +35,12 @@ from .._constants import (
     EXPIRED_URL_HINT,
     EXPIRED_URL_STATUSES,
 )
-from .._exceptions import APIStatusError, CambError, InvalidInputTypeError
+from .._exceptions import (
+    APIStatusError,
+    BudgetExceededError,
+    CambError,
+    InvalidInputTypeError,
+)
 from .._file_format import stream_format
 from .._models import (
     AUDIO_FORMATS,
@@ -77,6 +82,7 @@ from ._streaming import SpeechStream
 from ._translate import translate as translate_all
 
 if TYPE_CHECKING:
+    from .._cost import CostPlan, CreditBudget
     from .._longform._plan import OnProgress, SpeechResult
     from ._client import Camb
 
@@ -143,10 +149,16 @@ class TTS:
             extra_query=extra_query,
             extra_body=extra_body,
         )
+        gate = None
+        if self._client._speech_cache is not None:
+            from .._cache import gate_for
+
+            gate = gate_for(self._client, request_args, options)
         return SpeechStream(
             lambda: self._client._send(request_args, options, idempotent=False, body="stream"),
             deadline=options.deadline,
             format=stream_format(format, extra_body),
+            gate=gate,
         )
 
     def speak(
@@ -170,6 +182,8 @@ class TTS:
         rate_limit_waits: int = DEFAULT_RATE_LIMIT_WAITS,
         cache_dir: StrPath | None = None,
         on_progress: OnProgress | None = None,
+        max_credits: float | CreditBudget | None = None,
+        credits_per_character: float | None = None,
         timeout: TimeoutOption = NOT_GIVEN,
         total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
@@ -196,13 +210,16 @@ class TTS:
         """
         # Long-form speech is imported when first used: its segmenting rules and audio joining
         # cost start-up time that a client which never speaks long text should not pay.
+        from .._cost import budget_from, rate_from
         from .._longform._plan import SpeechResult, cache_folder, speech_format
-        from ._speak import join_to_file, plan_speech
+        from ._speak import budget_stopped, check_budget, join_to_file, plan_speech
 
         destination = check.file_path("path", path)
         output = speech_format(destination, format)
         if on_progress is not None and not callable(on_progress):
             raise InvalidInputTypeError("on_progress", "must be a callable", on_progress)
+        budget = budget_from("max_credits", max_credits)
+        rate = rate_from("credits_per_character", credits_per_character)
         plan = plan_speech(
             self._client,
             text,
@@ -231,10 +248,17 @@ class TTS:
             concurrency=concurrency,
             segment_retries=segment_retries,
             rate_limit_waits=rate_limit_waits,
+            budget=budget,
+            rate=rate,
         )
-        size, duration, credits, cached, rate = join_to_file(
-            plan, destination, format=output, on_progress=on_progress
-        )
+        if budget is not None:
+            check_budget(plan, budget, rate)
+        try:
+            size, duration, credits, cached, audio_rate = join_to_file(
+                plan, destination, format=output, on_progress=on_progress
+            )
+        except BudgetExceededError as error:
+            raise budget_stopped(plan, error) from error
         return SpeechResult(
             path=destination,
             format=output,
@@ -243,8 +267,73 @@ class TTS:
             duration=duration,
             credits=credits,
             cached_segments=cached,
-            sample_rate=rate,
+            sample_rate=audio_rate,
         )
+
+    def plan(
+        self,
+        text: str,
+        voice_id: int,
+        language: str,
+        path: StrPath | None = None,
+        *,
+        format: AudioFormat | None = None,
+        speech_model: str | None = None,
+        sample_rate: int | None = None,
+        user_instructions: str | None = None,
+        enhance_named_entities_pronunciation: bool | None = None,
+        apply_enhancement: bool | None = None,
+        voice_settings: VoiceSettings | Mapping[str, Any] | None = None,
+        inference_options: InferenceOptions | Mapping[str, Any] | None = None,
+        paragraph_pause: float = 0.0,
+        cache_dir: StrPath | None = None,
+        credits_per_character: float | None = None,
+        extra_body: BodyOption = None,
+        extra_query: QueryOption = None,
+    ) -> CostPlan:
+        """What `speak()` with the same arguments would send, counted without sending
+        anything: segments, characters, the requests the caches do not answer (the speech
+        cache, and with `path` the segments an interrupted call kept), and an ESTIMATE of
+        their credits from `credits_per_character`, else from the rate the speech cache
+        learned from earlier answers of that model (None when neither is known).
+        """
+        from .._cost import rate_from
+        from .._longform._plan import cache_folder, speech_format
+        from ._speak import cost_of, plan_speech
+
+        if path is None:
+            output: AudioFormat = (
+                check.choice("format", format, AUDIO_FORMATS) if format is not None else "wav"
+            )
+            folder = Path(tempfile.gettempdir()) / ".camb-plan-has-no-segments"
+        else:
+            destination = check.file_path("path", path)
+            output = speech_format(destination, format)
+            folder = cache_folder("cache_dir", cache_dir, destination)
+        rate = rate_from("credits_per_character", credits_per_character)
+        plan = plan_speech(
+            self._client,
+            text,
+            voice_id,
+            language,
+            output=output,
+            folder=folder,
+            options=self._client._options(extra_body=extra_body, extra_query=extra_query),
+            sample_rate=sample_rate,
+            speech_model=speech_model,
+            voice={
+                "user_instructions": user_instructions,
+                "enhance_named_entities_pronunciation": enhance_named_entities_pronunciation,
+                "apply_enhancement": apply_enhancement,
+                "voice_settings": voice_settings,
+                "inference_options": inference_options,
+            },
+            paragraph_pause=paragraph_pause,
+            concurrency=1,
+            segment_retries=0,
+            rate_limit_waits=0,
+        )
+        return cost_of(plan, rate=rate)
 
     def speak_stream(
         self,

@@ -14,7 +14,7 @@ concurrency under rate limits), `_runner` (the loop over a synthesiser), `_api` 
 
 from .._constants import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 from ._aimd import AimdLimiter
-from ._api import run, run_async, status
+from ._api import plan, run, run_async, status
 from ._identity import Shard, parse_shard, shard_of
 from ._input import BatchInputError, BatchItem, InputProblem, ReadResult, read_items
 from ._manifest import ManifestWriteError
@@ -39,6 +39,7 @@ __all__ = [
     "Shard",
     "Summary",
     "parse_shard",
+    "plan",
     "read_items",
     "run",
     "run_async",

@@ -21,7 +21,9 @@ import httpx
 
 from .. import _validation as check
 from .._constants import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
+from .._cost import CostPlan, CreditBudget
 from .._exceptions import (
+    BudgetExceededError,
     CambError,
     FileWriteError,
     InvalidInputError,
@@ -30,6 +32,7 @@ from .._exceptions import (
 )
 from .._files import leftover_temporaries_of
 from .._longform._plan import remove_segment_cache
+from ._budget import budget_for, plan_items, seed_budget, stopped
 from ._evidence import DoneEvidence
 from ._folder import FolderLock
 from ._identity import Shard, parse_shard
@@ -57,15 +60,19 @@ def _unwrapped(error: CambError) -> CambError:
     return error
 
 
-def _speak_args(item: BatchItem, timeout: httpx.Timeout) -> dict[str, Any]:
+def _speak_args(
+    item: BatchItem, timeout: httpx.Timeout, budget: CreditBudget | None = None
+) -> dict[str, Any]:
     # One segment try per item try: the runner retries the item, and the segment cache makes
     # a retried item pay only for its missing segments. 429s go to the runner, whose
-    # concurrency adapts to them.
+    # concurrency adapts to them. Every item draws on the run's one budget.
+    extra = {} if budget is None else {"max_credits": budget}
     return {
         **item.options(),
         "segment_retries": 0,
         "rate_limit_waits": 0,
         "timeout": _no_pool_timeout(timeout),
+        **extra,
     }
 
 
@@ -81,7 +88,9 @@ def _no_pool_timeout(timeout: httpx.Timeout) -> httpx.Timeout:
     return httpx.Timeout(connect=timeout.connect, read=timeout.read, write=timeout.write, pool=None)
 
 
-def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
+def _sync_synthesizer(
+    client: Camb, budget: CreditBudget | None = None
+) -> Callable[[BatchItem, Path], ItemResult]:
     def synthesize(item: BatchItem, path: Path) -> ItemResult:
         if item.source_language is not None:
             try:
@@ -91,7 +100,11 @@ def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
             return ItemResult()
         try:
             result = client.tts.speak(
-                item.text, item.voice_id, item.language, path, **_speak_args(item, client.timeout)
+                item.text,
+                item.voice_id,
+                item.language,
+                path,
+                **_speak_args(item, client.timeout, budget),
             )
         except CambError as error:
             raise _unwrapped(error) from error
@@ -101,7 +114,7 @@ def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
 
 
 def _async_synthesizer(
-    client: AsyncCamb, loop: asyncio.AbstractEventLoop
+    client: AsyncCamb, loop: asyncio.AbstractEventLoop, budget: CreditBudget | None = None
 ) -> Callable[[BatchItem, Path], ItemResult]:
     """Runs each item's `speak()` on the caller's event loop, from the runner's threads."""
 
@@ -114,7 +127,11 @@ def _async_synthesizer(
                 raise _unwrapped(error) from error
             return ItemResult()
         coroutine = client.tts.speak(
-            item.text, item.voice_id, item.language, path, **_speak_args(item, client.timeout)
+            item.text,
+            item.voice_id,
+            item.language,
+            path,
+            **_speak_args(item, client.timeout, budget),
         )
         try:
             result = asyncio.run_coroutine_threadsafe(coroutine, loop).result()
@@ -201,9 +218,14 @@ def _run_prepared(
     max_attempts: int,
     on_progress: OnProgress | None,
     stop: StopRequest | None = None,
+    budget: CreditBudget | None = None,
 ) -> BatchResult:
     _make_folder(out_dir)
     manifest = out_dir / manifest_file_name(shard)
+    if budget is not None:
+        # A resumed run counts what the folder's earlier runs spent (read before this run's
+        # store opens: a state file it has just made has no rows yet).
+        seed_budget(budget, items, out_dir, shard)
     with (
         FolderLock.acquire(out_dir, shard),
         StateStore.open(out_dir / state_file_name(shard), out_dir=out_dir) as store,
@@ -239,7 +261,10 @@ def _run_prepared(
                 path=error.path,
                 result=_with_input_report(result, problems),
             ) from error
-    return _with_input_report(result, problems)
+    result = _with_input_report(result, problems)
+    if budget is not None and isinstance(result.aborted, BudgetExceededError):
+        raise stopped(result, result.aborted, budget)
+    return result
 
 
 class InputNote(str):
@@ -271,6 +296,7 @@ def run(
     input_format: InputFormat | None = None,
     encoding: str | None = None,
     on_progress: OnProgress | None = None,
+    max_credits: float | CreditBudget | None = None,
 ) -> Any:
     """Speak every item of a JSON Lines or CSV file into `out/<id>.<ext>`; resumable.
 
@@ -286,6 +312,11 @@ def run(
     are spoken at once at most, less while the API answers 429. `shard="K/N"` takes this
     machine's deterministic share of the items (K from 0). A `manifest.jsonl` in `out` lists
     every item with its state, file, bytes, duration and credits.
+
+    `max_credits` stops the run before a request whose estimate would cross it, and before any
+    new request once the reported credits reach it (earlier runs of this folder included):
+    BudgetExceededError says how many items are done (all kept) and how many are not, and
+    holds the BatchResult in `result`. `plan()` shows the estimate without sending anything.
 
     With an `AsyncCamb`, this returns a coroutine (as `run_async` does): `await` it.
     """
@@ -304,8 +335,10 @@ def run(
             input_format=input_format,
             encoding=encoding,
             on_progress=on_progress,
+            max_credits=max_credits,
         )
     workers = check.concurrency("concurrency", concurrency)
+    budget = budget_for(max_credits)
     attempts = check.concurrency("max_attempts", max_attempts)
     items, out_dir, chosen, problems = _prepare(
         source,
@@ -322,12 +355,13 @@ def run(
             items,
             out_dir,
             chosen,
-            _sync_synthesizer(client),
+            _sync_synthesizer(client, budget),
             problems=problems,
             concurrency=workers,
             max_attempts=attempts,
             on_progress=on_progress,
             stop=stop,
+            budget=budget,
         )
     if result.interrupted:
         # Everything under way is recorded: now stop as Ctrl-C (or SIGTERM) asked.
@@ -348,10 +382,12 @@ def run_async(
     input_format: InputFormat | None = None,
     encoding: str | None = None,
     on_progress: OnProgress | None = None,
+    max_credits: float | CreditBudget | None = None,
 ) -> Coroutine[Any, Any, BatchResult]:
     """`run()` for an `AsyncCamb`: the requests run on the caller's event loop; the state
     bookkeeping (short local SQLite transactions) runs in a worker thread."""
     workers = check.concurrency("concurrency", concurrency)
+    budget = budget_for(max_credits)
     attempts = check.concurrency("max_attempts", max_attempts)
     items, out_dir, chosen, problems = _prepare(
         source,
@@ -365,7 +401,7 @@ def run_async(
 
     async def running() -> BatchResult:
         loop = asyncio.get_running_loop()
-        synthesize = _async_synthesizer(client, loop)
+        synthesize = _async_synthesizer(client, loop, budget)
         stop = StopRequest()
         work = loop.run_in_executor(
             None,
@@ -380,6 +416,7 @@ def run_async(
                 max_attempts=attempts,
                 on_progress=on_progress,
                 stop=stop,
+                budget=budget,
             ),
         )
         try:
@@ -398,6 +435,32 @@ def run_async(
             raise
 
     return running()
+
+
+def plan(
+    client: Camb | AsyncCamb,
+    source: Source,
+    *,
+    out: str | os.PathLike[str],
+    defaults: Mapping[str, Any] | None = None,
+    shard: Shard | str | None = None,
+    skip_invalid: bool = False,
+    input_format: InputFormat | None = None,
+    credits_per_character: float | None = None,
+) -> CostPlan:
+    """What `run()` with the same arguments would send, counted without sending anything
+    (with either client: nothing is awaited): the items, how many the folder already holds
+    done, and over the others their segments, characters, requests, how many the caches
+    answer, and an ESTIMATE of the credits (see `tts.plan()`)."""
+    items, out_dir, chosen, _ = _prepare(
+        source,
+        out=out,
+        defaults=defaults,
+        shard=shard,
+        skip_invalid=skip_invalid,
+        input_format=input_format,
+    )
+    return plan_items(client, items, out_dir, chosen, credits_per_character=credits_per_character)
 
 
 def status(out: str | os.PathLike[str], *, shard: Shard | str | None = None) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from .. import _validation as check
 from .._exceptions import (
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     CambError,
     FileWriteError,
     InvalidInputError,
@@ -63,11 +64,13 @@ from ._stop import StopRequest
 __all__ = ["BatchResult", "ItemResult", "Progress", "Synthesize", "run_batch"]
 
 # A file that cannot be written (a full disk) fails every item the same way, after paying for
-# each: stop, and leave the item pending for a rerun once there is room.
+# each: stop, and leave the item pending for a rerun once there is room. A spent budget stops
+# the run like a spent account: no new request starts.
 FATAL_ERRORS: tuple[type[BaseException], ...] = (
     AuthenticationError,
     PaymentRequiredError,
     FileWriteError,
+    BudgetExceededError,
 )
 PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
     InvalidInputError,
