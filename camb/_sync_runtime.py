@@ -34,6 +34,10 @@ def sleep(seconds: float) -> None:
         raise _Stopped
 
 
+def settle() -> None:
+    """Nothing to finish: blocking generators are closed when they are collected."""
+
+
 def map_concurrently(
     fn: Callable[[ItemT], ResultT], items: Sequence[ItemT], limit: int
 ) -> list[ResultT]:

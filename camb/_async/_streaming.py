@@ -10,6 +10,7 @@ from typing import cast
 
 import httpx
 
+from .. import _async_runtime
 from .._base_client import check_deadline, transport_error
 from .._body import (
     AUDIO_MAX_INFLATE_RATIO,
@@ -96,7 +97,7 @@ class AsyncSpeechStream:
         self._iterated = True
         # Without a Content-Type the first bytes tell JSON or HTML from audio.
         sniff = response.headers.get("content-type") is None
-        received = False
+        received = whole = False
         try:
             # Closed here, whatever ends this loop: an inner generator left suspended would be
             # finished by the garbage collector, after the event loop may be closed.
@@ -109,6 +110,7 @@ class AsyncSpeechStream:
                     received = True
                     yield chunk
                     check_deadline(self._deadline, response.request)
+            whole = True
             if not received:
                 raise unexpected(response, "expected audio, got an empty body")
         except httpx.HTTPError as exc:
@@ -120,6 +122,8 @@ class AsyncSpeechStream:
             raise _consumed() from exc
         finally:
             await response.aclose()
+            if not whole:
+                await _async_runtime.settle()
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self.iter_bytes()
@@ -152,8 +156,9 @@ class AsyncSpeechStream:
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
             await iterator.aclose()
-        if self._response is not None:
+        if self._response is not None and not self._response.is_closed:
             await self._response.aclose()
+            await _async_runtime.settle()
 
     async def __aenter__(self) -> AsyncSpeechStream:
         await self.open()

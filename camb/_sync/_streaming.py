@@ -12,6 +12,7 @@ from typing import cast
 
 import httpx
 
+from .. import _sync_runtime
 from .._base_client import check_deadline, transport_error
 from .._body import (
     AUDIO_MAX_INFLATE_RATIO,
@@ -98,7 +99,7 @@ class SpeechStream:
         self._iterated = True
         # Without a Content-Type the first bytes tell JSON or HTML from audio.
         sniff = response.headers.get("content-type") is None
-        received = False
+        received = whole = False
         try:
             # Closed here, whatever ends this loop: an inner generator left suspended would be
             # finished by the garbage collector, after the event loop may be closed.
@@ -111,6 +112,7 @@ class SpeechStream:
                     received = True
                     yield chunk
                     check_deadline(self._deadline, response.request)
+            whole = True
             if not received:
                 raise unexpected(response, "expected audio, got an empty body")
         except httpx.HTTPError as exc:
@@ -122,6 +124,8 @@ class SpeechStream:
             raise _consumed() from exc
         finally:
             response.close()
+            if not whole:
+                _sync_runtime.settle()
 
     def __iter__(self) -> Iterator[bytes]:
         return self.iter_bytes()
@@ -154,8 +158,9 @@ class SpeechStream:
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
             iterator.close()
-        if self._response is not None:
+        if self._response is not None and not self._response.is_closed:
             self._response.close()
+            _sync_runtime.settle()
 
     def __enter__(self) -> SpeechStream:
         self.open()
