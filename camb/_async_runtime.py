@@ -20,6 +20,24 @@ async def sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
+# Loop turns `settle()` gives: one to create each closing task, the rest to run it (httpcore's
+# stream closes its connection in a few steps).
+_SETTLE_TURNS = 8
+
+
+async def settle() -> None:
+    """Let the event loop finish the clean-up it was just handed.
+
+    A response stream closed before its end leaves httpx's and httpcore's inner async
+    generators part-way; the loop closes them with tasks it schedules when they are collected.
+    A caller that closes its loop right after our call returns (as `loop.close()` after
+    `run_until_complete` does) would drop those tasks: "coroutine method 'aclose' ... was never
+    awaited" on Python 3.13. A few turns of the loop run them now.
+    """
+    for _ in range(_SETTLE_TURNS):
+        await asyncio.sleep(0)
+
+
 async def map_concurrently(
     fn: Callable[[ItemT], Awaitable[ResultT]], items: Sequence[ItemT], limit: int
 ) -> list[ResultT]:

@@ -106,6 +106,10 @@ class WorkerPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
 
+def settle() -> None:
+    """Nothing to finish: blocking generators are closed when they are collected."""
+
+
 def map_concurrently(
     fn: Callable[[ItemT], ResultT], items: Sequence[ItemT], limit: int
 ) -> list[ResultT]:

@@ -232,6 +232,7 @@ class AsyncAPIClient(_BaseClient):
             truncate=truncate,
             max_ratio=max_ratio,
         )
+        whole = False
         try:
             # Closed here even when left early (a full decoder, a deadline): an async generator
             # left suspended is finished by the garbage collector, maybe after its loop closed.
@@ -244,6 +245,10 @@ class AsyncAPIClient(_BaseClient):
                     # A server trickling its body a byte at a time never trips the per-read
                     # timeout; the call's deadline still holds.
                     check_deadline(deadline, response.request)
+                else:
+                    whole = True
         finally:
             await response.aclose()
+            if not whole:
+                await _async_runtime.settle()
         return decoder.finish()

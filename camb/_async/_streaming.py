@@ -231,6 +231,8 @@ class AsyncSpeechStream:
             # Only an answer read to its end, checked, is stored in the speech cache.
             self._end(stored=whole)
             await response.aclose()
+            if not whole:
+                await _async_runtime.settle()
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self.iter_bytes()
@@ -270,8 +272,9 @@ class AsyncSpeechStream:
         if iterator is not None:
             await iterator.aclose()
         self._end(stored=False)
-        if self._response is not None:
+        if self._response is not None and not self._response.is_closed:
             await self._response.aclose()
+            await _async_runtime.settle()
 
     async def __aenter__(self) -> AsyncSpeechStream:
         await self.open()

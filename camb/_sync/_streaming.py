@@ -233,6 +233,8 @@ class SpeechStream:
             # Only an answer read to its end, checked, is stored in the speech cache.
             self._end(stored=whole)
             response.close()
+            if not whole:
+                _sync_runtime.settle()
 
     def __iter__(self) -> Iterator[bytes]:
         return self.iter_bytes()
@@ -272,8 +274,9 @@ class SpeechStream:
         if iterator is not None:
             iterator.close()
         self._end(stored=False)
-        if self._response is not None:
+        if self._response is not None and not self._response.is_closed:
             self._response.close()
+            _sync_runtime.settle()
 
     def __enter__(self) -> SpeechStream:
         self.open()
