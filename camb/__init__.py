@@ -45,6 +45,22 @@ from ._exceptions import (
     ValidationError,
     WaitTimeoutError,
 )
+from ._live import (
+    LiveAudio,
+    LiveAuthenticationError,
+    LiveBadRequestError,
+    LiveConnectionError,
+    LiveError,
+    LiveEvent,
+    LivePaymentRequiredError,
+    LiveProtocolError,
+    LiveSegment,
+    LiveSegmentDone,
+    LiveSkipped,
+    LiveSummary,
+    LiveTimeoutError,
+    LiveWord,
+)
 from ._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -60,12 +76,14 @@ from ._models import (
 from ._polling import PollSchedule
 from ._retry import BackoffPolicy
 from ._sync._client import Camb
+from ._sync._live import LiveSession
 from ._sync._streaming import SpeechStream
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
+    from ._async._live import AsyncLiveSession
     from ._async._streaming import AsyncSpeechStream
     from ._raw_response import RawResponse
     from ._speech import SpeechProgress, SpeechResult
@@ -74,6 +92,7 @@ if TYPE_CHECKING:
 # script using only `Camb` does not pay for asyncio, text segmentation or audio joining.
 _LAZY = {
     "AsyncCamb": "._async._client",
+    "AsyncLiveSession": "._async._live",
     "AsyncSpeechStream": "._async._streaming",
     "RawResponse": "._raw_response",
     "SpeechProgress": "._speech",
@@ -98,6 +117,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncCamb",
+    "AsyncLiveSession",
     "AsyncSpeechStream",
     "AudioExtraMissingError",
     "AudioFormat",
@@ -117,6 +137,21 @@ __all__ = [
     "InvalidInputError",
     "InvalidInputTypeError",
     "Language",
+    "LiveAudio",
+    "LiveAuthenticationError",
+    "LiveBadRequestError",
+    "LiveConnectionError",
+    "LiveError",
+    "LiveEvent",
+    "LivePaymentRequiredError",
+    "LiveProtocolError",
+    "LiveSegment",
+    "LiveSegmentDone",
+    "LiveSession",
+    "LiveSkipped",
+    "LiveSummary",
+    "LiveTimeoutError",
+    "LiveWord",
     "MissingExtraError",
     "NotFoundError",
     "NotGiven",

@@ -13,7 +13,7 @@ into the request, for options the API added after this client was released).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -38,6 +38,8 @@ from .._constants import (
     EXPIRED_URL_STATUSES,
 )
 from .._exceptions import APIStatusError, CambError, InvalidInputTypeError
+from .._live import _config as live_config
+from .._live._messages import LiveFormat
 from .._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -61,6 +63,7 @@ from .._options import (
 )
 from .._polling import OnStatus, Waiter, wait_args
 from .._types import NOT_GIVEN, StrPath
+from ._live import AsyncLiveSession
 from ._streaming import AsyncSpeechStream
 
 if TYPE_CHECKING:
@@ -73,6 +76,58 @@ class AsyncTTS:
 
     def __init__(self, client: AsyncCamb) -> None:
         self._client = client
+
+    def live(
+        self,
+        voice_id: int,
+        *,
+        text: str | Iterable[str] | AsyncIterable[str] | None = None,
+        language: str | None = None,
+        format: LiveFormat = "mp3",
+        word_timestamps: bool | None = True,
+        idle_timeout: float | None = None,
+        speaking_rate: float | None = None,
+        sample_rate: int | None = None,
+        inference_steps: int | None = None,
+        apply_enhancement: bool | None = None,
+        enhance_named_entities_pronunciation: bool | None = None,
+        enhance_reference_audio_quality: bool | None = None,
+        maintain_source_accent: bool | None = None,
+        timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+    ) -> AsyncLiveSession:
+        """Live speech over Camb's WebSocket: send text as it is written (an LLM's tokens),
+        get audio per segment in order, with word timestamps (see `AsyncLiveSession`).
+
+        `text` (a str, or an iterable or async iterable of str chunks) is fed in the
+        background once the session opens, and ends its input; leave it out to `send()` text
+        yourself. `format` is mp3, wav, flac or aac; `idle_timeout` the seconds after which
+        the server speaks a fragment that has no sentence end yet. The session uses the
+        speech model mars-8.1-flash-beta. The client's timeouts apply: `timeout.connect` to
+        opening the connection, `timeout.read` to the wait for each frame, `total_timeout`
+        to the whole session. Nothing is sent before the session is opened (`async with`).
+        """
+        config = live_config.session_config(
+            voice_id=voice_id,
+            language=language,
+            format=format,
+            word_timestamps=word_timestamps,
+            idle_timeout=idle_timeout,
+            speaking_rate=speaking_rate,
+            sample_rate=sample_rate,
+            inference_steps=inference_steps,
+            apply_enhancement=apply_enhancement,
+            enhance_named_entities_pronunciation=enhance_named_entities_pronunciation,
+            enhance_reference_audio_quality=enhance_reference_audio_quality,
+            maintain_source_accent=maintain_source_accent,
+        )
+        if text is not None and not isinstance(text, (str, Iterable, AsyncIterable)):
+            raise InvalidInputTypeError("text", "must be a str or an iterable of str", text)
+        options = self._client._options(
+            timeout=timeout, total_timeout=total_timeout, extra_headers=extra_headers
+        )
+        return AsyncLiveSession(self._client, config, options, text)
 
     def stream(
         self,
