@@ -32,11 +32,13 @@ def check_order(events: Sequence[LiveEvent]) -> list[LiveSegmentDone]:
             assert event.segment_id == len(done)
             current = event
         elif isinstance(event, LiveAudio):
-            assert current is not None and event.segment_id == current.segment_id
+            assert current is not None
+            assert event.segment_id == current.segment_id
             assert 0 < len(event.data) <= 65536
         else:
             assert isinstance(event, LiveSegmentDone)
-            assert current is not None and event.segment_id == current.segment_id
+            assert current is not None
+            assert event.segment_id == current.segment_id
             done.append(event)
             current = None
     assert current is None
@@ -99,7 +101,8 @@ def check_captions(done: Sequence[LiveSegmentDone], folder: Path, source: str) -
     words = {round(w.session_start * 1000) for s in done for w in s.words or ()}
     ends = {round(w.session_end * 1000) for s in done for w in s.words or ()}
     for start, end, text in expected:
-        assert start in words and end in ends
+        assert start in words
+        assert end in ends
         assert all(len(line) <= 42 or " " not in line for line in text.split("\n"))
         assert len(text.split("\n")) <= 2
         assert end - start <= 7000

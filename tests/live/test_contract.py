@@ -37,16 +37,22 @@ def _sessions(sandbox: Sandbox) -> None:
             list(s)
         with pytest.raises(LiveError), client.tts.live(424242, text="No such voice."):
             pass
-    with Camb(api_key="not-the-key", base_url=sandbox.url) as client:
-        with pytest.raises(LiveError), client.tts.live(VOICE, text="No key."):
-            pass
+    with (
+        Camb(api_key="not-the-key", base_url=sandbox.url) as client,
+        pytest.raises(LiveError),
+        client.tts.live(VOICE, text="No key."),
+    ):
+        pass
 
 
 @pytest.mark.camb_sandbox(live_credits=10)
 def test_frames_out_of_credits_are_valid(sandbox: Sandbox) -> None:
-    with Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
-        with pytest.raises(LiveError), client.tts.live(VOICE, text="Too long for ten.") as s:
-            list(s)
+    with (
+        Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client,
+        pytest.raises(LiveError),
+        client.tts.live(VOICE, text="Too long for ten.") as s,
+    ):
+        list(s)
     _check_all(sandbox, minimum_sessions=1)
 
 

@@ -46,23 +46,28 @@ def _write_all_captions(done: list[LiveSegmentDone], folder: Path, source: str) 
 def test_llm_tokens_blocking(sandbox: Sandbox, tmp_path: Path) -> None:
     chunks = token_chunks()
     assert len(chunks) >= 200
-    with _sync_client(sandbox) as client:
-        with client.tts.live(VOICE, format="wav", text=slow_tokens(chunks, DELAY)) as session:
-            events = list(session)
-            source = session.text_sent
+    with (
+        _sync_client(sandbox) as client,
+        client.tts.live(VOICE, format="wav", text=slow_tokens(chunks, DELAY)) as session,
+    ):
+        events = list(session)
+        source = session.text_sent
     assert source == LLM_TEXT
     done = check_order(events)
     summary = events[-1]
     assert isinstance(summary, LiveSummary)
     audio = b"".join(e.data for e in events if hasattr(e, "data"))
     assert summary.bytes == len(audio)
-    assert summary.run_id is not None and summary.time_to_first_audio is not None
+    assert summary.run_id is not None
+    assert summary.time_to_first_audio is not None
     assert summary.spoken_text == " ".join(s.text for s in done)
     assert summary.unspoken_text == ""
     # The saved file is the whole session, one WAV.
-    with _sync_client(sandbox) as client:
-        with client.tts.live(VOICE, format="wav", text=slow_tokens(chunks, DELAY)) as session:
-            saved = session.save(tmp_path / "live.wav", captions=tmp_path / "live.srt")
+    with (
+        _sync_client(sandbox) as client,
+        client.tts.live(VOICE, format="wav", text=slow_tokens(chunks, DELAY)) as session,
+    ):
+        saved = session.save(tmp_path / "live.wav", captions=tmp_path / "live.srt")
     assert saved.duration == pytest.approx(summary.duration, abs=1e-9)
     samples = samples_of((tmp_path / "live.wav").read_bytes())
     check_against_audio(done, summary, samples, source)
@@ -117,7 +122,8 @@ def test_skipped_segment_gives_its_text_back_and_the_session_goes_on(sandbox: Sa
     assert [(s.segment_id, s.text) for s in skipped] == [(1, "Two is [skip] not.")]
     summary = events[-1]
     assert isinstance(summary, LiveSummary)
-    assert summary.segments == 2 and summary.skipped == tuple(skipped)
+    assert summary.segments == 2
+    assert summary.skipped == tuple(skipped)
     assert [e.segment_id for e in events if isinstance(e, LiveSegmentDone)] == [0, 2]
 
 
@@ -128,7 +134,8 @@ def test_idle_flush_speaks_a_fragment_without_sentence_end(sandbox: Sandbox) -> 
         assert first.text == "no sentence end here"
         session.end()
         rest = list(session)
-    assert isinstance(rest[-1], LiveSummary) and rest[-1].segments == 1
+    assert isinstance(rest[-1], LiveSummary)
+    assert rest[-1].segments == 1
 
 
 def test_cancel_mid_session_blocking(sandbox: Sandbox) -> None:
@@ -149,7 +156,8 @@ def test_cancel_mid_session_blocking(sandbox: Sandbox) -> None:
     assert after == []  # nothing more after cancel()
     first = seen[-1]
     assert isinstance(first, LiveSegmentDone)
-    assert summary.cancelled and summary.segments == 1
+    assert summary.cancelled
+    assert summary.segments == 1
     assert summary.spoken_text == first.text
     assert sent_at_cancel.startswith(first.text)
     assert summary.unspoken_text == sent_at_cancel[len(first.text) :]
@@ -173,17 +181,20 @@ async def test_cancel_mid_session_asyncio(sandbox: Sandbox) -> None:
                     break
             assert [event async for event in session] == []
             sent = session.text_sent
-        assert summary.cancelled and summary.spoken_text == event.text
+        assert summary.cancelled
+        assert summary.spoken_text == event.text
         assert summary.unspoken_text == sent[len(event.text) :]
         async with client.tts.live(VOICE, text="Second session.") as other:
             assert (await other.play(lambda data: None)).segments == 1
 
 
 def test_bad_key_is_authentication_error_and_the_key_is_not_shown(sandbox: Sandbox) -> None:
-    with Camb(api_key="wrong-key-123", base_url=sandbox.url) as client:
-        with pytest.raises(LiveAuthenticationError) as raised:
-            with client.tts.live(VOICE, text="Hello."):
-                pass
+    with (
+        Camb(api_key="wrong-key-123", base_url=sandbox.url) as client,
+        pytest.raises(LiveAuthenticationError) as raised,
+        client.tts.live(VOICE, text="Hello."),
+    ):
+        pass
     assert raised.value.close_code == 4401
     assert raised.value.server_error == "Invalid API key."
     assert "wrong-key-123" not in str(raised.value) + repr(raised.value.__dict__)
@@ -203,9 +214,12 @@ async def test_unknown_voice_is_bad_request(sandbox: Sandbox) -> None:
 @pytest.mark.camb_sandbox(live_credits=40)
 def test_running_out_of_credits_says_what_arrived(sandbox: Sandbox) -> None:
     text = "This costs thirty credits or so. This one is more than what is left."
-    with _sync_client(sandbox) as client, client.tts.live(VOICE, text=text) as session:
-        with pytest.raises(LivePaymentRequiredError) as raised:
-            list(session)
+    with (
+        _sync_client(sandbox) as client,
+        client.tts.live(VOICE, text=text) as session,
+        pytest.raises(LivePaymentRequiredError) as raised,
+    ):
+        list(session)
     error = raised.value
     assert error.close_code == 4402
     assert error.segments == [0]
@@ -232,11 +246,13 @@ async def test_dropped_connection_says_which_segments_arrived(sandbox: Sandbox) 
 
 
 def test_idle_read_timeout_is_a_timeout_error(sandbox: Sandbox) -> None:
-    with _sync_client(sandbox, timeout=0.2) as client:
-        with client.tts.live(VOICE, idle_timeout=5.0) as session:
-            session.send("waiting for the end of this sentence")
-            with pytest.raises(LiveTimeoutError, match="read timeout"):
-                list(session)
+    with (
+        _sync_client(sandbox, timeout=0.2) as client,
+        client.tts.live(VOICE, idle_timeout=5.0) as session,
+    ):
+        session.send("waiting for the end of this sentence")
+        with pytest.raises(LiveTimeoutError, match="read timeout"):
+            list(session)
 
 
 def test_bad_arguments_are_refused_before_any_traffic(sandbox: Sandbox) -> None:
