@@ -62,7 +62,7 @@ from camb import (
 from camb.api_facts import GENDER_CODES, STREAM_TEXT_MAX_LENGTH, STREAM_TEXT_MIN_LENGTH
 
 from . import _cli_commands as commands
-from . import _logs
+from . import _cli_live, _logs
 from ._cli_support import PROG, Console, ExitStatus, UsageError
 from ._constants import DEFAULT_SPEAK_CONCURRENCY
 from .batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
@@ -263,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: .NAME.segments beside the output)",
     )
     speak.set_defaults(api_command=commands.speak)
+
+    _cli_live.add_parser(command)
 
     create = command("create", "start one task per text (the deprecated task flow)")
     create.add_argument("texts", nargs="+", metavar="TEXT", help="one task per text")
