@@ -176,22 +176,48 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+class _Locator:
+    """Finds pieces of a text in it in order, ignoring whitespace (long-form speech collapses
+    whitespace runs inside its pieces)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.cursor = 0
+
+    def find(self, piece: str) -> tuple[int | None, int | None]:
+        wanted = [ch for ch in piece if not ch.isspace()]
+        if not wanted:
+            return None, None
+        source, at, start = self.source, self.cursor, None
+        for ch in wanted:
+            while at < len(source) and source[at].isspace():
+                at += 1
+            if at >= len(source) or source[at] != ch:
+                return None, None
+            if start is None:
+                start = at
+            at += 1
+        self.cursor = at
+        return start, at
+
+
 @attrs.frozen
 class RequestTiming:
-    """One request of `speak()` or batch: its text, where it is in the source text, and when
-    its audio starts and how long it is (measured)."""
+    """One request of `speak()` or batch: its text, and when its audio starts in the file and
+    how long it is (measured from its audio)."""
 
     text: str
-    char_start: int
     start: float
     duration: float
 
 
 def cues_from_requests(
-    requests: Iterable[RequestTiming], *, max_line_length: int = MAX_LINE_LENGTH
+    requests: Iterable[RequestTiming], source: str, *, max_line_length: int = MAX_LINE_LENGTH
 ) -> list[Cue]:
     """One cue per sentence. A request's first cue starts and its last ends exactly where its
-    audio does; times inside a request of several sentences are shared out by characters."""
+    audio does; times inside a request of several sentences are shared out by characters
+    (those cues are marked not exact). Character offsets index `source`."""
+    locator = _Locator(source)
     cues: list[Cue] = []
     for request in requests:
         spans = sentences(request.text)
@@ -203,18 +229,74 @@ def cues_from_requests(
             share = request.duration * (finish - begin) / voiced
             last = number == len(spans) - 1
             end = request.start + request.duration if last else at + share
+            piece = request.text[begin:finish]
             cues.append(
                 Cue(
                     at,
                     end,
-                    wrap_text(request.text[begin:finish], max_line_length),
-                    request.char_start + begin,
-                    request.char_start + finish,
+                    wrap_text(piece, max_line_length),
+                    *locator.find(piece),
                     exact=len(spans) == 1,
                 )
             )
             at = end
     return cues
+
+
+def sentence_segments(text: str) -> list[Any]:
+    """`text` as long-form speech segments of one sentence each (a sentence too long for one
+    request is cut as usual; one of fewer than 3 non-space characters joins the next), for
+    captions whose every cue is exact."""
+    from ._segmenting import Segment, plan_segments
+
+    pieces: list[tuple[str, bool]] = []  # (text, a paragraph break follows)
+    spans = sentences(text)
+    carry = ""
+    for number, (begin, finish) in enumerate(spans):
+        following = spans[number + 1][0] if number + 1 < len(spans) else len(text)
+        breaks = "\n" in text[finish:following] and bool(
+            re.search(r"\n\s*\n", text[finish:following])
+        )
+        piece = (carry + " " + text[begin:finish]).strip() if carry else text[begin:finish]
+        if sum(not ch.isspace() for ch in piece) < 3 and number + 1 < len(spans):
+            carry = piece
+            continue
+        carry = ""
+        for part in plan_segments(piece):
+            pieces.append((part.text, False))
+        if pieces:
+            pieces[-1] = (pieces[-1][0], breaks and number + 1 < len(spans))
+    if carry and pieces:
+        pieces[-1] = (pieces[-1][0] + " " + carry, pieces[-1][1])
+    if not pieces:
+        return plan_segments(text)
+    segments = []
+    paragraph = 0
+    for index, (piece, ends) in enumerate(pieces):
+        segments.append(Segment(index, piece, paragraph, ends))
+        paragraph += ends
+    return segments
+
+
+class SpeechCaptionCollector:
+    """Collects each request's measured audio as long-form speech joins it."""
+
+    def __init__(self, path: StrPath, texts: Sequence[str]) -> None:
+        caption_format(path)
+        self.path = path
+        self.texts = list(texts)
+        self.timings: list[RequestTiming] = []
+        self.offset = 0.0
+
+    def joined(self, index: int, pause_before: float, seconds: float | None) -> None:
+        self.offset += pause_before
+        duration = seconds or 0.0
+        self.timings.append(RequestTiming(self.texts[index], self.offset, duration))
+        self.offset += duration
+
+    def write(self, source: str) -> Path:
+        cues = cues_from_requests(self.timings, source)
+        return write_captions(self.path, cues, source=source, flow="speak")
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -207,6 +207,7 @@ def plan_speech(
     concurrency: object,
     segment_retries: object,
     rate_limit_waits: object,
+    sentences: bool = False,
 ) -> SpeechPlan:
     """Check every argument and plan every segment's request, before anything is sent.
 
@@ -232,7 +233,7 @@ def plan_speech(
         )
 
     # Without a pause between paragraphs, short paragraphs share a request.
-    jobs, requests = plan_jobs(text, request_of, join_paragraphs=pause == 0)
+    jobs, requests = plan_jobs(text, request_of, join_paragraphs=pause == 0, sentences=sentences)
     synthesizer = AsyncSegmentSynthesizer(
         client,
         jobs,
@@ -246,12 +247,23 @@ def plan_speech(
 
 
 def plan_jobs(
-    text: str, request_of: Callable[[str], RequestArgs], *, join_paragraphs: bool
+    text: str,
+    request_of: Callable[[str], RequestArgs],
+    *,
+    join_paragraphs: bool,
+    sentences: bool = False,
 ) -> tuple[list[SegmentJob], list[RequestArgs]]:
-    """Each segment with its cache key and its request, all checked before anything is sent."""
+    """Each segment with its cache key and its request, all checked before anything is sent.
+    With `sentences`, one request per sentence (captions with an exact cue per sentence)."""
     jobs: list[SegmentJob] = []
     requests: list[RequestArgs] = []
-    for segment in plan_segments(text, join_paragraphs=join_paragraphs):
+    if sentences:
+        from .._captions import sentence_segments
+
+        segments = sentence_segments(text)
+    else:
+        segments = plan_segments(text, join_paragraphs=join_paragraphs)
+    for segment in segments:
         request_args = request_of(segment.text)
         body = dict(request_args.get("json") or {})
         body.pop("text", None)
@@ -261,16 +273,25 @@ def plan_jobs(
 
 
 async def join_to_file(
-    plan: SpeechPlan, destination: Path, *, format: Any, on_progress: OnProgress | None
+    plan: SpeechPlan,
+    destination: Path,
+    *,
+    format: Any,
+    on_progress: OnProgress | None,
+    on_joined: Callable[[int, float, float | None], object] | None = None,
 ) -> tuple[int, float | None, float | None, int]:
     """Synthesise every segment and join them, in text order, into `destination`; the
-    segment cache is cleared once the file is in place.
+    segment cache is cleared once the file is in place. `on_joined(index, pause_before,
+    seconds)` hears of each segment's measured audio as it is joined (captions).
 
     Returns (bytes written, duration, credits spent now, segments from the cache).
     """
     jobs = plan.jobs
     if _alone(plan, format):
-        return await _write_alone(plan, destination, format=format, on_progress=on_progress)
+        result = await _write_alone(plan, destination, format=format, on_progress=on_progress)
+        if on_joined is not None:
+            on_joined(0, 0.0, result[1])
+        return result
     credits: float | None = None
     cached = received = 0
     plan.synthesizer.cache.open()
@@ -283,7 +304,9 @@ async def join_to_file(
             async for audio in results:
                 previous = jobs[audio.index - 1].segment if audio.index else None
                 pause = plan.paragraph_pause if previous and previous.ends_paragraph else 0.0
-                joiner.add(audio.path, pause_before=pause)
+                seconds = joiner.add(audio.path, pause_before=pause)
+                if on_joined is not None:
+                    on_joined(audio.index, pause, seconds)
                 credits = add_credits(credits, audio.credits)
                 cached += audio.cached
                 received += audio.bytes

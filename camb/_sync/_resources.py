@@ -208,6 +208,8 @@ class TTS:
         rate_limit_waits: int = DEFAULT_RATE_LIMIT_WAITS,
         cache_dir: StrPath | None = None,
         on_progress: OnProgress | None = None,
+        captions: StrPath | None = None,
+        caption_sentences: bool = False,
         timeout: TimeoutOption = NOT_GIVEN,
         total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
@@ -231,6 +233,11 @@ class TTS:
         same call again synthesises only what is missing. `on_progress` is called with a
         SpeechProgress after each segment, in text order (from worker threads in the
         blocking client). Returns a SpeechResult.
+        `captions` (a path ending in .srt, .vtt or .json) writes captions beside the audio,
+        atomically, once it is in place: one cue per sentence, its times exact at each
+        request's boundaries (each request's audio is measured) and shared out by characters
+        inside a request; `caption_sentences=True` makes every request one sentence, so that
+        every cue is exact (more requests, the same characters). The JSON says which are.
         """
         # Long-form speech is imported when first used: its segmenting rules and audio joining
         # cost start-up time that a client which never speaks long text should not pay.
@@ -241,6 +248,11 @@ class TTS:
         output = speech_format(destination, format)
         if on_progress is not None and not callable(on_progress):
             raise InvalidInputTypeError("on_progress", "must be a callable", on_progress)
+        sentences = bool(check.optional_bool("caption_sentences", caption_sentences))
+        if captions is not None:
+            from .._captions import caption_format
+
+            caption_format(check.file_path("captions", captions))
         plan = plan_speech(
             self._client,
             text,
@@ -269,10 +281,22 @@ class TTS:
             concurrency=concurrency,
             segment_retries=segment_retries,
             rate_limit_waits=rate_limit_waits,
+            sentences=sentences,
         )
+        collector = None
+        if captions is not None:
+            from .._captions import SpeechCaptionCollector
+
+            collector = SpeechCaptionCollector(captions, [j.segment.text for j in plan.jobs])
         size, duration, credits, cached = join_to_file(
-            plan, destination, format=output, on_progress=on_progress
+            plan,
+            destination,
+            format=output,
+            on_progress=on_progress,
+            on_joined=collector.joined if collector is not None else None,
         )
+        if collector is not None:
+            collector.write(text)
         return SpeechResult(
             path=destination,
             format=output,
