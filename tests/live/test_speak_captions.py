@@ -85,7 +85,7 @@ async def test_default_requests_are_exact_at_their_boundaries(
 def test_bad_captions_name_is_refused_before_any_traffic(
     camb_sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    with Camb(api_key=camb_sandbox.api_key, base_url=camb_sandbox.url) as client:
-        with pytest.raises(InvalidInputError, match="captions"):
-            client.tts.speak(TEXT, VOICE, "en-us", tmp_path / "a.wav", captions="a.txt")
+    client = Camb(api_key=camb_sandbox.api_key, base_url=camb_sandbox.url)
+    with client, pytest.raises(InvalidInputError, match="captions"):
+        client.tts.speak(TEXT, VOICE, "en-us", tmp_path / "a.wav", captions="a.txt")
     assert camb_sandbox.stats()["requests"] == 0
