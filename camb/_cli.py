@@ -262,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where finished segments wait, so that a failed run resumes for free "
         "(default: .NAME.segments beside the output)",
     )
+    _cli_live.add_caption_arguments(speak)
     speak.set_defaults(api_command=commands.speak)
 
     _cli_live.add_parser(command)

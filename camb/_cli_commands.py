@@ -24,6 +24,7 @@ from camb import (
     Voice,
 )
 
+from ._cli_live import checked_captions
 from ._cli_support import (
     Console,
     ExitStatus,
@@ -103,6 +104,7 @@ def speak_text(args: argparse.Namespace) -> str:
 async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     audio_format = speak_format(args.output, args.format)
     text = speak_text(args)
+    captions = checked_captions(args)
     voice_id: int = args.voice_id if args.voice_id is not None else (await first_voice(client)).id
     progress: Progress | None = None
 
@@ -124,6 +126,8 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
             paragraph_pause=args.paragraph_pause,
             cache_dir=args.cache_dir,
             on_progress=show,
+            captions=captions,
+            caption_sentences=args.caption_sentences,
         )
     finally:
         if progress is not None:

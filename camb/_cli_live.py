@@ -66,6 +66,32 @@ def add_parser(command: Any) -> None:
     live.set_defaults(api_command=live_command)
 
 
+def add_caption_arguments(parser: Any) -> None:
+    """`--captions FILE` and `--caption-sentences` of `camb speak`."""
+    parser.add_argument(
+        "--captions",
+        metavar="FILE",
+        help="captions beside the audio: FILE.srt, FILE.vtt or FILE.json (a timeline that "
+        "says which cues are exact)",
+    )
+    parser.add_argument(
+        "--caption-sentences",
+        action="store_true",
+        help="one request per sentence, so that every caption is exact (more requests, the "
+        "same characters)",
+    )
+
+
+def checked_captions(args: argparse.Namespace) -> str | None:
+    """The --captions file, its extension checked before anything is sent."""
+    captions: str | None = args.captions
+    if captions is not None:
+        caption_format(captions, "--captions")
+    elif getattr(args, "caption_sentences", False):
+        raise UsageError("--caption-sentences needs --captions FILE")
+    return captions
+
+
 def _format(args: argparse.Namespace) -> str:
     if args.format is not None:
         return str(args.format)
@@ -110,8 +136,7 @@ def _text_source(args: argparse.Namespace) -> str | AsyncIterator[str]:
 
 async def live_command(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     fmt = _format(args)
-    if args.captions is not None:
-        caption_format(args.captions, "--captions")
+    checked_captions(args)
     if args.output == "-" and fmt == "flac":
         raise UsageError("FLAC cannot be streamed to stdout here: use a file, or another format")
     source = _text_source(args)

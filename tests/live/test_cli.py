@@ -128,3 +128,27 @@ def test_camb_live_refuses_a_bad_captions_name_before_connecting(
     assert result.returncode == 2
     assert "--captions" in result.stderr
     assert sandbox.live_sessions() == []
+
+
+def test_camb_speak_captions(sandbox: Sandbox, tmp_path: Path) -> None:
+    text = "First sentence of the file. Second sentence, a bit longer than the first."
+    result = subprocess.run(
+        [
+            str(CAMB),
+            "speak",
+            text,
+            "-o",
+            str(tmp_path / "a.wav"),
+            "--captions",
+            str(tmp_path / "a.json"),
+            "--caption-sentences",
+        ],
+        env=_env(sandbox),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    cues = json.loads((tmp_path / "a.json").read_text())["cues"]
+    assert [c["exact"] for c in cues] == [True, True]
+    assert cues[1]["end"] == round(len(text.replace(" Second", "Second")) * 0.06, 3)
