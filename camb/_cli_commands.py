@@ -564,6 +564,7 @@ SANDBOX_SETTINGS: tuple[tuple[str, str, type, str], ...] = (
         "POST /tts-results values: object, string or mixed",
     ),
     ("--result-bytes", "result_bytes", int, "pad FLAC results to at least this many bytes"),
+    ("--live-credits", "live_credits", int, "credits of each live speech session (4402 after)"),
 )
 
 
