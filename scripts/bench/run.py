@@ -33,6 +33,7 @@ BENCHMARKS = (
     "concurrency",
     "longform",
     "batch",
+    "live",
 )
 SUMMARY_HEADER = ("benchmark", "measure", "camb", "baseline", "ratio", "target", "verdict")
 
