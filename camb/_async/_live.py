@@ -7,6 +7,7 @@ them, written once for asyncio and turned into the blocking client by `scripts/u
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from types import TracebackType
@@ -235,9 +236,24 @@ class AsyncLiveSession:
         except SocketClosed as closed:
             if self._stopping:
                 return
-            error = self._protocol.on_close(closed.code, closed.reason)
+            # The server closed first: what it said before (session.error) is still queued.
+            code, reason = await self._read_to_close(closed)
+            error = self._protocol.on_close(code, reason)
             if error is not None:
                 raise error from None
+
+    async def _read_to_close(self, closed: SocketClosed) -> tuple[int | None, str]:
+        assert self._socket is not None
+        while True:
+            try:
+                frame = await self._socket.receive(1.0)
+            except SocketClosed as final:
+                return final.code, final.reason
+            except SocketTimeout:
+                return closed.code, closed.reason
+            if isinstance(frame, str):
+                with contextlib.suppress(LiveError):
+                    self._protocol.on_text(frame, time.monotonic())
 
     # --- receiving -------------------------------------------------------------------------
 

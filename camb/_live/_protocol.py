@@ -291,9 +291,8 @@ class LiveProtocol:
 
     @property
     def unspoken_text(self) -> str:
-        if not self._done_ids:
-            return self.text_sent
-        return self.text_sent[self._spoken_end :]
+        rest = self.text_sent[self._spoken_end :] if self._done_ids else self.text_sent
+        return rest if rest.strip() else ""
 
     def failure(
         self, cls: type[LiveError], what: str, *, close_code: int | None = None

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
+from .._constants import API_KEY_HEADER
 from .._exceptions import InvalidInputTypeError, MissingExtraError
 
 EXTRA = "live"
@@ -78,6 +80,27 @@ def _open_failed(error: BaseException, exceptions: Any) -> Exception:
     return SocketFailed(f"cannot open the connection ({name}: {error})")
 
 
+class _RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The logger handed to `websockets`: it logs the handshake's headers at DEBUG, so the key
+    is replaced before anything reaches a handler. Under `camb.live` (CAMB_LOG=debug)."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__(logging.getLogger("camb.live"), {})
+        self._secret = secret
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        text = str(msg) % args if args else str(msg)
+        if self._secret:
+            text = text.replace(self._secret, "[redacted]")
+        self.logger.log(level, "%s", text, **kwargs)
+
+
+def _logger(headers: dict[str, str]) -> _RedactingLogger:
+    return _RedactingLogger(headers.get(API_KEY_HEADER, ""))
+
+
 def _check_chunk(chunk: object) -> str:
     if not isinstance(chunk, str):
         raise InvalidInputTypeError("text", "must yield str chunks", chunk)
@@ -105,6 +128,7 @@ class AsyncLiveSocket:
                 max_size=MAX_FRAME,
                 max_queue=MAX_QUEUE,
                 compression=None,
+                logger=_logger(headers),
             )
         except (OSError, TimeoutError, exceptions.WebSocketException) as error:
             raise _open_failed(error, exceptions) from error
@@ -202,6 +226,7 @@ class LiveSocket:
             "max_size": MAX_FRAME,
             "max_queue": MAX_QUEUE,
             "compression": None,
+            "logger": _logger(headers),
         }
         try:
             if hasattr(client, "reconnect"):

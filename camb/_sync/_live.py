@@ -9,6 +9,7 @@ them, written once for asyncio and turned into the blocking client by `scripts/u
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
@@ -237,9 +238,24 @@ class LiveSession:
         except SocketClosed as closed:
             if self._stopping:
                 return
-            error = self._protocol.on_close(closed.code, closed.reason)
+            # The server closed first: what it said before (session.error) is still queued.
+            code, reason = self._read_to_close(closed)
+            error = self._protocol.on_close(code, reason)
             if error is not None:
                 raise error from None
+
+    def _read_to_close(self, closed: SocketClosed) -> tuple[int | None, str]:
+        assert self._socket is not None
+        while True:
+            try:
+                frame = self._socket.receive(1.0)
+            except SocketClosed as final:
+                return final.code, final.reason
+            except SocketTimeout:
+                return closed.code, closed.reason
+            if isinstance(frame, str):
+                with contextlib.suppress(LiveError):
+                    self._protocol.on_text(frame, time.monotonic())
 
     # --- receiving -------------------------------------------------------------------------
 
