@@ -229,7 +229,9 @@ def run(ctx: Context) -> Section:
             f"starts, one sentence ({len(FIRST_SENTENCE)} characters) is sent as one "
             "text.chunk, and stops at the first audio byte. camb: `AsyncCamb().tts.live()` "
             "with `send()` and `async for`; baseline: a plain `websockets` client sending the "
-            f"same frames. {reps} runs each, interleaved: camb {camb_ttfa.fmt(fmt_ms)}, "
+            "same frames, with that library's defaults (which negotiate permessage-deflate: "
+            "camb turns compression off, as audio does not compress and the server pays for "
+            f"trying). {reps} runs each, interleaved: camb {camb_ttfa.fmt(fmt_ms)}, "
             f"websockets {raw_ttfa.fmt(fmt_ms)}.",
             f"- **Memory**: one session of {long['duration'] / 60:.1f} minutes of audio "
             f"({long['segments']} segments, {long['bytes'] / 2**20:.0f} MiB of WAV), fed "

@@ -18,9 +18,11 @@ def test_the_key_is_never_logged_even_at_debug(
     sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    with Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
-        with client.tts.live(VOICE, text="Logged session.") as session:
-            list(session)
+    with (
+        Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client,
+        client.tts.live(VOICE, text="Logged session.") as session,
+    ):
+        list(session)
     # The client's records (the sandbox, a server, logs what it received as servers do).
     lines = [r.getMessage() for r in caplog.records if not r.name.startswith("uvicorn")]
     assert any("GET /live-tts/ws" in line for line in lines)  # the handshake is logged...
@@ -33,13 +35,15 @@ def test_a_slow_reader_holds_the_server_back(sandbox: Sandbox) -> None:
     # 720 s of 48 kHz WAV, about 69 MB: far more than the client's queue and the sockets hold.
     text = "Sixty characters of text make three and a half seconds here. " * 200
     total = 60 * 2**20
-    with Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
-        with client.tts.live(VOICE, format="wav", text=text) as session:
-            events = iter(session)
-            assert isinstance(next(e for e in events if isinstance(e, LiveAudio)), LiveAudio)
-            time.sleep(1.0)  # the reader is busy; the server could send everything meanwhile
-            sent = sum(sandbox.live_sessions()[0].audio_frames)
-            last = list(events)[-1]
+    with (
+        Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client,
+        client.tts.live(VOICE, format="wav", text=text) as session,
+    ):
+        events = iter(session)
+        assert isinstance(next(e for e in events if isinstance(e, LiveAudio)), LiveAudio)
+        time.sleep(1.0)  # the reader is busy; the server could send everything meanwhile
+        sent = sum(sandbox.live_sessions()[0].audio_frames)
+        last = list(events)[-1]
     assert sent < 24 * 2**20 < total
     assert isinstance(last, LiveSummary)
     assert last.bytes > total
@@ -50,10 +54,12 @@ def test_an_error_of_the_text_iterable_ends_the_session_with_it(sandbox: Sandbox
         yield "A first sentence. "
         raise OSError("the model went away")
 
-    with Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
-        with client.tts.live(VOICE, text=broken(), idle_timeout=5.0) as session:
-            with pytest.raises(OSError, match="the model went away"):
-                list(session)
+    with (
+        Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client,
+        client.tts.live(VOICE, text=broken(), idle_timeout=5.0) as session,
+    ):
+        with pytest.raises(OSError, match="the model went away"):
+            list(session)
 
 
 async def test_total_timeout_ends_the_session(sandbox: Sandbox) -> None:
@@ -69,8 +75,10 @@ async def test_total_timeout_ends_the_session(sandbox: Sandbox) -> None:
 def test_connect_failure_is_a_connection_error() -> None:
     from camb import LiveConnectionError
 
-    with Camb(api_key="some-key", base_url="http://127.0.0.1:9") as client:
-        with pytest.raises(LiveConnectionError) as raised:
-            with client.tts.live(VOICE, text="Nobody listens."):
-                pass
+    with (
+        Camb(api_key="some-key", base_url="http://127.0.0.1:9") as client,
+        pytest.raises(LiveConnectionError) as raised,
+        client.tts.live(VOICE, text="Nobody listens."),
+    ):
+        pass
     assert "some-key" not in str(raised.value)
