@@ -57,9 +57,9 @@ def test_an_error_of_the_text_iterable_ends_the_session_with_it(sandbox: Sandbox
     with (
         Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client,
         client.tts.live(VOICE, text=broken(), idle_timeout=5.0) as session,
+        pytest.raises(OSError, match="the model went away"),
     ):
-        with pytest.raises(OSError, match="the model went away"):
-            list(session)
+        list(session)
 
 
 async def test_total_timeout_ends_the_session(sandbox: Sandbox) -> None:
