@@ -415,6 +415,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave bad lines out (and list them) instead of refusing the whole file",
     )
+    batch.add_argument(
+        "--captions",
+        choices=("srt", "vtt", "json"),
+        metavar="FORMAT",
+        help="captions beside each item's audio: srt, vtt or json (<id>.srt, ...)",
+    )
+    batch.add_argument(
+        "--caption-sentences",
+        action="store_true",
+        help="one request per sentence, so that every caption is exact",
+    )
     batch.set_defaults(local_command=commands.batch)
 
     voices = command("voices", "list the voices this key can use")

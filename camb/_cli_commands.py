@@ -443,6 +443,8 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
             shard=args.shard,
             skip_invalid=args.skip_invalid,
             on_progress=show,
+            captions=args.captions,
+            caption_sentences=args.caption_sentences,
         )
     finally:
         blocking.close()

@@ -51,11 +51,48 @@ def _speak_args(item: BatchItem) -> dict[str, Any]:
     return {**item.options(), "segment_retries": 0, "rate_limit_waits": 0}
 
 
-def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
+def _caption_args(path: Path, captions: Captions | None) -> dict[str, Any]:
+    """Captions beside the item's audio: `<id>.srt`, `.vtt` or `.json`."""
+    if captions is None:
+        return {}
+    return {
+        "captions": path.with_suffix("." + captions.format),
+        "caption_sentences": captions.sentences,
+    }
+
+
+@attrs.frozen
+class Captions:
+    """Captions of every item: their format, and whether requests are sentence-sized."""
+
+    format: str
+    sentences: bool = False
+
+
+def _captions(captions: object, caption_sentences: object) -> Captions | None:
+    if captions is None:
+        if caption_sentences:
+            raise InvalidInputError("caption_sentences", "needs captions= (srt, vtt or json)")
+        return None
+    if captions not in ("srt", "vtt", "json"):
+        raise InvalidInputError("captions", "must be 'srt', 'vtt' or 'json'", captions)
+    return Captions(
+        str(captions), bool(check.optional_bool("caption_sentences", caption_sentences))
+    )
+
+
+def _sync_synthesizer(
+    client: Camb, captions: Captions | None = None
+) -> Callable[[BatchItem, Path], ItemResult]:
     def synthesize(item: BatchItem, path: Path) -> ItemResult:
         try:
             result = client.tts.speak(
-                item.text, item.voice_id, item.language, path, **_speak_args(item)
+                item.text,
+                item.voice_id,
+                item.language,
+                path,
+                **_speak_args(item),
+                **_caption_args(path, captions),
             )
         except CambError as error:
             raise _unwrapped(error) from error
@@ -65,13 +102,18 @@ def _sync_synthesizer(client: Camb) -> Callable[[BatchItem, Path], ItemResult]:
 
 
 def _async_synthesizer(
-    client: AsyncCamb, loop: asyncio.AbstractEventLoop
+    client: AsyncCamb, loop: asyncio.AbstractEventLoop, captions: Captions | None = None
 ) -> Callable[[BatchItem, Path], ItemResult]:
     """Runs each item's `speak()` on the caller's event loop, from the runner's threads."""
 
     def synthesize(item: BatchItem, path: Path) -> ItemResult:
         coroutine = client.tts.speak(
-            item.text, item.voice_id, item.language, path, **_speak_args(item)
+            item.text,
+            item.voice_id,
+            item.language,
+            path,
+            **_speak_args(item),
+            **_caption_args(path, captions),
         )
         try:
             result = asyncio.run_coroutine_threadsafe(coroutine, loop).result()
@@ -153,6 +195,8 @@ def run(
     skip_invalid: bool = False,
     input_format: InputFormat | None = None,
     on_progress: OnProgress | None = None,
+    captions: str | None = None,
+    caption_sentences: bool = False,
 ) -> Any:
     """Speak every item of a JSON Lines or CSV file into `out/<id>.<ext>`; resumable.
 
@@ -166,6 +210,10 @@ def run(
     are spoken at once at most, less while the API answers 429. `shard="K/N"` takes this
     machine's deterministic share of the items (K from 0). A `manifest.jsonl` in `out` lists
     every item with its state, file, bytes, duration and credits.
+
+    `captions` ("srt", "vtt" or "json") writes each item's captions beside its audio
+    (`out/<id>.srt`, ...): exact at request boundaries, every cue exact with
+    `caption_sentences=True` (see `tts.speak()`).
 
     With an `AsyncCamb`, this returns a coroutine (as `run_async` does): `await` it.
     """
@@ -183,7 +231,10 @@ def run(
             skip_invalid=skip_invalid,
             input_format=input_format,
             on_progress=on_progress,
+            captions=captions,
+            caption_sentences=caption_sentences,
         )
+    caption_options = _captions(captions, caption_sentences)
     workers = check.concurrency("concurrency", concurrency)
     attempts = check.concurrency("max_attempts", max_attempts)
     items, out_dir, chosen, problems = _prepare(
@@ -198,7 +249,7 @@ def run(
         items,
         out_dir,
         chosen,
-        _sync_synthesizer(client),
+        _sync_synthesizer(client, caption_options),
         problems=problems,
         concurrency=workers,
         max_attempts=attempts,
@@ -218,9 +269,12 @@ def run_async(
     skip_invalid: bool = False,
     input_format: InputFormat | None = None,
     on_progress: OnProgress | None = None,
+    captions: str | None = None,
+    caption_sentences: bool = False,
 ) -> Coroutine[Any, Any, BatchResult]:
     """`run()` for an `AsyncCamb`: the requests run on the caller's event loop; the state
     bookkeeping (short local SQLite transactions) runs in a worker thread."""
+    caption_options = _captions(captions, caption_sentences)
     workers = check.concurrency("concurrency", concurrency)
     attempts = check.concurrency("max_attempts", max_attempts)
     items, out_dir, chosen, problems = _prepare(
@@ -233,7 +287,7 @@ def run_async(
     )
 
     async def running() -> BatchResult:
-        synthesize = _async_synthesizer(client, asyncio.get_running_loop())
+        synthesize = _async_synthesizer(client, asyncio.get_running_loop(), caption_options)
         return await asyncio.to_thread(
             _run_prepared,
             items,
