@@ -39,6 +39,7 @@ from .._constants import (
 )
 from .._exceptions import APIStatusError, CambError, InvalidInputTypeError
 from .._live import _config as live_config
+from .._live import _sockets as live_sockets
 from .._live._messages import LiveFormat
 from .._models import (
     AUDIO_FORMATS,
@@ -124,6 +125,7 @@ class AsyncTTS:
         )
         if text is not None and not isinstance(text, (str, Iterable, AsyncIterable)):
             raise InvalidInputTypeError("text", "must be a str or an iterable of str", text)
+        live_sockets.require()
         options = self._client._options(
             timeout=timeout, total_timeout=total_timeout, extra_headers=extra_headers
         )

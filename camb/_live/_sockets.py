@@ -61,6 +61,11 @@ def _websockets(module: str) -> Any:
         raise MissingExtraError("live speech (client.tts.live)", EXTRA, "websockets") from error
 
 
+def require() -> None:
+    """Raise MissingExtraError now (before anything is sent) if `websockets` is missing."""
+    _websockets("websockets")
+
+
 def _closed(error: Any) -> SocketClosed:
     received = getattr(error, "rcvd", None)
     if received is None:

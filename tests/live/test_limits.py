@@ -82,3 +82,23 @@ def test_connect_failure_is_a_connection_error() -> None:
     ):
         pass
     assert "some-key" not in str(raised.value)
+
+
+def test_without_the_live_extra_the_error_names_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['websockets'] = None\n"
+        "import camb\n"
+        "client = camb.Camb(api_key='k', base_url='http://127.0.0.1:9')\n"
+        "try:\n"
+        "    client.tts.live(1, text='Hello.')\n"
+        "except camb.MissingExtraError as error:\n"
+        "    print(error.extra, '|', error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.startswith("live | ")
+    assert "pip install 'camb-tts[live]'" in done.stdout
