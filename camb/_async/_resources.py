@@ -99,7 +99,7 @@ class AsyncTTS:
         extra_headers: HeadersOption = None,
     ) -> AsyncLiveSession:
         """Live speech over Camb's WebSocket: send text as it is written (an LLM's tokens),
-        get audio per segment in order, with word timestamps (see `AsyncLiveSession`).
+        get audio per segment in order, with word timestamps (see the live speech guide).
 
         `text` (a str, or an iterable or async iterable of str chunks) is fed in the
         background once the session opens, and ends its input; leave it out to `send()` text
@@ -107,7 +107,8 @@ class AsyncTTS:
         the server speaks a fragment that has no sentence end yet. The session uses the
         speech model mars-8.1-flash-beta. The client's timeouts apply: `timeout.connect` to
         opening the connection, `timeout.read` to the wait for each frame, `total_timeout`
-        to the whole session. Nothing is sent before the session is opened (`async with`).
+        to the whole session. Nothing is sent before the session is opened (as a context
+        manager).
         """
         config = live_config.session_config(
             voice_id=voice_id,
