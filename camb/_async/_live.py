@@ -285,8 +285,6 @@ class AsyncLiveSession:
             raise error from None
 
     async def _events(self) -> AsyncIterator[LiveEvent]:
-        if self._socket is None:
-            raise ClientStateError("open the live session first (use it with `async with`)")
         while self._summary is None:
             failed = self._feeder.failure() if self._feeder is not None else None
             if failed is not None:
@@ -321,6 +319,8 @@ class AsyncLiveSession:
                     return
 
     def __aiter__(self) -> AsyncIterator[LiveEvent]:
+        if self._socket is None:
+            raise ClientStateError("open the live session first (use it with `async with`)")
         if self._iterator is None:
             self._iterator = self._events()
         return self._iterator
@@ -374,7 +374,7 @@ class AsyncLiveSession:
         return self._finished_summary()
 
     def _finished_summary(self) -> LiveSummary:
-        if self._summary is None:  # pragma: no cover - the iteration ends only with one
+        if self._summary is None:
             raise ClientStateError("the live session has not ended")
         return self._summary
 

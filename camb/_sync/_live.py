@@ -287,8 +287,6 @@ class LiveSession:
             raise error from None
 
     def _events(self) -> Iterator[LiveEvent]:
-        if self._socket is None:
-            raise ClientStateError("open the live session first (use it with `with`)")
         while self._summary is None:
             failed = self._feeder.failure() if self._feeder is not None else None
             if failed is not None:
@@ -323,6 +321,8 @@ class LiveSession:
                     return
 
     def __iter__(self) -> Iterator[LiveEvent]:
+        if self._socket is None:
+            raise ClientStateError("open the live session first (use it with `with`)")
         if self._iterator is None:
             self._iterator = self._events()
         return self._iterator
@@ -376,7 +376,7 @@ class LiveSession:
         return self._finished_summary()
 
     def _finished_summary(self) -> LiveSummary:
-        if self._summary is None:  # pragma: no cover - the iteration ends only with one
+        if self._summary is None:
             raise ClientStateError("the live session has not ended")
         return self._summary
 
