@@ -78,9 +78,10 @@ def test_a_server_breaking_the_protocol_is_a_protocol_error(
     frames: list[str], message: str
 ) -> None:
     protocol = LiveProtocol("wav", None)
+    for frame in frames[:-1]:
+        protocol.on_text(frame, 0.0)
     with pytest.raises(LiveProtocolError, match=message):
-        for frame in frames:
-            protocol.on_text(frame, 0.0)
+        protocol.on_text(frames[-1], 0.0)
 
 
 def test_audio_outside_a_segment_or_too_big_is_a_protocol_error() -> None:

@@ -47,9 +47,10 @@ def test_save_writes_one_valid_file_in_every_format(
     sandbox: Sandbox, tmp_path: Path, fmt: str
 ) -> None:
     text = "Two segments are joined. Into one file!"
-    with Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
-        with client.tts.live(VOICE, format=fmt, text=text) as session:  # type: ignore[arg-type]
-            summary = session.save(tmp_path / f"out.{fmt}")
+    client = Camb(api_key=sandbox.api_key, base_url=sandbox.url)
+    session = client.tts.live(VOICE, format=fmt, text=text)  # type: ignore[arg-type]
+    with client, session:
+        summary = session.save(tmp_path / f"out.{fmt}")
     assert summary.segments == 2
     if fmt in ("wav", "flac"):
         info = soundfile.info(str(tmp_path / f"out.{fmt}"))
@@ -73,10 +74,10 @@ async def test_captions_only_and_play_by_chunk(sandbox: Sandbox, tmp_path: Path)
 
 def test_events_carry_offsets_into_the_text_sent(sandbox: Sandbox) -> None:
     text = "  Leading spaces. And a second one."
-    with Camb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
-        with client.tts.live(VOICE, format="wav", text=text) as session:
-            done = [e for e in session if isinstance(e, LiveSegmentDone)]
-            audio = [e for e in session if isinstance(e, LiveAudio)]
+    client = Camb(api_key=sandbox.api_key, base_url=sandbox.url)
+    with client, client.tts.live(VOICE, format="wav", text=text) as session:
+        done = [e for e in session if isinstance(e, LiveSegmentDone)]
+        audio = [e for e in session if isinstance(e, LiveAudio)]
     assert audio == []  # the session was read to its end already
     for segment in done:
         assert text[segment.char_start : segment.char_end] == segment.text
