@@ -10,7 +10,9 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 import srt
 
 from camb.sandbox import Sandbox
@@ -152,3 +154,25 @@ def test_camb_speak_captions(sandbox: Sandbox, tmp_path: Path) -> None:
     cues = json.loads((tmp_path / "a.json").read_text())["cues"]
     assert [c["exact"] for c in cues] == [True, True]
     assert cues[1]["end"] == round(len(text.replace(" Second", "Second")) * 0.06, 3)
+
+
+def test_camb_live_usage_errors_and_skips(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from camb._cli import main
+
+    monkeypatch.setenv("CAMB_BASE_URL", sandbox.url)
+    monkeypatch.setenv("CAMB_API_KEY", sandbox.api_key)
+    text_file = tmp_path / "text.txt"
+    text_file.write_text("From a file. With a [skip] segment.", encoding="utf-8")
+    assert main(["live", "Hi.", "-o", str(tmp_path / "a.ogg")]) == 2
+    assert main(["live", "Hi.", "-f", str(text_file), "-o", str(tmp_path / "a.mp3")]) == 2
+    assert main(["live", "-f", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "a.mp3")]) == 2
+    assert main(["live", "Hi.", "-o", "-", "--format", "flac"]) == 2
+    assert main(["speak", "Hello.", "-o", str(tmp_path / "b.wav"), "--caption-sentences"]) == 2
+    assert sandbox.live_sessions() == []
+    # A skipped segment is reported, and the exit status says the audio is incomplete.
+    assert main(["live", "-f", str(text_file), "-o", str(tmp_path / "a.mp3")]) == 1
+    err = capsys.readouterr().err
+    assert "segment 1 was skipped" in err
+    assert (tmp_path / "a.mp3").stat().st_size > 0
