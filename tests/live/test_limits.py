@@ -102,3 +102,20 @@ def test_without_the_live_extra_the_error_names_it() -> None:
     )
     assert done.stdout.startswith("live | ")
     assert "pip install 'camb-tts[live]'" in done.stdout
+
+
+def test_a_server_that_never_answers_the_handshake_is_a_connect_timeout() -> None:
+    import socket
+
+    import httpx
+
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts TCP, never speaks HTTP
+    port = listener.getsockname()[1]
+    try:
+        timeout = httpx.Timeout(5.0, connect=0.2)
+        with Camb(api_key="k", base_url=f"http://127.0.0.1:{port}", timeout=timeout) as client:
+            session = client.tts.live(VOICE, text="Hello.")
+            with pytest.raises(LiveTimeoutError, match="opening the connection"):
+                session.open()
+    finally:
+        listener.close()
