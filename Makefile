@@ -10,7 +10,7 @@ SPEC := openapi/camb-tts.yaml
 GEN_CONFIG := openapi/generator-config.yaml
 GEN_DIR := generated/camb_api
 
-.PHONY: install regen unasync test lint typecheck demo bench docs clean
+.PHONY: install regen unasync test check test-pythons lint typecheck demo bench docs clean
 
 install: $(STAMP)
 
@@ -52,6 +52,30 @@ test: $(STAMP)
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report --fail-under=95
 	$(MAKE) --no-print-directory lint typecheck
+
+# The quick loop while developing (a few minutes on two cores): every test but the slow ones
+# (the docs site and browser, packaging builds, whole-process runs, load and property sweeps;
+# tests/conftest.py lists them), then lint and types. `make test` is the full suite CI runs.
+check: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+	$(MAKE) --no-print-directory lint typecheck
+
+# The suite on the oldest and newest Pythons supported (CI runs it after `make test`): each gets
+# its own venv (.venv-3.10, ...), from pyenv's interpreters where pyenv is installed, else from
+# pythonX.Y on PATH. The slow tests (docs, packaging, processes) run on the main venv's Python.
+PYTHONS ?= 3.10 3.13
+test-pythons:
+	@set -e; for v in $(PYTHONS); do \
+		py=$$(ls $$HOME/.pyenv/versions/$$v.*/bin/python$$v 2>/dev/null | head -n 1); \
+		[ -n "$$py" ] || py=python$$v; \
+		echo "== Python $$v ($$py)"; \
+		[ -x .venv-$$v/bin/python ] || $$py -m venv .venv-$$v; \
+		[ -f .venv-$$v/.dev-stamp ] && [ .venv-$$v/.dev-stamp -nt pyproject.toml ] || { \
+			.venv-$$v/bin/python -m pip install --quiet --upgrade pip && \
+			.venv-$$v/bin/python -m pip install --quiet -e '.[dev]' && \
+			touch .venv-$$v/.dev-stamp; }; \
+		.venv-$$v/bin/python -m pytest -q -p no:cacheprovider -m "not slow"; \
+	done
 
 # The README's first command: the whole flow against a local sandbox, through the CLI.
 demo: $(DEMO_STAMP)

@@ -37,7 +37,7 @@ def main() -> int:
     # line like every other message of the command, not in Python's two-line format.
     with warnings.catch_warnings(record=True) as caught:
         try:
-            from camb._cli import main as cli_main
+            from camb._cli._main import main as cli_main
         except ImportError as error:
             try:
                 diagnosis = diagnose()

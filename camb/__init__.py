@@ -40,6 +40,8 @@ from ._exceptions import (
     TaskFailedError,
     TaskPaymentRequiredError,
     TaskTimeoutError,
+    TranslationError,
+    TruncatedAudioError,
     UnexpectedResponseError,
     UnexpectedTaskStatusError,
     ValidationError,
@@ -80,13 +82,14 @@ from ._sync._live import LiveSession
 from ._sync._streaming import SpeechStream
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+from ._wire._translation import TranslatedSpeech, TranslationResults
 
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
     from ._async._live import AsyncLiveSession
     from ._async._streaming import AsyncSpeechStream
+    from ._longform._plan import SpeechProgress, SpeechResult
     from ._raw_response import RawResponse
-    from ._speech import SpeechProgress, SpeechResult
 
 # The asyncio client, long-form speech and the raw-answer type are imported on first use: a
 # script using only `Camb` does not pay for asyncio, text segmentation or audio joining.
@@ -95,8 +98,8 @@ _LAZY = {
     "AsyncLiveSession": "._async._live",
     "AsyncSpeechStream": "._async._streaming",
     "RawResponse": "._raw_response",
-    "SpeechProgress": "._speech",
-    "SpeechResult": "._speech",
+    "SpeechProgress": "._longform._plan",
+    "SpeechResult": "._longform._plan",
 }
 
 
@@ -170,6 +173,10 @@ __all__ = [
     "TaskPaymentRequiredError",
     "TaskStatus",
     "TaskTimeoutError",
+    "TranslatedSpeech",
+    "TranslationError",
+    "TranslationResults",
+    "TruncatedAudioError",
     "UnexpectedResponseError",
     "UnexpectedTaskStatusError",
     "ValidationError",

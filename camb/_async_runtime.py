@@ -8,9 +8,8 @@ Cancelling the caller (Ctrl-C under `asyncio.run`) cancels every task it started
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
@@ -43,11 +42,6 @@ async def map_concurrently(
             task.cancel()
         raise
     return [results[index] for index in range(len(items))]
-
-
-async def resolve(value: Any) -> Any:
-    """What a resource method returned, awaited when it is awaitable (`tts.stream()` is not)."""
-    return await value if inspect.isawaitable(value) else value
 
 
 def current_loop() -> asyncio.AbstractEventLoop | None:

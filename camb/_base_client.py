@@ -23,14 +23,14 @@ from ._constants import (
     API_KEY_ENV,
     API_KEY_HEADER,
     BASE_URL_ENV,
-    DEFAULT_BACKOFF,
     DEFAULT_BASE_URL,
     DEFAULT_LIMITS,
-    USER_AGENT,
+    USER_AGENT_PRODUCT,
 )
 from ._exceptions import APIConnectionError, APIError, APITimeoutError, InvalidInputError
 from ._options import RequestOptions
 from ._retry import (
+    DEFAULT_BACKOFF,
     BackoffPolicy,
     is_retryable_exception,
     is_retryable_status,
@@ -38,6 +38,9 @@ from ._retry import (
     retry_delay,
 )
 from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
+from ._version import __version__
+
+USER_AGENT = f"{USER_AGENT_PRODUCT}/{__version__}"
 
 log = logging.getLogger("camb")
 

@@ -247,7 +247,7 @@ def sentence_segments(text: str) -> list[Any]:
     """`text` as long-form speech segments of one sentence each (a sentence too long for one
     request is cut as usual; one of fewer than 3 non-space characters joins the next), for
     captions whose every cue is exact."""
-    from ._segmenting import Segment, plan_segments
+    from ._longform._segmenting import Segment, plan_segments
 
     pieces: list[tuple[str, bool]] = []  # (text, a paragraph break follows)
     spans = sentences(text)

@@ -1,22 +1,20 @@
 """This client's defaults and fixed values, in one place.
 
 The API's own limits (text lengths, run-id counts, option ranges, formats) are not here: they
-are read from the spec by `make regen` into `camb/api_facts.py`.
+are read from the spec by `make regen` into `camb/api_facts.py`. Plain values only: this module
+imports nothing from the package, so any module may import it without a cycle (the default
+schedule and backoff objects live beside their classes, in `_polling` and `_retry`).
 """
 
 from __future__ import annotations
 
 import httpx
 
-from ._polling import PollSchedule
-from ._retry import BackoffPolicy
-from ._version import __version__
-
 DEFAULT_BASE_URL = "https://client.camb.ai/apis"
 API_KEY_ENV = "CAMB_API_KEY"
 BASE_URL_ENV = "CAMB_BASE_URL"
 API_KEY_HEADER = "x-api-key"
-USER_AGENT = f"camb-python/{__version__}"
+USER_AGENT_PRODUCT = "camb-python"
 # Only what `_body.BodyDecoder` inflates itself, with a cap (httpx would also offer br/zstd
 # when their packages are installed, and inflate them without one).
 ACCEPT_ENCODING = "gzip, deflate"
@@ -24,7 +22,6 @@ ACCEPT_ENCODING = "gzip, deflate"
 # Per request: 60 s between bytes, 10 s to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
-DEFAULT_BACKOFF = BackoffPolicy()
 # Idle connections are dropped after 4 s: servers commonly close them after 5 s (uvicorn does),
 # and a request sent on a connection the server is closing fails in a way that a POST, which
 # costs credits, cannot safely retry.
@@ -35,7 +32,6 @@ MAX_REDIRECTS = 5
 
 # Waiting on tasks: the longest benchmarked task takes about 600 s.
 DEFAULT_WAIT_TIMEOUT = 600.0
-DEFAULT_POLL_SCHEDULE = PollSchedule()
 # Polls in flight at once for `wait_many` (each poll is one short GET).
 DEFAULT_WAIT_CONCURRENCY = 16
 # The API's docs advise sending bulk chunks one after another to stay clear of rate limits,

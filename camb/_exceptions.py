@@ -32,6 +32,8 @@
     ├── PaymentRequiredError                 the account needs credits (HTTP 402 or task status)
     ├── BulkResultsError                     some chunks of a bulk call failed; `.results` holds
     │                                        everything that succeeded
+    ├── TranslationError                     some languages of `tts.translate()` have no speech;
+    │                                        `.results` holds the ones that do
     └── MissingExtraError (ImportError)      a feature needs an optional extra not installed
         └── AudioExtraMissingError           FLAC from `speak()` needs the `audio` extra
 
@@ -53,6 +55,7 @@ import httpx
 
 if TYPE_CHECKING:
     from ._models import BulkResults, TaskStatus
+    from ._wire._translation import TranslationResults
 
 __all__ = [
     "APIConnectionError",
@@ -81,6 +84,7 @@ __all__ = [
     "TaskFailedError",
     "TaskPaymentRequiredError",
     "TaskTimeoutError",
+    "TranslationError",
     "UnexpectedResponseError",
     "UnexpectedTaskStatusError",
     "ValidationError",
@@ -200,6 +204,22 @@ class UnexpectedResponseError(APIError):
         self.response = detached(response, self.request)
         self.status_code = response.status_code
         self.body = body
+
+
+class TruncatedAudioError(UnexpectedResponseError):
+    """A 2xx audio answer is shorter than its own header says (a WAV whose data chunk declares
+    more bytes than arrived): cut short, like a body that ends before its Content-Length.
+    Long-form speech and batch jobs try it again; `save()` leaves the destination as it was.
+
+    `declared` and `received` are the audio data bytes the header announced and that came.
+    """
+
+    def __init__(
+        self, message: str, *, response: httpx.Response, declared: int, received: int
+    ) -> None:
+        super().__init__(message, response=response)
+        self.declared = declared
+        self.received = received
 
 
 class APIStatusError(APIError):
@@ -327,6 +347,17 @@ class BulkResultsError(CambError):
     """
 
     def __init__(self, message: str, *, results: BulkResults) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+class TranslationError(CambError):
+    """Some target languages of `tts.translate()` have no speech (a task or a request failed).
+
+    `results` holds every language that has its speech, and says for every other why not.
+    """
+
+    def __init__(self, message: str, *, results: TranslationResults) -> None:
         super().__init__(message)
         self.results = results
 

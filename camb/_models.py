@@ -75,8 +75,9 @@ class TaskStatus:
 class Voice:
     """A voice from `GET /list-voices`. Gender codes: 0 not known, 1 male, 2 female, 9 n/a.
 
-    Only `id` and `voice_name` are always there. `language` is a numeric language id (see
-    `client.languages.source()`); `signed_url` a presigned URL of the voice's reference audio,
+    Only `id` and `voice_name` are always there. `language` is a locale tag such as "en-us"
+    (Camb's API) or a numeric language id (older answers; see `client.languages.source()`),
+    as the API sent it; `signed_url` a presigned URL of the voice's reference audio,
     when the API gives one. `extra` holds the fields the API sent that this client does not
     know yet, as they came (like openai's `model_extra`); it takes no part in the hash.
     """
@@ -85,7 +86,7 @@ class Voice:
     voice_name: str
     gender: int | None = None
     age: int | None = None
-    language: int | None = None
+    language: int | str | None = None
     transcript: str | None = None
     description: str | None = None
     is_published: bool | None = None

@@ -125,6 +125,10 @@ def is_transient(error: CambError) -> bool:
     return isinstance(error, (APIConnectionError, RateLimitError, ServerError))
 
 
+# What `wait()` uses when the caller gives no schedule.
+DEFAULT_POLL_SCHEDULE = PollSchedule()
+
+
 class Waiter:
     """The state of one `wait`: decides after each poll whether to return, raise or sleep.
 
@@ -146,7 +150,7 @@ class Waiter:
         self.timeout = timeout
         self.poll_interval = poll_interval
         self.on_status = on_status
-        self.schedule = schedule or PollSchedule()
+        self.schedule = schedule or DEFAULT_POLL_SCHEDULE
         self.clock = clock
         self.started = clock()
         # When the wait must be over, on `clock`'s time line.

@@ -52,6 +52,10 @@ class BackoffPolicy:
     max_retry_after: float = attrs.field(default=60.0, validator=_seconds)
 
 
+# What a client uses when the caller gives no backoff policy.
+DEFAULT_BACKOFF = BackoffPolicy()
+
+
 def is_retryable_status(status_code: int) -> bool:
     return status_code in RETRYABLE_STATUSES or status_code >= 500
 

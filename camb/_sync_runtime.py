@@ -13,6 +13,7 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 ItemT = TypeVar("ItemT")
@@ -26,12 +27,66 @@ class _Stopped(Exception):
 
 
 def sleep(seconds: float) -> None:
-    """Sleep; in a worker of `map_concurrently`, wake up at once when the caller is interrupted."""
+    """Sleep; in a `WorkerPool`'s worker, wake up and give up at once when the pool stops."""
     stop: threading.Event | None = getattr(_local, "stop", None)
     if stop is None:
         time.sleep(seconds)
     elif stop.wait(seconds):
         raise _Stopped
+
+
+class WorkerPool:
+    """Threads that run work side by side for one blocking call: the one way the blocking client
+    starts worker threads.
+
+    Each piece of work runs in a copy of the submitting thread's context, as an asyncio task
+    would (a raw response's capture and the caller's logging context travel there), and sees
+    this pool's stop flag, so that `sleep` in a worker gives up once `stop()` is called. Use it
+    as a context manager: leaving normally waits for the work; leaving by an exception cancels
+    what has not started and, for an interrupt (Ctrl-C, SystemExit), stops the running work at
+    its next `sleep` without waiting for it.
+    """
+
+    def __init__(self, workers: int, *, name: str = "camb") -> None:
+        # Imported here: only callers that run work side by side pay for the module.
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._stop = threading.Event()
+
+    def submit(self, fn: Callable[..., ResultT], /, *args: Any) -> Future[ResultT]:
+        """Run `fn(*args)` on a worker, in a copy of the caller's context."""
+        return self._executor.submit(contextvars.copy_context().run, self._run, fn, *args)
+
+    def _run(self, fn: Callable[..., ResultT], *args: Any) -> ResultT:
+        _local.stop = self._stop
+        try:
+            return fn(*args)
+        finally:
+            _local.stop = None
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        """Tell running work to give up at its next `sleep`; cancel work not yet started."""
+        self._stop.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if self._stop.is_set():
+            return  # stopped: the work was told to give up, not waited for
+        if kind is None:
+            self._executor.shutdown()
+        elif issubclass(kind, (KeyboardInterrupt, SystemExit)):
+            self.stop()
+        else:
+            # Work already running was paid for: wait for it, start nothing new.
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 def map_concurrently(
@@ -44,35 +99,13 @@ def map_concurrently(
     """
     if limit == 1 or len(items) <= 1:
         return [fn(item) for item in items]
-    # Imported here: only callers that run work side by side pay for the thread pool module.
-    from concurrent.futures import ThreadPoolExecutor
-
-    stop = threading.Event()
-
-    def run(item: ItemT) -> ResultT:
-        _local.stop = stop
+    with WorkerPool(min(limit, len(items))) as pool:
+        futures = [pool.submit(fn, item) for item in items]
         try:
-            return fn(item)
-        finally:
-            _local.stop = None
-
-    pool = ThreadPoolExecutor(max_workers=min(limit, len(items)))
-    try:
-        # Each worker runs in a copy of the caller's context, as an asyncio task would (a raw
-        # response's capture travels there).
-        futures = [pool.submit(contextvars.copy_context().run, run, item) for item in items]
-        results = [future.result() for future in futures]
-    except BaseException:
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return results
-
-
-def resolve(value: Any) -> Any:
-    """What a resource method returned: the value itself (the asyncio twin awaits it)."""
-    return value
+            return [future.result() for future in futures]
+        except BaseException:
+            pool.stop()
+            raise
 
 
 def current_loop() -> object:
@@ -99,26 +132,7 @@ def iter_ordered(
         for item in items:
             yield fn(item)
         return
-    from concurrent.futures import ThreadPoolExecutor
-
-    stop = threading.Event()
-
-    def run(item: ItemT) -> ResultT:
-        _local.stop = stop
-        try:
-            return fn(item)
-        finally:
-            _local.stop = None
-
-    pool = ThreadPoolExecutor(max_workers=min(limit, len(items)))
-    futures = [pool.submit(run, item) for item in items]
-    interrupted = False
-    try:
+    with WorkerPool(min(limit, len(items))) as pool:
+        futures = [pool.submit(fn, item) for item in items]
         for future in futures:
             yield future.result()
-    except (KeyboardInterrupt, SystemExit):
-        interrupted = True
-        stop.set()
-        raise
-    finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)

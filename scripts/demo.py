@@ -71,7 +71,7 @@ def camb_command() -> list[str]:
     script = Path(sys.executable).with_name("camb")
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
-    return [sys.executable, "-m", "camb._cli"]
+    return [sys.executable, "-m", "camb._cli._main"]
 
 
 def shown(args: Sequence[str], limit: int = 110) -> str:

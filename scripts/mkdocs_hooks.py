@@ -6,7 +6,7 @@ the module that defines them may move. A reference page names them through the c
     ::: type(camb.Camb().tts)
 
 and this hook replaces that line, before mkdocstrings reads the page, with the class's real
-import path (`::: camb._resources.TTS` today), found by building a client and looking at the
+import path (`::: camb._sync._tts.TTS` today), found by building a client and looking at the
 attribute. Building a client sends nothing. Options indented under the line are kept.
 """
 

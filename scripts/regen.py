@@ -132,6 +132,16 @@ def _tuple(values: Any) -> str:
     return f"({items},)" if len(values) == 1 else f"({items})"
 
 
+def _long_str(text: str, width: int = 70) -> str:
+    """A string as source that stays within the line length: adjacent literals in brackets."""
+    import textwrap
+
+    parts = textwrap.wrap(text, width, drop_whitespace=False, break_on_hyphens=False)
+    if len(parts) < 2:
+        return repr(text)
+    return "(" + " ".join(repr(part) for part in parts) + ")"
+
+
 def _mapping(values: Mapping[str, Any], render: Any = repr) -> str:
     items = ", ".join(f"{key!r}: {render(value)}" for key, value in values.items())
     return "{" + items + "}"
@@ -139,6 +149,135 @@ def _mapping(values: Mapping[str, Any], render: Any = repr) -> str:
 
 def _literal(values: Any) -> str:
     return "Literal[" + ", ".join(repr(value) for value in values) + "]"
+
+
+def _translated_tts_facts(spec: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The limits of POST /translated-tts (CreateTranslatedTTSRequest)."""
+    translated = _schema(spec, "CreateTranslatedTTSRequest")["properties"]
+
+    def length(name: str) -> str:
+        return f"({translated[name]['minLength']!r}, {translated[name]['maxLength']!r})"
+
+    return [
+        (
+            "TRANSLATED_TTS_FORMALITIES",
+            "tuple[int, ...]",
+            _tuple(_schema(spec, "Formality")["enum"]),
+            "The formality codes of POST /translated-tts: 1 casual, 2 formal.",
+        ),
+        (
+            "TRANSLATED_TTS_PROJECT_NAME_LENGTH",
+            "tuple[int, int]",
+            length("project_name"),
+            "Inclusive (minimum, maximum) characters of a translated task's project_name.",
+        ),
+        (
+            "TRANSLATED_TTS_PROJECT_DESCRIPTION_LENGTH",
+            "tuple[int, int]",
+            length("project_description"),
+            "Inclusive (minimum, maximum) characters of a translated task's project_description.",
+        ),
+    ]
+
+
+# --- the rule of every request option ---------------------------------------------------------
+
+# What an OptionRule records, in order (camb/api_facts.py defines the NamedTuple).
+RULE_FIELDS = (
+    ("kinds", "tuple[str, ...]", None),
+    ("required", "bool", False),
+    ("minimum", "float | None", None),
+    ("maximum", "float | None", None),
+    ("exclusive_minimum", "float | None", None),
+    ("min_length", "int | None", None),
+    ("max_length", "int | None", None),
+    ("pattern", "str | None", None),
+    ("choices", "tuple[Any, ...] | None", None),
+    ("open_choices", "bool", False),
+    ("models", "tuple[str, ...] | None", None),
+    ("server_default", "Any", None),
+)
+_JSON_KINDS = ("string", "integer", "number", "boolean")
+
+
+def _deref(spec: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in node:
+        node = _at(spec, node["$ref"].removeprefix("#/"))
+    return node
+
+
+def _rule(spec: Mapping[str, Any], prop: Mapping[str, Any], required: bool) -> dict[str, Any]:
+    """One option's rule: its JSON types and every constraint the spec gives it.
+
+    `anyOf` branches are merged: an enum branch gives the choices, and a free branch of the
+    same type beside it makes them open (`anyOf: [<known values>, <any string of a form>]`).
+    """
+    rule: dict[str, Any] = {"required": required}
+    kinds: list[str] = []
+    free = False
+    prop = {**_deref(spec, prop), **{k: v for k, v in prop.items() if k != "$ref"}}
+    for raw in prop.get("anyOf") or [prop]:
+        branch = {**_deref(spec, raw), **{k: v for k, v in raw.items() if k != "$ref"}}
+        kind = branch.get("type")
+        if kind == "null":
+            continue
+        if kind not in _JSON_KINDS:
+            raise SystemExit(f"api facts: an option of type {kind!r} has no rule")
+        if kind not in kinds:
+            kinds.append(kind)
+        if "enum" in branch:
+            rule["choices"] = tuple(branch["enum"])
+        else:
+            free = True
+        for key, name in (
+            ("minimum", "minimum"),
+            ("maximum", "maximum"),
+            ("exclusiveMinimum", "exclusive_minimum"),
+            ("minLength", "min_length"),
+            ("maxLength", "max_length"),
+            ("pattern", "pattern"),
+        ):
+            if key in branch:
+                rule[name] = branch[key]
+    if "choices" in rule and free:
+        rule["open_choices"] = True
+    rule["kinds"] = tuple(kinds)
+    if "x-speech-models" in prop:
+        rule["models"] = tuple(prop["x-speech-models"])
+    if "x-server-default" in prop:
+        rule["server_default"] = prop["x-server-default"]
+    return rule
+
+
+def _rules(spec: Mapping[str, Any], schema_name: str, prefix: str = "") -> dict[str, Any]:
+    """Every option of a request schema (objects flattened to dotted names), with its rule."""
+    schema = _schema(spec, schema_name)
+    needed = set(schema.get("required", ()))
+    found: dict[str, Any] = {}
+    for name, prop in schema["properties"].items():
+        target = _deref(spec, prop)
+        if target.get("type") == "object":
+            found.update(_rules(spec, prop["$ref"].rsplit("/", 1)[1], f"{prefix}{name}."))
+        else:
+            found[f"{prefix}{name}"] = _rule(spec, prop, name in needed)
+    return found
+
+
+def _render_rule(rule: Mapping[str, Any], named: Mapping[tuple[Any, ...], str]) -> str:
+    """`OptionRule(...)` source; a list that is a fact of its own is named, not repeated."""
+    args = []
+    for name, _, default in RULE_FIELDS:
+        value = rule.get(name, default)
+        if name == "kinds":
+            args.append(_tuple(value))
+        elif value != default or name == "required":
+            shown = (named.get(value) or _tuple(value)) if isinstance(value, tuple) else repr(value)
+            args.append(f"{name}={shown}")
+    return "OptionRule(" + ", ".join(args) + ")"
+
+
+def _render_rules(rules: Mapping[str, Any], named: Mapping[tuple[Any, ...], str]) -> str:
+    return "{" + ", ".join(f"{k!r}: {_render_rule(v, named)}" for k, v in rules.items()) + "}"
 
 
 def render_facts(spec: Mapping[str, Any]) -> str:
@@ -163,6 +302,12 @@ def render_facts(spec: Mapping[str, Any]) -> str:
         ("STREAM_TEXT_MAX_LENGTH", "int", repr(stream["text"]["maxLength"]), ""),
         ("STREAM_LOCALE_PATTERN", "str", repr(_string_branch(stream["language"])["pattern"]), ""),
         ("STREAM_LOCALES", "tuple[str, ...]", _tuple(_schema(spec, "StreamLanguage")["enum"]), ""),
+        (
+            "STREAM_LOCALES_SOURCE",
+            "str",
+            _long_str(_schema(spec, "StreamLanguage")["description"]),
+            "Where the known stream locales come from (the spec's words).",
+        ),
         ("TASK_TEXT_MIN_LENGTH", "int", repr(task["text"]["minLength"]), ""),
         ("TASK_AGE_MINIMUM", "int", repr(task["age"]["minimum"]), ""),
         ("GENDER_CODES", "tuple[int, ...]", _tuple(_schema(spec, "Gender")["enum"]), ""),
@@ -216,10 +361,59 @@ def render_facts(spec: Mapping[str, Any]) -> str:
             "The model the server uses when none is asked for.",
         ),
     ]
+    facts.extend(_translated_tts_facts(spec))
     if _ranges(settings):
         raise SystemExit("api facts: VoiceSettings gained bounded fields; add a fact for them")
+    named = {
+        tuple(_schema(spec, "StreamLanguage")["enum"]): "STREAM_LOCALES",
+        tuple(formats): "AUDIO_FORMATS",
+        tuple(models["enum"]): "SPEECH_MODELS",
+        tuple(_schema(spec, "Gender")["enum"]): "GENDER_CODES",
+    }
+    facts += [
+        (
+            "STREAM_OPTION_RULES",
+            "Mapping[str, OptionRule]",
+            _render_rules(_rules(spec, "CreateStreamTTSRequest"), named),
+            "The rule of every option of POST /tts-stream (nested ones by dotted name).",
+        ),
+        (
+            "TASK_OPTION_RULES",
+            "Mapping[str, OptionRule]",
+            _render_rules(_rules(spec, "CreateTTSRequest"), named),
+            "The rule of every option of POST /tts.",
+        ),
+        (
+            "APPLY_ENHANCEMENT_DEFAULTS",
+            "Mapping[str, bool]",
+            _mapping(_at(output, "properties/apply_enhancement/x-server-default-by-model")),
+            "Whether the server enhances the output when apply_enhancement is left out, by model.",
+        ),
+    ]
+    names_with_rule = ["OptionRule"]
     # ruff's isort-style order: constants, then type aliases.
-    names = sorted((name for name, _, _, _ in facts), key=lambda n: (not n.isupper(), n))
+    names = sorted(
+        [*(name for name, _, _, _ in facts), *names_with_rule], key=lambda n: (not n.isupper(), n)
+    )
+    rule_class = [
+        "",
+        "class OptionRule(NamedTuple):",
+        '    """The rule of one request option, as the spec gives it (camb/_rules.py applies it).',
+        "",
+        "    `kinds` are its JSON types; bounds apply to numbers, lengths and `pattern` to",
+        "    strings. `choices` are the known values (`open_choices`: the spec also takes others",
+        "    of the same form); `models` the speech models that use it (None: every model);",
+        "    `server_default` what the server uses when it is left out (None: not documented).",
+        '    """',
+        "",
+        *(
+            f"    {name}: {annotation}"
+            + ("" if default is None and name == "kinds" else f" = {default!r}")
+            for name, annotation, default in RULE_FIELDS
+        ),
+        "",
+        "",
+    ]
     lines = [
         FACTS_HEADER,
         '"""Facts of Camb\'s text-to-speech API, read from the OpenAPI spec by `make regen`.',
@@ -230,10 +424,10 @@ def render_facts(spec: Mapping[str, Any]) -> str:
         "from __future__ import annotations",
         "",
         "from collections.abc import Mapping",
-        "from typing import Literal, TypeAlias",
+        "from typing import Any, Literal, NamedTuple, TypeAlias",
         "",
         "__all__ = [" + ", ".join(repr(name) for name in names) + "]",
-        "",
+        *rule_class,
     ]
     for name, annotation, value, comment in facts:
         if comment:

@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "camb" / "_async"
 TARGET = ROOT / "camb" / "_sync"
 
-# Applied in order, each to whole words. Names starting with `Async` lose the prefix
-# (AsyncCamb -> Camb, httpx.AsyncClient -> httpx.Client, AsyncIterator -> Iterator).
+# Applied in order, each to whole words; every rule must match somewhere (`--check` fails
+# otherwise), so a rule is added with the first code that needs it. Names starting with `Async`
+# lose the prefix (AsyncCamb -> Camb, httpx.AsyncClient -> httpx.Client, AsyncIterator -> Iterator).
 SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
@@ -35,19 +36,14 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\b__aiter__\b", "__iter__"),
-    (r"\b__anext__\b", "__next__"),
     (r"\baclose\b", "close"),
     (r"\baclosing\b", "closing"),
-    (r"\baread\b", "read"),
-    (r"\baiter_bytes\b", "iter_bytes"),
     (r"\baiter_raw\b", "iter_raw"),
-    (r"\bStopAsyncIteration\b", "StopIteration"),
+    (r"\bAwaitable\[(RawResponse\[[\w.]+\])\]", r"\1"),
     (r"\bAwaitable\[([\w.]+)\]", r"\1"),
     (r"\bAsyncAPIClient\b", "SyncAPIClient"),
     (r"\bAsync(?=[A-Z])", ""),
     (r"\b_async_runtime\b", "_sync_runtime"),
-    (r"\b_async\b", "_sync"),
-    (r"\basync_", "sync_"),
 ]
 _COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in SUBSTITUTIONS]
 
@@ -60,10 +56,19 @@ def header(source: Path) -> str:
     )
 
 
-def unasync_text(text: str) -> str:
-    for pattern, replacement in _COMPILED:
-        text = pattern.sub(replacement, text)
+def unasync_text(text: str, uses: dict[str, int] | None = None) -> str:
+    """`text` with every substitution applied; `uses` counts the matches of each rule."""
+    for (pattern, replacement), (source, _) in zip(_COMPILED, SUBSTITUTIONS, strict=True):
+        text, count = pattern.subn(replacement, text)
+        if uses is not None:
+            uses[source] = uses.get(source, 0) + count
     return text
+
+
+def unused_rules(uses: dict[str, int]) -> list[str]:
+    """Substitution rules that matched nothing in the whole source: stale, or a typo that would
+    let an async name slip into the blocking client unnoticed (httpcore's unasync checks this)."""
+    return [source for source, _ in SUBSTITUTIONS if uses.get(source, 0) == 0]
 
 
 def _ruff(*args: str) -> None:
@@ -72,14 +77,16 @@ def _ruff(*args: str) -> None:
     subprocess.run([str(ruff), *args, "--config", config, "--quiet"], check=True)
 
 
-def render() -> dict[str, str]:
+def render(uses: dict[str, int] | None = None) -> dict[str, str]:
     """File name -> the blocking twin's text, formatted as `make lint` wants it."""
     sources = sorted(SOURCE.glob("*.py"))
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
         for source in sources:
             text = source.read_text(encoding="utf-8")
-            (out / source.name).write_text(header(source) + unasync_text(text), encoding="utf-8")
+            (out / source.name).write_text(
+                header(source) + unasync_text(text, uses), encoding="utf-8"
+            )
         files = [str(out / source.name) for source in sources]
         # Renamed imports may be out of order, and removing `await` shortens lines.
         _ruff("check", "--fix-only", "--select", "I,F401,UP", "--no-cache", *files)
@@ -91,7 +98,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if camb/_sync/ is stale")
     args = parser.parse_args()
-    rendered = render()
+    uses: dict[str, int] = {}
+    rendered = render(uses)
+    unused = unused_rules(uses)
+    if unused:
+        print(f"substitution rules that match nothing in camb/_async/: {', '.join(unused)}")
+        if args.check:
+            return 1
     existing = {path.name for path in TARGET.glob("*.py")}
     if args.check:
         stale = sorted(existing - set(rendered))

@@ -14,6 +14,31 @@ import pytest
 
 from .contract.spec_transport import describe, drain_violations
 
+# What `make check` (the quick loop) leaves to `make test`: the built docs site and its browser,
+# packaging builds, whole-process runs of the demo and the CLI, load tests, property tests over
+# the whole spec, the official package in its own venv, regeneration and mypy runs.
+SLOW = (
+    "tests/docs/",
+    "tests/packaging/",
+    "tests/test_bench_smoke.py",
+    "tests/test_regen_drift.py",
+    "tests/test_typing.py",
+    "tests/cli/test_demo.py",
+    "tests/cli/test_processes.py",
+    "tests/hardening/test_processes.py",
+    "tests/sandbox/test_load.py",
+    "tests/sandbox/test_official_sdk.py",
+    "tests/contract/test_schemathesis.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root).as_posix()
+        if where.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
 
 def _fail_on_violations() -> None:
     found = drain_violations()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -47,14 +50,14 @@ def test_unasync_turns_async_code_into_blocking_code() -> None:
     source = (
         "async def f(s: AsyncSpeechStream) -> AsyncIterator[bytes]:\n"
         "    async with s:\n"
-        "        async for chunk in s.aiter_bytes():\n"
+        "        async for chunk in s.aiter_raw():\n"
         "            await _async_runtime.sleep(await g())\n"
         "    await s.aclose()\n"
     )
     assert unasync.unasync_text(source) == (
         "def f(s: SpeechStream) -> Iterator[bytes]:\n"
         "    with s:\n"
-        "        for chunk in s.iter_bytes():\n"
+        "        for chunk in s.iter_raw():\n"
         "            _sync_runtime.sleep(g())\n"
         "    s.close()\n"
     )
@@ -86,9 +89,40 @@ def test_api_facts_agree_with_the_spec_values() -> None:
     assert api_facts.INFERENCE_OPTION_RANGES["temperature"] == (0.01, 4)
     assert api_facts.SAMPLE_RATES["mars-pro"] == 48000
     assert api_facts.SAMPLE_RATES["mars-flash"] == 22050
-    assert len(api_facts.STREAM_LOCALES) == 62
+    assert len(api_facts.STREAM_LOCALES) == 313
+    assert api_facts.INFERENCE_OPTION_RANGES["inference_steps"] == (5, 200)
     assert set(api_facts.__all__) == {n for n in vars(api_facts) if n[0].isupper()} - {
+        "Any",
         "Literal",
         "Mapping",
+        "NamedTuple",
         "TypeAlias",
     }
+
+
+def test_the_rule_table_follows_a_changed_spec(tmp_path: Path) -> None:
+    """The rule of every option is read from the spec: a bound changed there changes it."""
+    spec = regen.DEFAULT_SPEC.read_text(encoding="utf-8")
+    changed = tmp_path / "spec.yaml"
+    changed.write_text(spec.replace("maxLength: 1000", "maxLength: 999"), encoding="utf-8")
+    fresh = regen.formatted_facts(changed)
+    assert "max_length=999" in fresh
+    assert 'models=("mars-instruct",)' in fresh
+
+
+def test_every_unasync_rule_matches_the_source_and_a_stale_rule_fails_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rule that matches nothing is stale or mistyped (it would let an async name through into
+    the blocking client unnoticed): `unasync.py --check` fails on it, as httpcore's does."""
+    import unasync
+
+    uses: dict[str, int] = {}
+    unasync.render(uses)
+    assert unasync.unused_rules(uses) == []
+
+    stale = [*unasync.SUBSTITUTIONS, (r"\baiter_lines\b", "iter_lines")]
+    monkeypatch.setattr(unasync, "SUBSTITUTIONS", stale)
+    monkeypatch.setattr(unasync, "_COMPILED", [(re.compile(p), r) for p, r in stale])
+    monkeypatch.setattr(sys, "argv", ["unasync.py", "--check"])
+    assert unasync.main() == 1

@@ -19,6 +19,8 @@ EXPECTED_OPERATIONS = {
     ("get", "/list-voices"): "list_voices",
     ("get", "/source-languages"): "list_source_languages",
     ("get", "/target-languages"): "list_target_languages",
+    ("post", "/translated-tts"): "create_translated_tts",
+    ("get", "/translated-tts/{task_id}"): "get_translated_tts_status",
 }
 
 
@@ -165,9 +167,9 @@ def test_languages_answer_id_name_and_locale() -> None:
 def test_stream_locales_and_models_are_known_lists_open_to_new_values() -> None:
     schemas = load_spec()["components"]["schemas"]
     locales = schemas["StreamLanguage"]["enum"]
-    assert len(locales) == len(set(locales)) == 62
+    assert len(locales) == len(set(locales)) == 313
     assert {"ar-kw", "ko-kr", "en-uk", "it-it", "en-in"} <= set(locales)
-    assert "en-gb" not in locales
+    assert {"en-gb", "fil-ph", "zh-cn-sichuan"} <= set(locales)
     models = schemas["SpeechModelKind"]
     assert set(models["x-sample-rates"]) == set(models["enum"])
     validator = validator_for({"$ref": "#/components/schemas/CreateStreamTTSRequest"})
@@ -187,6 +189,8 @@ def test_answers_no_source_documents_are_marked_and_explained() -> None:
         ("create_tts", "400"),
         ("get_tts_status", "404"),
         ("get_tts_results", "404"),
+        ("create_translated_tts", "400"),
+        ("get_translated_tts_status", "404"),
     }
     for _, _, response in marked:
         assert "sandbox's choice" in response["description"]

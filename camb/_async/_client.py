@@ -14,10 +14,10 @@ from .._retry import BackoffPolicy
 from .._types import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._api_client import AsyncAPIClient
 from ._languages import AsyncLanguages
-from ._resources import AsyncTTS, AsyncVoices
+from ._tts import AsyncTTS
+from ._voices import AsyncVoices
 
 if TYPE_CHECKING:
-    from .._locales import LocaleIndex
     from ._raw_client import AsyncRawResponseClient
 
 
@@ -57,10 +57,6 @@ class AsyncCamb(AsyncAPIClient):
             default_headers=default_headers,
         )
         self._adopt_http(http_client)
-        # The source languages' index, made once when `tts.create()` is first given a locale;
-        # shared with the `with_options` copies. Two calls that both need it before it is
-        # there may both fetch it: either answer is the same list.
-        self._locale_cache: dict[str, LocaleIndex] = {}
         self.tts = AsyncTTS(self)
         self.voices = AsyncVoices(self)
         self.languages = AsyncLanguages(self)
@@ -81,9 +77,7 @@ class AsyncCamb(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncCamb:
         """A client with other defaults that shares this one's connections (and its lifetime)."""
-        copy = AsyncCamb(**self._copy_args(timeout, max_retries), http_client=self._http)
-        copy._locale_cache = self._locale_cache
-        return copy
+        return AsyncCamb(**self._copy_args(timeout, max_retries), http_client=self._http)
 
     async def close(self) -> None:
         """Close the connections, unless the httpx client was brought by the caller. A closed

@@ -1,4 +1,4 @@
-"""`client.languages`: the numeric language ids the task flow (`tts.create()`) takes.
+"""`client.languages`: the languages the task flow (`tts.create()`) takes, by locale.
 
 Every parameter and docstring here is shared word for word by the blocking client, which is
 generated from this file.
@@ -8,10 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import attrs
-
-from .. import _operations as ops
-from .. import _responses as parse
 from .._base_client import RequestArgs
 from .._models import Language
 from .._options import (
@@ -23,6 +19,8 @@ from .._options import (
     TimeoutOption,
 )
 from .._types import NOT_GIVEN
+from .._wire import _operations as ops
+from .._wire import _responses as parse
 
 if TYPE_CHECKING:
     from ._client import AsyncCamb
@@ -44,7 +42,8 @@ class AsyncLanguages:
         extra_body: BodyOption = None,
     ) -> list[Language]:
         """The languages text can be written in (`GET /source-languages`): each `Language` has
-        the numeric `id` that `tts.create()` takes, its name and its locale (`short_name`).
+        its locale (`short_name`, what `tts.create()` takes), its name and its numeric `id`
+        (deprecated upstream as a `language` of `tts.create()`).
 
         A language the client cannot read is left out with a warning in the `camb` log.
         """
@@ -83,18 +82,3 @@ class AsyncLanguages:
     async def _list(self, request_args: RequestArgs, options: RequestOptions) -> list[Language]:
         response = await self._client._send(request_args, options, idempotent=True)
         return parse.parse_languages(response)
-
-    async def _id_of(self, locale: str, options: RequestOptions) -> int:
-        """The language id of `locale` in the source languages, fetched once per client.
-
-        The lookup goes with the calling method's timeout, retries, deadline and extra headers;
-        its extra query and body were meant for that method's own request, not this one.
-        """
-        from .._locales import LocaleIndex  # on first use: start-up stays lean
-
-        cache = self._client._locale_cache
-        if "source" not in cache:
-            lookup = attrs.evolve(options, extra_query={}, extra_body={})
-            languages = await self._list(ops.source_languages_request(), lookup)
-            cache["source"] = LocaleIndex.of(languages)
-        return cache["source"].id_of("language", locale)

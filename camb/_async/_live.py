@@ -14,8 +14,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .. import _validation as check
-from .._base_client import remaining
-from .._constants import API_KEY_HEADER, USER_AGENT
+from .._base_client import USER_AGENT, remaining
+from .._constants import API_KEY_HEADER
 from .._exceptions import ClientStateError
 from .._files import AtomicFile
 from .._live._config import live_url

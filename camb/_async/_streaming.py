@@ -10,11 +10,12 @@ import httpx
 
 from .._base_client import check_deadline, transport_error
 from .._body import MAX_ERROR_BODY_BYTES, BodyDecoder, BodyEncodingError
-from .._exceptions import ClientStateError
+from .._exceptions import ClientStateError, TruncatedAudioError
 from .._files import AtomicFile
-from .._responses import credits_required, excerpt, not_audio, unexpected
 from .._types import StrPath
 from .._validation import file_path
+from .._wire._audio_check import LengthCheck
+from .._wire._responses import credits_required, excerpt, not_audio, unexpected
 
 
 class AsyncSpeechStream:
@@ -72,11 +73,14 @@ class AsyncSpeechStream:
         """The audio bytes as they arrive (or re-cut to `chunk_size`); closed at the end.
 
         Re-cutting copies every byte again, so writing to disk keeps the pieces as they come.
+        Audio that ends before its own header says (a WAV whose data chunk declares more than
+        arrived) raises `TruncatedAudioError` after its last bytes.
         """
         response = await self.open()
         # Without a Content-Type the first bytes tell JSON or HTML from audio.
         sniff = response.headers.get("content-type") is None
         received = False
+        length = LengthCheck()
         try:
             async for chunk in _decoded(response, chunk_size):
                 if sniff and not received:
@@ -84,10 +88,14 @@ class AsyncSpeechStream:
                     if reason is not None:
                         raise unexpected(response, reason, excerpt(chunk))
                 received = True
+                length.feed(chunk)
                 yield chunk
                 check_deadline(self._deadline, response.request)
             if not received:
                 raise unexpected(response, "expected audio, got an empty body")
+            short = length.shortfall()
+            if short is not None:
+                raise _truncated(response, short.describe(), short.declared, short.received)
         except httpx.HTTPError as exc:
             raise transport_error(exc, response.request) from exc
         except BodyEncodingError as exc:
@@ -154,6 +162,18 @@ async def _decoded(response: httpx.Response, chunk_size: int | None) -> AsyncIte
     while pending:
         yield pending[: chunk_size or len(pending)]
         pending = pending[chunk_size or len(pending) :]
+
+
+def _truncated(
+    response: httpx.Response, what: str, declared: int, received: int
+) -> TruncatedAudioError:
+    request = response.request
+    return TruncatedAudioError(
+        f"{request.method} {request.url.path} -> {response.status_code}: {what}",
+        response=response,
+        declared=declared,
+        received=received,
+    )
 
 
 async def _excerpt_and_close(response: httpx.Response) -> str:

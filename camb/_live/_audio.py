@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import BinaryIO
 
-from .._audio_join import Joiner, _soundfile
+from .._longform._audio_join import Joiner, _soundfile
 from ._events import LiveAudio, LiveEvent, LiveSegmentDone
 from ._protocol import WIRE_FORMATS
 

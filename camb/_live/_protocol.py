@@ -224,7 +224,7 @@ class LiveProtocol:
             raise self.failure(LiveProtocolError, f"{kind} of segment {segment_id} out of order")
 
     def _measure(self, audio: bytes, words: tuple[LiveWord, ...] | None) -> float:
-        from .._audio_layout import audio_duration
+        from .._longform._audio_layout import audio_duration
 
         try:
             seconds = audio_duration(WIRE_FORMATS[self.output_format], audio, self.sample_rate)

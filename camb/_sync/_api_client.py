@@ -30,7 +30,7 @@ from .._body import (
 from .._constants import MAX_REDIRECTS
 from .._exceptions import APIError, ClientStateError, InvalidInputTypeError
 from .._options import RequestOptions
-from .._responses import DecodedResponse, error_from_response, unexpected
+from .._wire._responses import DecodedResponse, error_from_response, unexpected
 
 # How `_send` treats a successful answer's body: read as JSON (capped), read as audio (whole,
 # never capped), or left open for the caller to stream.

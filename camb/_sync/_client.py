@@ -16,10 +16,10 @@ from .._retry import BackoffPolicy
 from .._types import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._api_client import SyncAPIClient
 from ._languages import Languages
-from ._resources import TTS, Voices
+from ._tts import TTS
+from ._voices import Voices
 
 if TYPE_CHECKING:
-    from .._locales import LocaleIndex
     from ._raw_client import RawResponseClient
 
 
@@ -59,10 +59,6 @@ class Camb(SyncAPIClient):
             default_headers=default_headers,
         )
         self._adopt_http(http_client)
-        # The source languages' index, made once when `tts.create()` is first given a locale;
-        # shared with the `with_options` copies. Two calls that both need it before it is
-        # there may both fetch it: either answer is the same list.
-        self._locale_cache: dict[str, LocaleIndex] = {}
         self.tts = TTS(self)
         self.voices = Voices(self)
         self.languages = Languages(self)
@@ -83,9 +79,7 @@ class Camb(SyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Camb:
         """A client with other defaults that shares this one's connections (and its lifetime)."""
-        copy = Camb(**self._copy_args(timeout, max_retries), http_client=self._http)
-        copy._locale_cache = self._locale_cache
-        return copy
+        return Camb(**self._copy_args(timeout, max_retries), http_client=self._http)
 
     def close(self) -> None:
         """Close the connections, unless the httpx client was brought by the caller. A closed

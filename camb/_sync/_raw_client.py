@@ -2,83 +2,121 @@
 # source and run `make unasync`.
 """`client.with_raw_response`: every method of every resource, answering a `camb.RawResponse`.
 
-Resolved by name when used (`client.with_raw_response.tts.create`), so a method added to a
-resource has its raw form at once. The method runs as it always does; the send loop records
-each final response in the capture that `_raw.capturing` sets around the call.
+Each route is the resource's own method wrapped once (openai-python's `to_raw_response_wrapper`):
+the wrapper keeps the method's signature (a `ParamSpec`), so an editor and mypy see
+`with_raw_response.tts.create(text, voice_id, language, ...)` answering `RawResponse[str]`, and
+a misspelt route is an error before it runs. The method runs as it always does; the send loop
+records each final response in the capture that `_raw.capturing` sets around the call. A test
+checks that every public method of every resource has its route here.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from .. import _raw, _sync_runtime
+from .. import _raw
 from .._raw_response import RawResponse
 from ._streaming import SpeechStream
 
 if TYPE_CHECKING:
     from ._client import Camb
+    from ._languages import Languages
+    from ._tts import TTS
+from ._voices import Voices
 
-# What a raw method answers (a plain name, so that the blocking twin reads `AnyRawResponse`).
-AnyRawResponse = RawResponse[Any]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def to_raw_response(where: str, method: Callable[P, R]) -> Callable[P, RawResponse[R]]:
+    """`method` answering a `RawResponse` of its value, with the same parameters."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
+        with _raw.capturing(where) as capture:
+            value = method(*args, **kwargs)
+        return capture.result(value)
+
+    return call
+
+
+def stream_to_raw_response(
+    where: str, method: Callable[P, SpeechStream]
+) -> Callable[P, RawResponse[SpeechStream]]:
+    """`tts.stream` answering a `RawResponse`: its request goes out when the stream is opened,
+    so the raw route opens it (the body is still read as the caller iterates)."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[SpeechStream]:
+        with _raw.capturing(where) as capture:
+            value = method(*args, **kwargs)
+            value.open()
+        return capture.result(value)
+
+    return call
+
+
+class TTSWithRawResponse:
+    """`client.with_raw_response.tts`. (`speak_stream` has no route: it answers audio as an
+    iterator, one response per segment, so there is no one response to hand back.)"""
+
+    def __init__(self, tts: TTS) -> None:
+        self.stream = stream_to_raw_response("tts.stream", tts.stream)
+        self.speak = to_raw_response("tts.speak", tts.speak)
+        self.create = to_raw_response("tts.create", tts.create)
+        self.status = to_raw_response("tts.status", tts.status)
+        self.wait = to_raw_response("tts.wait", tts.wait)
+        self.wait_many = to_raw_response("tts.wait_many", tts.wait_many)
+        self.create_and_wait = to_raw_response("tts.create_and_wait", tts.create_and_wait)
+        self.result = to_raw_response("tts.result", tts.result)
+        self.result_url = to_raw_response("tts.result_url", tts.result_url)
+        self.download = to_raw_response("tts.download", tts.download)
+        self.download_url = to_raw_response("tts.download_url", tts.download_url)
+        self.results = to_raw_response("tts.results", tts.results)
+        self.download_results = to_raw_response("tts.download_results", tts.download_results)
+        self.translate = to_raw_response("tts.translate", tts.translate)
+        self.create_translated = to_raw_response("tts.create_translated", tts.create_translated)
+        self.translated_status = to_raw_response("tts.translated_status", tts.translated_status)
+        self.wait_translated = to_raw_response("tts.wait_translated", tts.wait_translated)
+
+    def __repr__(self) -> str:
+        return "<with_raw_response.tts>"
+
+
+class VoicesWithRawResponse:
+    """`client.with_raw_response.voices`."""
+
+    def __init__(self, voices: Voices) -> None:
+        self.list = to_raw_response("voices.list", voices.list)
+
+    def __repr__(self) -> str:
+        return "<with_raw_response.voices>"
+
+
+class LanguagesWithRawResponse:
+    """`client.with_raw_response.languages`."""
+
+    def __init__(self, languages: Languages) -> None:
+        self.source = to_raw_response("languages.source", languages.source)
+        self.target = to_raw_response("languages.target", languages.target)
+
+    def __repr__(self) -> str:
+        return "<with_raw_response.languages>"
 
 
 class RawResponseClient:
-    """The client's resources (`tts`, `voices`, `languages`, ...) whose methods answer a
-    `camb.RawResponse`: the value with the HTTP response it came from."""
+    """The client's resources whose methods answer a `camb.RawResponse`: the value with the HTTP
+    response it came from (`status_code`, `headers`, `http_response`, `elapsed`, `parse()`)."""
 
     def __init__(self, client: Camb) -> None:
-        self._client = client
-
-    def __getattr__(self, name: str) -> RawResponseResource:
-        if name.startswith("_") or name not in self._resources():
-            raise AttributeError(f"the client has no resource {name!r}")
-        return RawResponseResource(getattr(self._client, name), name)
-
-    def _resources(self) -> list[str]:
-        """The client's resources: its public attributes that belong to it (`tts`, ...)."""
-        return sorted(
-            name
-            for name, value in vars(self._client).items()
-            if not name.startswith("_") and getattr(value, "_client", None) is self._client
-        )
+        self.tts = TTSWithRawResponse(client.tts)
+        self.voices = VoicesWithRawResponse(client.voices)
+        self.languages = LanguagesWithRawResponse(client.languages)
 
     def __dir__(self) -> list[str]:
-        return self._resources()
+        return ["languages", "tts", "voices"]
 
     def __repr__(self) -> str:
-        return f"<with_raw_response of {self._client!r}>"
-
-
-class RawResponseResource:
-    """One resource whose methods answer a `camb.RawResponse`."""
-
-    def __init__(self, resource: object, name: str) -> None:
-        self._resource = resource
-        self._name = name
-
-    def __getattr__(self, name: str) -> Callable[..., AnyRawResponse]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        method = getattr(self._resource, name, None)
-        if method is None or not callable(method):
-            raise AttributeError(f"{self._name} has no method {name!r}")
-        where = f"{self._name}.{name}"
-
-        @functools.wraps(method)
-        def call(*args: Any, **kwargs: Any) -> AnyRawResponse:
-            with _raw.capturing(where) as capture:
-                value = _sync_runtime.resolve(method(*args, **kwargs))
-                if isinstance(value, SpeechStream):
-                    # Its request goes out when it is opened: the raw answer is that response.
-                    value.open()
-            return capture.result(value)
-
-        return call
-
-    def __dir__(self) -> list[str]:
-        return [name for name in dir(self._resource) if not name.startswith("_")]
-
-    def __repr__(self) -> str:
-        return f"<with_raw_response.{self._name}>"
+        return "<with_raw_response>"

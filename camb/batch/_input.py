@@ -36,10 +36,10 @@ from typing import IO, Any, Literal
 
 import attrs
 
+from .. import _rules as rules
 from .. import _validation as check
 from .._exceptions import InvalidInputError
-from .._models import AUDIO_FORMATS, AudioFormat, InferenceOptions, VoiceSettings
-from ..api_facts import INFERENCE_OPTION_RANGES, VOICE_SETTING_EXCLUSIVE_MINIMUMS
+from .._models import AudioFormat, InferenceOptions, VoiceSettings
 
 __all__ = [
     "DEFAULT_FORMAT",
@@ -180,137 +180,44 @@ class _Problem(Exception):
 
 
 # --- field checks: (value, from_csv) -> checked value; raise InvalidInputError or _Problem ---
+# Every option's rule is the rule table's (camb/_rules.py, read from the spec), the same that
+# `tts.speak()` follows, so a line is refused here exactly when `speak()` would refuse it. A CSV
+# cell is first turned into the rule's type (`from_text`).
 
 Check = Callable[[str, object, bool], Any]
 
-_TRUE = frozenset({"true", "yes", "1"})
-_FALSE = frozenset({"false", "no", "0"})
-_INT_RE = re.compile(r"[+-]?[0-9]+")
-_FLOAT_RE = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
+def _rule_check(name: str) -> Check:
+    """The check of option `name` (the facade's name, or `outer.field` for nested ones)."""
+    rule = rules.rule_of(name)
 
-def _as_int(param: str, value: object, from_csv: bool) -> object:
-    if from_csv and isinstance(value, str):
-        text = value.strip()
-        if not _INT_RE.fullmatch(text):
-            raise _Problem(f"must be a whole number (got {value!r})")
-        return int(text)
-    return value
-
-
-def _as_float(param: str, value: object, from_csv: bool) -> object:
-    if from_csv and isinstance(value, str):
-        text = value.strip()
-        if not _FLOAT_RE.fullmatch(text):
-            raise _Problem(f"must be a number (got {value!r})")
-        return float(text)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
-
-
-def _as_bool(param: str, value: object, from_csv: bool) -> bool | None:
-    if from_csv and isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE:
-            return True
-        if word in _FALSE:
-            return False
-        raise _Problem(f"must be true or false (got {value!r})")
-    return check.optional_bool(param, value)
-
-
-def _positive_int(param: str, value: object, from_csv: bool) -> int:
-    return check.positive_int(param, _as_int(param, value, from_csv))
-
-
-def _optional_positive_int(param: str, value: object, from_csv: bool) -> int | None:
-    return check.optional_int(param, _as_int(param, value, from_csv), minimum=1)
-
-
-def _number(
-    *,
-    between: tuple[float, float] | None = None,
-    above: float | None = None,
-    at_least: float | None = None,
-) -> Check:
-    def checked(param: str, value: object, from_csv: bool) -> float | None:
-        number = check.number_in_range(
-            param, _as_float(param, value, from_csv), between=between, above=above
-        )
-        if number is not None and at_least is not None and number < at_least:
-            raise InvalidInputError(param, f"must be >= {at_least}", number)
-        return None if number is None else float(number)
-
-    return checked
-
-
-def _int_between(low: int, high: int) -> Check:
-    def checked(param: str, value: object, from_csv: bool) -> int | None:
-        number = check.optional_int(param, _as_int(param, value, from_csv), minimum=low)
-        if number is not None and number > high:
-            raise InvalidInputError(param, f"must be between {low} and {high}", number)
-        return number
+    def checked(param: str, value: object, from_csv: bool) -> Any:
+        if from_csv and isinstance(value, str):
+            value = rules.from_text(rule, param, value)
+        result = rules.apply(rule, param, value, name=name)
+        # Numbers in float options are kept as floats: `1` and `1.0` are the same item.
+        if "number" in rule.kinds and isinstance(result, int) and not isinstance(result, bool):
+            return float(result)
+        return result
 
     return checked
 
 
 def _non_empty_text(param: str, value: object, from_csv: bool) -> str:
+    """The text of an item: any length (`speak()` splits it), but not empty."""
     checked = check.text(param, value, min_len=0)
     if not checked.strip():
         raise _Problem("must not be empty or only white space")
     return checked
 
 
-def _optional_text(param: str, value: object, from_csv: bool) -> str | None:
-    return check.optional_text(param, value)
-
-
-def _locale(param: str, value: object, from_csv: bool) -> str:
-    return check.locale(param, value.strip() if from_csv and isinstance(value, str) else value)
-
-
-def _format(param: str, value: object, from_csv: bool) -> AudioFormat:
-    if from_csv and isinstance(value, str):
-        value = value.strip()
-    chosen: AudioFormat = check.choice(param, value, AUDIO_FORMATS)
-    return chosen
-
-
-def _bool(param: str, value: object, from_csv: bool) -> bool | None:
-    return _as_bool(param, value, from_csv)
-
-
-VOICE_SETTINGS_FIELDS: Mapping[str, Check] = {
-    "enhance_reference_audio_quality": _bool,
-    "maintain_source_accent": _bool,
-    "apply_ref_loudness_norm": _bool,
-    "speaking_rate": _number(above=VOICE_SETTING_EXCLUSIVE_MINIMUMS["speaking_rate"]),
-}
-# The bounds are the spec's (camb.api_facts).
-INFERENCE_OPTIONS_FIELDS: Mapping[str, Check] = {
-    "stability": _number(between=INFERENCE_OPTION_RANGES["stability"]),
-    "temperature": _number(between=INFERENCE_OPTION_RANGES["temperature"]),
-    "inference_steps": _int_between(*map(int, INFERENCE_OPTION_RANGES["inference_steps"])),
-    "speaker_similarity": _number(between=INFERENCE_OPTION_RANGES["speaker_similarity"]),
-    "localize_speaker_weight": _number(),
-    "acoustic_quality_boost": _bool,
-}
 NESTED_FIELDS: Mapping[str, Mapping[str, Check]] = {
-    "voice_settings": VOICE_SETTINGS_FIELDS,
-    "inference_options": INFERENCE_OPTIONS_FIELDS,
+    outer: {field.name: _rule_check(f"{outer}.{field.name}") for field in attrs.fields(cls)}
+    for outer, cls in (("voice_settings", VoiceSettings), ("inference_options", InferenceOptions))
 }
 SCALAR_FIELDS: Mapping[str, Check] = {
     "text": _non_empty_text,
-    "voice_id": _positive_int,
-    "language": _locale,
-    "format": _format,
-    "speech_model": _optional_text,
-    "user_instructions": _optional_text,
-    "sample_rate": _optional_positive_int,
-    "apply_enhancement": _bool,
-    "enhance_named_entities_pronunciation": _bool,
-    "paragraph_pause": _number(at_least=0),
+    **{name: _rule_check(name) for name in rules.SPEAK_OPTIONS if name not in NESTED_FIELDS},
 }
 REQUIRED = ("id", "text", "voice_id", "language")
 KNOWN_FIELDS = ("id", *SCALAR_FIELDS, *NESTED_FIELDS)
@@ -463,6 +370,14 @@ def _record_to_item(
     if len(problems) > before:
         return None
     merged: dict[str, Any] = {**defaults, **values}
+    try:
+        # Options some models ignore (user_instructions), with the line's or the default model.
+        rules.check_models(
+            {"user_instructions": merged.get("user_instructions")}, merged.get("speech_model")
+        )
+    except InvalidInputError as error:
+        problems.append(InputProblem(line, error.param, error.rule))
+        return None
     for outer, cls in (("voice_settings", VoiceSettings), ("inference_options", InferenceOptions)):
         nested = {**defaults.get(outer, {}), **values.get(outer, {})}
         merged[outer] = cls(**nested) if nested else None

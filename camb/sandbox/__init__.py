@@ -23,6 +23,10 @@ request schema (FastAPI-shaped 422s), and answers as the spec documents:
 - ``GET /tts-result/{run_id}`` answers FLAC (``raw_bytes``) or a presigned URL (``file_url``) on
   a second origin, ``sandbox.files_url``, which wants no key and refuses expired URLs (403).
 - ``POST /tts-results`` answers presigned URLs for 2 to 5 runs (404 if none is available).
+- ``POST /translated-tts`` makes a task like ``POST /tts`` whose "translation" is the text tagged
+  with the target locale (``[fr-fr] Hello.``); ``GET /translated-tts/{task_id}`` polls it, and
+  its run is fetched like any other. Its FLAC says its language in a ``LANGUAGE`` Vorbis comment:
+  ``spoken_language(flac_bytes)`` reads it, so tests can check which file is which language.
 - ``GET /list-voices`` answers every field of the official ``Voice`` type (some null);
   ``GET /source-languages`` and ``/target-languages`` the official language ids.
 - ``strict_documented=True`` replaces the answers no source documents (marked
@@ -44,9 +48,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._config import SandboxConfig
+    from ._language_marker import spoken_language
     from ._runner import Sandbox, running, serve
 
-__all__ = ["Sandbox", "SandboxConfig", "running", "serve"]
+__all__ = ["Sandbox", "SandboxConfig", "running", "serve", "spoken_language"]
 
 # The top-level modules the `sandbox` extra brings (and what they bring themselves).
 EXTRA = "sandbox"
@@ -57,6 +62,7 @@ _HOMES = {
     "Sandbox": "._runner",
     "running": "._runner",
     "serve": "._runner",
+    "spoken_language": "._language_marker",
 }
 
 

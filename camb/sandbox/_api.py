@@ -1,4 +1,4 @@
-"""The API origin: the spec's eight operations plus the sandbox's stats endpoints."""
+"""The API origin: the spec's operations plus the sandbox's stats endpoints."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
+
+from camb.api_facts import SAMPLE_RATES
 
 from ._audio import AudioStream, stream_audio
 from ._codecs import padded_flac
@@ -29,6 +31,7 @@ from ._responses import (
 from ._sources import iter_source
 from ._state import SandboxState
 from ._tasks import task_status
+from ._translated import create_translated_tts, get_translated_tts_status
 from ._validation import (
     ErrorItem,
     RequestInvalid,
@@ -75,12 +78,18 @@ async def create_tts_stream(
     refused = unknown_voice(state, req.voice_id)
     if refused is not None:
         return refused
+    # A public report says the real server may answer at its own rate whatever is asked.
+    ignore = state.config.ignore_sample_rate
+    short = fault.short_audio and req.format == "wav"
+    if short:
+        state.stats.fault("short_audio")
     audio = stream_audio(
         req.text,
         req.format,
-        sample_rate=req.sample_rate,
+        sample_rate=SAMPLE_RATES[req.speech_model] if ignore else req.sample_rate,
         duration=req.duration,
         speaking_rate=req.speaking_rate,
+        declare_more=short,
     )
     headers = {"X-Credits-Required": credits_for(req.text)}
     return AudioResponse(audio, headers=headers, truncate=fault.truncate)
@@ -225,6 +234,16 @@ def api_app(state: SandboxState) -> Starlette:
         Route("/tts-result/{run_id}", op("get_tts_result", get_tts_result), methods=["GET"]),
         Route("/tts-results", op("get_tts_results", get_tts_results), methods=["POST"]),
         Route("/list-voices", op("list_voices", list_voices), methods=["GET"]),
+        Route(
+            "/translated-tts",
+            op("create_translated_tts", create_translated_tts),
+            methods=["POST"],
+        ),
+        Route(
+            "/translated-tts/{task_id}",
+            op("get_translated_tts_status", get_translated_tts_status),
+            methods=["GET"],
+        ),
         Route("/source-languages", op("list_source_languages", list_languages), methods=["GET"]),
         Route("/target-languages", op("list_target_languages", list_languages), methods=["GET"]),
         WebSocketRoute("/live-tts/ws", live_tts),

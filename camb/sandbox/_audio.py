@@ -38,12 +38,12 @@ MEDIA_TYPES: dict[AudioFormat, str] = {
     "flac": "audio/flac",
     "adts": "audio/aac",
     "mp3": "audio/mpeg",
-    "pcm_s16le": "application/octet-stream",
-    "pcm_s16be": "application/octet-stream",
-    "pcm_s32le": "application/octet-stream",
-    "pcm_s32be": "application/octet-stream",
-    "pcm_f32le": "application/octet-stream",
-    "pcm_f32be": "application/octet-stream",
+    "pcm_s16le": "audio/x-pcm",
+    "pcm_s16be": "audio/x-pcm",
+    "pcm_s32le": "audio/x-pcm",
+    "pcm_s32be": "audio/x-pcm",
+    "pcm_f32le": "audio/x-pcm",
+    "pcm_f32be": "audio/x-pcm",
 }
 MAX_RESULT_SECONDS = 600.0
 MAX_STREAM_SECONDS = 1_000_000.0  # a longer requested duration is cut to this
@@ -110,11 +110,13 @@ def stream_audio(
     sample_rate: int | None = None,
     duration: float | None = None,
     speaking_rate: float | None = None,
+    declare_more: bool = False,
 ) -> AudioStream:
     """The body of ``POST /tts-stream``: speech for ``text`` in ``fmt``, produced lazily.
 
     Its length is the text's (``speech_samples``) unless ``duration`` (seconds) is given; the
-    text's tone cycle repeats as needed.
+    text's tone cycle repeats as needed. With ``declare_more`` a WAV header declares twice the
+    data that follows (a fault: audio cut short under a header that was not).
     """
     rate = sample_rate or DEFAULT_SAMPLE_RATE
     segment = segment_samples(rate, speaking_rate)
@@ -132,7 +134,8 @@ def stream_audio(
     width = np.dtype(PCM_DTYPES[layout]).itemsize
     pcm = CycleSource(text_pieces(text, rate, segment, layout), total * width)
     if fmt == "wav":
-        source = ConcatSource([BytesSource(wav_header(rate, total * width)), pcm])
+        declared = total * width * (2 if declare_more else 1)
+        source = ConcatSource([BytesSource(wav_header(rate, declared)), pcm])
         return AudioStream(media_type, source.remaining, iter_source(source), blocking=False)
     if fmt == "flac" or fmt == "mp3":
         return AudioStream(media_type, None, _encoded_chunks(fmt, pcm, total, rate), blocking=True)

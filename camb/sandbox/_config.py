@@ -81,8 +81,13 @@ class SandboxConfig:
         rate_drop: share of API requests whose connection is closed before any response byte.
         rate_truncate: share of binary audio bodies (``/tts-stream``, raw ``/tts-result``,
             file downloads) cut short: a Content-Length is announced, then the connection closes.
+        rate_short_audio: share of ``/tts-stream`` WAV answers whose header declares twice the
+            data the body carries (the body itself is whole: the header lies, as a server
+            that cut its audio short and kept the first header would).
         seed: seed of the fault sequence; None draws a fresh one.
     Answers:
+        ignore_sample_rate: ``/tts-stream`` answers at the model's own sample rate whatever
+            ``sample_rate`` asks for (a public report says the real server may do so).
         bulk_value_shape: values of the ``POST /tts-results`` answer: ``{"output_url": url}``
             ("object"), a bare URL ("string"), or alternating ("mixed").
         result_bytes: when set, FLAC results (raw ``/tts-result`` bodies and file downloads) are
@@ -108,10 +113,12 @@ class SandboxConfig:
     html_share: float = attrs.field(default=0.5, validator=_share)
     rate_drop: float = attrs.field(default=0.0, validator=_share)
     rate_truncate: float = attrs.field(default=0.0, validator=_share)
+    rate_short_audio: float = attrs.field(default=0.0, validator=_share)
     seed: int | None = attrs.field(default=None, validator=_seed)
     bulk_value_shape: BulkValueShape = attrs.field(default="object", validator=_bulk_shape)
     result_bytes: int | None = attrs.field(default=None, validator=_result_bytes)
     strict_documented: bool = attrs.field(default=False, validator=_flag)
+    ignore_sample_rate: bool = attrs.field(default=False, validator=_flag)
     access_log: bool = attrs.field(default=False, validator=_flag)
     live_credits: int | None = attrs.field(default=None, validator=_result_bytes)
 

@@ -22,27 +22,32 @@ class FaultDecision:
     status: int | None = None  # 429, 500 or 503
     html: bool = False  # for a 5xx: a proxy's HTML page instead of JSON
     truncate: bool = False  # for a binary audio body: cut short
+    short_audio: bool = False  # for a WAV stream: a header declaring more data than is sent
 
     @property
     def any(self) -> bool:
-        return self.drop or self.status is not None or self.truncate
+        return self.drop or self.status is not None or self.truncate or self.short_audio
 
 
 NO_FAULT = FaultDecision()
 
 
 def decide(rng: random.Random, config: SandboxConfig) -> FaultDecision:
-    """One request's faults. Draws exactly six values from ``rng``."""
+    """One request's faults. Draws exactly six values from ``rng``, and a seventh only when
+    ``rate_short_audio`` is set (so the sequences of existing seeds stay as they were)."""
     drop, limit, fail, pick, page, truncate = (rng.random() for _ in range(6))
     cut = truncate < config.rate_truncate
+    cut_header = config.rate_short_audio > 0 and rng.random() < config.rate_short_audio
     if drop < config.rate_drop:
-        return FaultDecision(drop=True, truncate=cut)
+        return FaultDecision(drop=True, truncate=cut, short_audio=cut_header)
     if limit < config.rate_429:
-        return FaultDecision(status=429, truncate=cut)
+        return FaultDecision(status=429, truncate=cut, short_audio=cut_header)
     if fail < config.rate_5xx:
         status = 503 if pick < 0.5 else 500
-        return FaultDecision(status=status, html=page < config.html_share, truncate=cut)
-    return FaultDecision(truncate=cut)
+        return FaultDecision(
+            status=status, html=page < config.html_share, truncate=cut, short_audio=cut_header
+        )
+    return FaultDecision(truncate=cut, short_audio=cut_header)
 
 
 def decide_truncate(rng: random.Random, config: SandboxConfig) -> bool:

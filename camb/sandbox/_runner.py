@@ -53,7 +53,7 @@ class Sandbox:
               "requests": 12,                      # API requests (all eight operations)
               "attempts": {"create_tts": 3, ...},  # per operation, dropped ones included
               "by_operation": {"get_tts_results": {"200": 3, "422": 1}, ...},  # answers
-              "faults": {"429": 0, "5xx": 0, "drop": 0, "truncate": 0},
+              "faults": {"429": 0, "5xx": 0, "drop": 0, "truncate": 0, "short_audio": 0},
               "file_requests": 2,                  # downloads from the files origin
               "file_requests_with_api_key": 0,     # ... that carried x-api-key (a leak)
               "file_by_status": {"200": 2},

@@ -9,6 +9,7 @@ import time
 from ._audio import result_flac
 from ._config import SandboxConfig
 from ._faults import FaultInjector
+from ._language_marker import tag_flac
 from ._live import LiveLog
 from ._stats import Stats
 from ._tasks import Task, TaskStore
@@ -38,6 +39,8 @@ class ResultAudio:
             if cached is None:
                 loop = asyncio.get_running_loop()
                 cached = await loop.run_in_executor(None, result_flac, task.text)
+                if task.language is not None:
+                    cached = tag_flac(cached, task.language)
                 self._files[task.run_id] = cached
             return cached
 

@@ -37,6 +37,9 @@ what the sandbox answers:
     [payment]         PAYMENT_REQUIRED
     [duration=2.5]    PENDING for 2.5 s instead of --task-duration
     (none)            SUCCESS with a run id (from 1000 up)
+  POST /translated-tts  a task like POST /tts (same triggers), polled at GET /translated-tts/ID;
+                    its "translation" is the text tagged with the target locale, and its
+                    FLAC carries a LANGUAGE=<target locale> Vorbis comment
 """
 
 _OUTCOME_TRIGGER = re.compile(r"\[(error|harmful|timeout|payment)\]", re.IGNORECASE)
@@ -67,6 +70,11 @@ class Task:
     pending: float  # seconds before the outcome shows
     outcome: Outcome
     run_id: int | None  # only successful tasks get one
+    # Which create operation made it: "tts" (POST /tts) or "translated_tts"; each status
+    # operation finds only its own tasks.
+    kind: str = "tts"
+    # The language a translated task speaks (POST /translated-tts), marked in its audio.
+    language: str | None = None
 
     def finished(self, now: float) -> bool:
         return now - self.created_at >= self.pending
@@ -122,7 +130,7 @@ class TaskStore:
     def now(self) -> float:
         return self._clock()
 
-    def create(self, text: str) -> Task:
+    def create(self, text: str, *, kind: str = "tts", language: str | None = None) -> Task:
         triggers = parse_triggers(text)
         run_id = None
         if triggers.outcome is Outcome.SUCCESS:
@@ -135,14 +143,18 @@ class TaskStore:
             pending=self._duration if triggers.duration is None else triggers.duration,
             outcome=triggers.outcome,
             run_id=run_id,
+            kind=kind,
+            language=language,
         )
         self._tasks[task.task_id] = task
         if run_id is not None:
             self._runs[run_id] = task
         return task
 
-    def get(self, task_id: str) -> Task | None:
-        return self._tasks.get(task_id)
+    def get(self, task_id: str, kind: str = "tts") -> Task | None:
+        """The task of this id made by the create operation `kind`."""
+        task = self._tasks.get(task_id)
+        return task if task is not None and task.kind == kind else None
 
     def run(self, run_id: int) -> Task | None:
         """The task of a run id, finished or not."""

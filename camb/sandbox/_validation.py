@@ -1,9 +1,10 @@
 """Request validation with FastAPI-shaped errors (``{"loc", "msg", "type", "input"}`` items).
 
-The field rules mirror the request schemas of ``openapi/camb-tts.yaml`` (a test checks them
-against the spec), with every limit taken from ``camb.api_facts`` (generated from the spec);
-the rules beyond the schema (supported locales and speech models, sample rates) are kept apart
-in ``stream_support_errors``. Nothing here does I/O.
+The field rules are built from the client's rule table (``camb._rules``, generated from
+``openapi/camb-tts.yaml`` by ``make regen``; a test checks them against the spec), so the
+sandbox, the facade and the batch reader never keep a rule apart. The rules beyond the schema
+(supported locales and speech models, options a model does not use, sample rates) are kept
+apart in ``stream_support_errors``. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -17,11 +18,7 @@ from typing import Any, Literal
 import attrs
 
 from camb.api_facts import (
-    AUDIO_FORMATS,
     DEFAULT_OUTPUT_TYPE,
-    GENDER_CODES,
-    INFERENCE_OPTION_RANGES,
-    OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS,
     OUTPUT_TYPES,
     RUN_IDS_MAX_ITEMS,
     RUN_IDS_MIN_ITEMS,
@@ -29,26 +26,23 @@ from camb.api_facts import (
     SERVER_DEFAULT_AUDIO_FORMAT,
     SERVER_DEFAULT_SPEECH_MODEL,
     SPEECH_MODELS,
-    STREAM_LOCALE_PATTERN,
     STREAM_LOCALES,
-    STREAM_TEXT_MAX_LENGTH,
-    STREAM_TEXT_MIN_LENGTH,
-    TASK_AGE_MINIMUM,
-    TASK_TEXT_MIN_LENGTH,
-    VOICE_SETTING_EXCLUSIVE_MINIMUMS,
     AudioFormat,
+    OptionRule,
 )
+from camb.api_facts import STREAM_OPTION_RULES as STREAM_RULES
+from camb.api_facts import TASK_OPTION_RULES as TASK_RULES
 
 from ._audio import sample_rate_problem
-from ._languages import LANGUAGE_IDS
+from ._languages import LANGUAGE_IDS, LANGUAGES
 
 Loc = tuple[str | int, ...]
 ErrorItem = dict[str, Any]
 Kind = Literal["string", "integer", "number", "boolean", "object"]
 
 # No source lists the locales of each model (Camb's docs give only counts: 33 for mars-flash and
-# mars-pro, 158 for the 8.1 betas, 141 for mars-instruct), so every model takes the 62 the
-# official package knows.
+# mars-pro, 158 for the 8.1 betas, 141 for mars-instruct), so every model takes the 313 of
+# Camb's OpenAPI.
 SUPPORTED_LOCALES: dict[str, tuple[str, ...]] = {model: STREAM_LOCALES for model in SPEECH_MODELS}
 
 
@@ -94,10 +88,51 @@ class Prop:
     enum: tuple[Any, ...] | None = None
     title: str = ""  # the model's name, for nested objects
     props: tuple[Prop, ...] = ()
+    # Another type the property may have (`anyOf: [a string of a form, an integer]`).
+    other: Prop | None = None
+
+    @classmethod
+    def of(cls, name: str, rule: OptionRule) -> Prop:
+        """The property a rule of the client's table describes, as the schema has it: an open
+        list is checked by its form only (support is checked apart)."""
+        kind, *others = rule.kinds
+        enum = None if rule.open_choices else rule.choices
+        found = cls(
+            name,
+            kind,  # type: ignore[arg-type]
+            required=rule.required,
+            min_length=rule.min_length if kind == "string" else None,
+            max_length=rule.max_length if kind == "string" else None,
+            pattern=rule.pattern if kind == "string" else None,
+            minimum=rule.minimum if kind != "string" else None,
+            maximum=rule.maximum if kind != "string" else None,
+            exclusive_minimum=rule.exclusive_minimum if kind != "string" else None,
+            enum=enum,
+        )
+        if others:
+            rest = rule._replace(kinds=tuple(others), required=rule.required)
+            found = attrs.evolve(found, other=cls.of(name, rest))
+        return found
+
+
+_KIND_OF: dict[type, str] = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
 def _check_scalar(prop: Prop, value: Any, loc: Loc) -> tuple[Any, list[ErrorItem]]:
     """The value converted (e.g. 3.0 -> 3 for integers) and its errors."""
+    if prop.other is not None:
+        checked, errors = _check_scalar(attrs.evolve(prop, other=None), value, loc)
+        if not errors:
+            return checked, errors
+        other, other_errors = _check_scalar(prop.other, value, loc)
+        if not other_errors:
+            return other, other_errors
+        # The errors of the branch of the value's own type, where there is one.
+        if _KIND_OF.get(type(value)) == prop.other.kind or (
+            prop.other.kind == "integer" and isinstance(value, float)
+        ):
+            return value, other_errors
+        return value, errors
     if prop.kind == "string":
         if not isinstance(value, str):
             return value, [error("string_type", loc, "Input should be a valid string", value)]
@@ -198,59 +233,38 @@ def parse_json_body(body: bytes) -> Any:
 # --- POST /tts-stream -----------------------------------------------------------------------
 
 
-def _range(name: str, kind: Kind) -> Prop:
-    low, high = INFERENCE_OPTION_RANGES[name]
-    return Prop(name, kind, minimum=low, maximum=high)
+# The schema names of the nested objects, for FastAPI's "instance of <title>" messages.
+TITLES = {
+    "output_configuration": "OutputConfiguration",
+    "voice_settings": "VoiceSettings",
+    "inference_options": "InferenceOptions",
+}
 
 
-OUTPUT_CONFIGURATION = (
-    Prop("format", "string", enum=AUDIO_FORMATS),
-    Prop(
-        "duration", "number", exclusive_minimum=OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS["duration"]
-    ),
-    Prop("apply_enhancement", "boolean"),
-    Prop(
-        "sample_rate",
-        "integer",
-        exclusive_minimum=OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS["sample_rate"],
-    ),
-)
-VOICE_SETTINGS = (
-    Prop("enhance_reference_audio_quality", "boolean"),
-    Prop("maintain_source_accent", "boolean"),
-    Prop("apply_ref_loudness_norm", "boolean"),
-    Prop(
-        "speaking_rate",
-        "number",
-        exclusive_minimum=VOICE_SETTING_EXCLUSIVE_MINIMUMS["speaking_rate"],
-    ),
-)
-INFERENCE_OPTIONS = (
-    _range("stability", "number"),
-    _range("temperature", "number"),
-    _range("inference_steps", "integer"),
-    _range("speaker_similarity", "number"),
-    Prop("localize_speaker_weight", "number"),
-    Prop("acoustic_quality_boost", "boolean"),
-)
-CREATE_STREAM_TTS = (
-    Prop(
-        "text",
-        "string",
-        required=True,
-        min_length=STREAM_TEXT_MIN_LENGTH,
-        max_length=STREAM_TEXT_MAX_LENGTH,
-    ),
-    # Known locales or any string of this shape (the spec's anyOf); support is checked apart.
-    Prop("language", "string", required=True, pattern=STREAM_LOCALE_PATTERN),
-    Prop("voice_id", "integer", required=True),
-    Prop("speech_model", "string"),
-    Prop("user_instructions", "string"),
-    Prop("enhance_named_entities_pronunciation", "boolean"),
-    Prop("output_configuration", "object", title="OutputConfiguration", props=OUTPUT_CONFIGURATION),
-    Prop("voice_settings", "object", title="VoiceSettings", props=VOICE_SETTINGS),
-    Prop("inference_options", "object", title="InferenceOptions", props=INFERENCE_OPTIONS),
-)
+def props_of(rules: dict[str, OptionRule] | Any) -> tuple[Prop, ...]:
+    """The properties of a request object, from the client's rule table (dotted names are the
+    fields of nested objects, which keep the place of their first field)."""
+    top: dict[str, Prop | list[Prop]] = {}
+    for name, rule in rules.items():
+        outer, dot, inner = name.partition(".")
+        if dot:
+            nested = top.setdefault(outer, [])
+            assert isinstance(nested, list)
+            nested.append(Prop.of(inner, rule))
+        else:
+            top[name] = Prop.of(name, rule)
+    return tuple(
+        Prop(name, "object", title=TITLES[name], props=tuple(value))
+        if isinstance(value, list)
+        else value
+        for name, value in top.items()
+    )
+
+
+CREATE_STREAM_TTS = props_of(STREAM_RULES)
+OUTPUT_CONFIGURATION = next(p.props for p in CREATE_STREAM_TTS if p.name == "output_configuration")
+VOICE_SETTINGS = next(p.props for p in CREATE_STREAM_TTS if p.name == "voice_settings")
+INFERENCE_OPTIONS = next(p.props for p in CREATE_STREAM_TTS if p.name == "inference_options")
 
 
 @attrs.frozen
@@ -267,14 +281,11 @@ class StreamRequest:
     speaking_rate: float | None
 
 
-# "auto" is in the official README's list of speech models (not in its type); the sandbox takes
-# it as the server's default model.
-AUTO_SPEECH_MODEL = "auto"
-
-
 def speech_model_of(body: dict[str, Any]) -> str:
+    """The model a body asks for, or the server's default. Camb's OpenAPI has five models and
+    no "auto" (which camb-sdk's README once listed): "auto" is an unknown model here."""
     model: str = body.get("speech_model", SERVER_DEFAULT_SPEECH_MODEL)
-    return SERVER_DEFAULT_SPEECH_MODEL if model == AUTO_SPEECH_MODEL else model
+    return model
 
 
 def stream_support_errors(body: dict[str, Any]) -> list[ErrorItem]:
@@ -286,7 +297,7 @@ def stream_support_errors(body: dict[str, Any]) -> list[ErrorItem]:
     errors: list[ErrorItem] = []
     model = speech_model_of(body)
     if model not in SUPPORTED_LOCALES:
-        known = ", ".join((*SPEECH_MODELS, AUTO_SPEECH_MODEL))
+        known = ", ".join(SPEECH_MODELS)
         msg = f"Value error, Unknown speech_model '{model}'. Known models: {known}"
         errors.append(error("value_error", ("body", "speech_model"), msg, body["speech_model"]))
         return errors
@@ -298,6 +309,13 @@ def stream_support_errors(body: dict[str, Any]) -> list[ErrorItem]:
             f"Allowed locales: {', '.join(allowed)}"
         )
         errors.append(error("value_error", ("body",), msg, body))
+    for name, rule in STREAM_RULES.items():
+        if rule.models is not None and name in body and model not in rule.models:
+            # The spec's x-speech-models: the server would ignore the option (and bill the
+            # request); the sandbox refuses it, as the client does before sending.
+            users = " or ".join(rule.models)
+            msg = f"Value error, {name} is used only by {users}, not by {model}"
+            errors.append(error("value_error", ("body", name), msg, body[name]))
     config = body.get("output_configuration", {})
     if "sample_rate" in config:
         fmt = config.get("format", SERVER_DEFAULT_AUDIO_FORMAT)
@@ -334,16 +352,9 @@ def parse_stream_request(raw: bytes) -> StreamRequest:
 
 # --- POST /tts ------------------------------------------------------------------------------
 
-CREATE_TTS = (
-    Prop("text", "string", required=True, min_length=TASK_TEXT_MIN_LENGTH),
-    Prop("voice_id", "integer", required=True),
-    Prop("language", "integer", required=True),
-    Prop("project_name", "string"),
-    Prop("project_description", "string"),
-    Prop("folder_id", "integer"),
-    Prop("gender", "integer", enum=GENDER_CODES),
-    Prop("age", "integer", minimum=TASK_AGE_MINIMUM),
-)
+CREATE_TTS = props_of(TASK_RULES)
+# The locales POST /tts takes: those of the spec and those of the sandbox's language list.
+TASK_LOCALES = frozenset(STREAM_LOCALES) | {short_name for _, short_name, _ in LANGUAGES}
 
 
 @attrs.frozen
@@ -352,19 +363,23 @@ class TaskRequest:
 
     text: str
     voice_id: int
-    language: int
+    language: int | str  # a locale tag, or a (deprecated) numeric language id
 
 
 def parse_task_request(raw: bytes) -> TaskRequest:
     body, errors = check_object(parse_json_body(raw), CREATE_TTS, ("body",))
     if errors:
         raise RequestInvalid(errors)
-    if body["language"] not in LANGUAGE_IDS:
+    language = body["language"]
+    if isinstance(language, str) and language not in TASK_LOCALES:
+        msg = f"Value error, '{language}' is not a source language; see GET /source-languages"
+        raise RequestInvalid([error("value_error", ("body", "language"), msg, language)])
+    if isinstance(language, int) and language not in LANGUAGE_IDS:
         msg = (
-            f"Value error, {body['language']} is not a language id; "
+            f"Value error, {language} is not a language id; "
             "see GET /source-languages and GET /target-languages"
         )
-        raise RequestInvalid([error("value_error", ("body", "language"), msg, body["language"])])
+        raise RequestInvalid([error("value_error", ("body", "language"), msg, language)])
     return TaskRequest(text=body["text"], voice_id=body["voice_id"], language=body["language"])
 
 

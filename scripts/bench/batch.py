@@ -119,14 +119,18 @@ class _FsyncCounter:
 # (label, file suffix, function name; None: every function of the file, own time only).
 PROFILE_PARTS: tuple[tuple[str, str, str | None], ...] = (
     ("worker threads: one item (`_write_item`)", "camb/batch/_runner.py", "_write_item"),
-    ("- `tts.speak()` of the item", "camb/_sync/_resources.py", "speak"),
+    ("- `tts.speak()` of the item", "camb/_sync/_tts.py", "speak"),
     ("-- sending the request, reading the headers (`_send`)", "camb/_sync/_api_client.py", "_send"),
     ("-- the body into the output file (`iter_bytes`)", "camb/_sync/_streaming.py", "iter_bytes"),
-    ("-- one header for the file (`finish_in_place`)", "camb/_audio_join.py", "finish_in_place"),
+    (
+        "-- one header for the file (`finish_in_place`)",
+        "camb/_longform/_audio_join.py",
+        "finish_in_place",
+    ),
     ("-- atomic files opened (`AtomicFile.__enter__`)", "camb/_files.py", "__enter__"),
     ("-- atomic files closed: fsync, rename, fsync folder", "camb/_files.py", "__exit__"),
-    ("-- checking and planning the call (`plan_speech`)", "camb/_sync/_speech.py", "plan_speech"),
-    ("--- cutting the text (`plan_segments`)", "camb/_segmenting.py", "plan_segments"),
+    ("-- checking and planning the call (`plan_speech`)", "camb/_sync/_speak.py", "plan_speech"),
+    ("--- cutting the text (`plan_segments`)", "camb/_longform/_segmenting.py", "plan_segments"),
     ("main thread: the runner loop (`run_batch`)", "camb/batch/_runner.py", "run_batch"),
     ("- state writes (`transaction`)", "camb/batch/_state.py", "transaction"),
     ("- recording results (`mark_done`)", "camb/batch/_state.py", "mark_done"),

@@ -134,7 +134,7 @@ def make_text(chars: int, seed: int = 12) -> str:
 def segment_texts(text: str) -> list[str]:
     """The segments `speak()` makes of `text` (its own planner, so the baseline asks for the
     very same pieces)."""
-    from camb._segmenting import plan_segments
+    from camb._longform._segmenting import plan_segments
 
     return [segment.text for segment in plan_segments(text, join_paragraphs=True)]
 
@@ -197,7 +197,7 @@ def _fresh(folder: Path, name: str) -> Path:
 
 def measure(ctx: Context) -> dict[str, Any]:
     import camb
-    from camb._audio_join import Joiner
+    from camb._longform._audio_join import Joiner
 
     chars = SMOKE["chars"] if ctx.smoke else CHARS
     hour_chars = SMOKE["hour_chars"] if ctx.smoke else HOUR_CHARS

@@ -172,11 +172,12 @@ def top_imports(costs: list[ImportCost]) -> tuple[list[ImportCost], list[ImportC
 
 # What could be imported later, for the modules that tend to top the list (see the section).
 LAZY_HINTS = {
-    "camb._audio_join": "used only by `speak()`/`speak_stream()`; `camb/__init__.py` imports it "
-    "for `AudioExtraMissingError`/`AudioJoinError` (they could live in `_exceptions`) and "
-    "`_speech.py`/`_resources.py` for `wire_format_for`/`check_paragraph_pause`",
-    "camb._segmenting": "used only by `speak()`; its regular expressions compile at import",
-    "camb._speech": "`SpeechResult`/`SpeechProgress` are re-exported by `camb/__init__.py`",
+    "camb._longform._audio_join": "used only by `speak()`/`speak_stream()`; `camb/__init__.py` "
+    "imports it for `AudioExtraMissingError`/`AudioJoinError` (they could live in `_exceptions`) "
+    "and `_speak.py`/`_tts.py` for `wire_format_for`/`check_paragraph_pause`",
+    "camb._longform._segmenting": "used only by `speak()`; its regular expressions compile at "
+    "import",
+    "camb._longform._plan": "`SpeechResult`/`SpeechProgress` are re-exported by `camb/__init__.py`",
     "camb._models": "the attrs classes of the facade",
     "camb._polling": "used only by `wait()`",
     "encodings.idna": "`_validation.base_url` calls `host.encode('idna')` in `Camb()`, "

@@ -30,9 +30,8 @@ from _common import (
 )
 
 import camb
-from camb._constants import DEFAULT_POLL_SCHEDULE
 from camb._models import PENDING, SUCCESS, TaskStatus
-from camb._polling import PollSchedule, Waiter
+from camb._polling import DEFAULT_POLL_SCHEDULE, PollSchedule, Waiter
 
 NAME = "wait"
 TITLE = "Waiting: `wait()` against the 5-second loop"

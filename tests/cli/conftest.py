@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from camb import Camb
-from camb._cli import main
+from camb._cli._main import main
 from camb.sandbox import Sandbox, running
 
 from ._helpers import Outcome, Run

@@ -15,8 +15,8 @@ import pytest
 
 import _camb_tts
 from camb import Camb
-from camb._cli import build_parser, main
-from camb._cli_support import ExitStatus
+from camb._cli._main import build_parser, main
+from camb._cli._support import ExitStatus
 from camb._logs import LEVELS, level_from
 from camb.sandbox import Sandbox, running
 

@@ -15,7 +15,7 @@ import pytest
 import soundfile
 
 from camb import Camb
-from camb._cli import main
+from camb._cli._main import main
 from camb.sandbox import Sandbox, running
 
 from ._helpers import Run

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from camb import Camb
-from camb._cli import main
+from camb._cli._main import main
 from camb.sandbox import Sandbox
 
 from ._helpers import Outcome, Run

@@ -175,7 +175,7 @@ def test_sandbox_command_prints_one_ready_line_and_stops_on_sigint(json_flag: bo
 
 def test_module_entry_point(tmp_path: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "camb._cli", "--version"],
+        [sys.executable, "-m", "camb._cli._main", "--version"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -11,7 +11,7 @@ import pytest
 import soundfile
 
 from camb import Camb
-from camb._segmenting import plan_segments
+from camb._longform._segmenting import plan_segments
 
 from ._helpers import Run
 
@@ -118,7 +118,7 @@ def test_ctrl_c_stops_a_batch_promptly_and_records_what_was_under_way(tmp_path: 
     with running(latency=0.3) as sandbox:
         voice = Camb(api_key=sandbox.api_key, base_url=sandbox.url).voices.list()[0].id
         env = {**os.environ, "CAMB_API_KEY": sandbox.api_key, "CAMB_BASE_URL": sandbox.url}
-        command = [sys.executable, "-m", "camb._cli", "batch", "lines.jsonl", "--out", "o"]
+        command = [sys.executable, "-m", "camb._cli._main", "batch", "lines.jsonl", "--out", "o"]
         child = subprocess.Popen(
             [*command, "--voice-id", str(voice), "--language", "en-us", "--concurrency", "2"],
             cwd=tmp_path,

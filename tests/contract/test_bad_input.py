@@ -219,7 +219,18 @@ CASES: list[tuple[str, Call, type[Exception], str]] = [
     ("create(gender=3)", lambda c, tmp: c.tts.create("Hi", 1, 1, gender=3), V, "gender"),
     ("create(gender=True)", lambda c, tmp: c.tts.create("Hi", 1, 1, gender=True), V, "gender"),
     ("create(age=-1)", lambda c, tmp: c.tts.create("Hi", 1, 1, age=-1), V, "age"),
-    ("create(folder_id=0)", lambda c, tmp: c.tts.create("Hi", 1, 1, folder_id=0), V, "folder_id"),
+    (
+        "create(project_name='ab')",
+        lambda c, tmp: c.tts.create("Hi", 1, 1, project_name="ab"),
+        V,
+        "project_name",
+    ),
+    (
+        "create(project_description=5001 chars)",
+        lambda c, tmp: c.tts.create("Hi", 1, 1, project_description="x" * 5001),
+        V,
+        "project_description",
+    ),
     (
         "create(max_retries=-1)",
         lambda c, tmp: c.tts.create("Hi", 1, 1, max_retries=-1),

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import camb
-from camb import _operations as ops
 from camb import _validation as check
+from camb._wire import _operations as ops
 
 from .._spec import ROOT
 from .conftest import MOCK_BASE, MOCK_KEY, Mocked
@@ -61,7 +61,7 @@ def _spec_builds() -> list[tuple[str, dict[str, Any]]]:
                 "x" * 3000,
                 1,
                 "pt-br",
-                speech_model="mars-pro",
+                speech_model="mars-instruct",
                 format="pcm_f32be",
                 sample_rate=48000,
                 duration=2.5,
@@ -72,15 +72,18 @@ def _spec_builds() -> list[tuple[str, dict[str, Any]]]:
                 inference_options={
                     "stability": 0,
                     "temperature": 4,
-                    "inference_steps": 1000,
+                    "inference_steps": 200,
                     "speaker_similarity": 1,
-                    "localize_speaker_weight": -3.5,
+                    "localize_speaker_weight": 1,
                     "acoustic_quality_boost": True,
                 },
             ),
         ),
-        ("create", ops.create_request("a", 1, 1, gender=9, age=0, folder_id=3).build(1)),
-        ("create, a looked-up locale", ops.create_request("a", 1, "en-us").build(81)),
+        ("create, a deprecated id", ops.create_request("a", 1, 1, gender=9, age=0)),
+        (
+            "create, a locale",
+            ops.create_request("a", 1, "en-us", project_name="abc", project_description="x" * 5000),
+        ),
         ("status", ops.status_request("3f1b8c0e-7f5a-4c39-9d7e-1d2a3b4c5d6e")),
         ("status, odd id", ops.status_request("a.b~c_d-e")),
         ("result raw", ops.result_request(123, "raw_bytes")),
@@ -120,7 +123,21 @@ BAD_REQUESTS = [
         },
         "greater than the maximum",
     ),
-    ("POST", "/tts", {"text": "hello", "voice_id": 1, "language": "en-us"}, "not of type"),
+    # POST /tts takes a locale tag (or a deprecated id): a float or an upper-case tag is neither.
+    ("POST", "/tts", {"text": "hello", "voice_id": 1, "language": 1.5}, "any of"),
+    ("POST", "/tts", {"text": "hello", "voice_id": 1, "language": "EN_US"}, "any of"),
+    (
+        "POST",
+        "/tts",
+        {"text": "hello", "voice_id": 0, "language": "en-us"},
+        "less than the minimum",
+    ),
+    (
+        "POST",
+        "/tts",
+        {"text": "hello", "voice_id": 1, "language": "en-us", "project_name": "ab"},
+        "too short",
+    ),
     ("POST", "/tts", {"text": "hello", "voice_id": 1, "language": 1, "gender": 3}, "is not one of"),
     ("GET", "/tts/a/b", None, "Path not found"),
     ("GET", "/tts/a:b", None, "task_id is not percent-encoded"),
@@ -184,7 +201,7 @@ def test_a_redirect_target_is_the_servers_choice_not_the_clients(
 _INNER_TESTS = """
 import httpx
 
-from camb import _operations as ops
+from camb._wire import _operations as ops
 from tests.contract.conftest import Mocked
 
 

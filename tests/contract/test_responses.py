@@ -102,6 +102,8 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "list_voices": lambda c: c.voices.list(),
     "list_source_languages": lambda c: c.languages.source(),
     "list_target_languages": lambda c: c.languages.target(),
+    "create_translated_tts": lambda c: c.tts.create_translated("Hello", 1, "en-us", "fr-fr"),
+    "get_translated_tts_status": lambda c: c.tts.translated_status("task-1"),
 }
 # The list answers: read leniently (an item that cannot be read is skipped with a warning).
 LIST_OPS = {"list_voices", "list_source_languages", "list_target_languages"}
@@ -128,7 +130,7 @@ ERROR_CLASSES: dict[int, type[camb.APIStatusError]] = {
 
 def test_every_json_response_of_the_spec_is_covered() -> None:
     assert {op for op, _, _ in RESPONSES} == set(CALLS)
-    assert len(RESPONSES) == 29
+    assert len(RESPONSES) == 37
     assert ("create_tts_stream", 422) in SCHEMAS
     assert ("get_tts_result", 500) in SCHEMAS
 
@@ -196,7 +198,7 @@ def _expected_item(cls: Any, fields: list[str], item: dict[str, Any]) -> Any:
 
 
 def _check_success(op: str, body: Any, value: Any, error: camb.CambError | None) -> None:
-    if op == "create_tts":
+    if op in ("create_tts", "create_translated_tts"):
         task_id = body["task_id"]
         if task_id and _usable_task_id(task_id):
             assert (value, error) == (task_id, None)
@@ -206,7 +208,7 @@ def _check_success(op: str, body: Any, value: Any, error: camb.CambError | None)
             assert value == task_id
         else:
             assert isinstance(error, camb.UnexpectedResponseError)
-    elif op == "get_tts_status":
+    elif op in ("get_tts_status", "get_translated_tts_status"):
         expected = _expected_status(body)
         if expected is None:
             assert isinstance(error, camb.UnexpectedResponseError)

@@ -54,6 +54,8 @@ RULES_BEYOND_THE_SCHEMA = {
         ("body", "output_configuration", "sample_rate"),
     },
     "create_tts": {("body", "language")},
+    # The languages must be ones GET /target-languages lists (Camb's LanguageInput is any string).
+    "create_translated_tts": {("body", "source_language"), ("body", "target_language")},
 }
 
 
@@ -63,9 +65,12 @@ def _documented_rejection(case: Any, response: Any) -> bool:
         body = response.json()
     except ValueError:
         return False
-    if operation_id in ("get_tts_result", "create_tts_stream", "create_tts") and (
-        response.status_code == 400
-    ):
+    if operation_id in (
+        "get_tts_result",
+        "create_tts_stream",
+        "create_tts",
+        "create_translated_tts",
+    ) and (response.status_code == 400):
         return isinstance(body, dict) and isinstance(body.get("detail"), str)
     if operation_id in RULES_BEYOND_THE_SCHEMA and response.status_code == 422:
         detail = body.get("detail") if isinstance(body, dict) else None
@@ -225,6 +230,14 @@ def _value_error(*loc: str) -> dict[str, Any]:
         ("get_tts_results", 400, {"detail": "bad"}, False),
         ("create_tts", 422, {"detail": [_value_error("body", "language")]}, True),
         ("create_tts", 422, {"detail": [_value_error("body", "voice_id")]}, False),
+        ("create_translated_tts", 400, {"detail": "Voice 9 is not available."}, True),
+        (
+            "create_translated_tts",
+            422,
+            {"detail": [_value_error("body", "target_language")]},
+            True,
+        ),
+        ("create_translated_tts", 422, {"detail": [_value_error("body", "text")]}, False),
     ],
 )
 def test_only_documented_rejections_of_valid_data_are_let_through(

@@ -151,7 +151,7 @@ def _drive_sync(sandbox: Sandbox, failing: dict[str, Sandbox], tmp: Path, seen: 
             seen.value(b"".join(stream))
         seen.value(tts.stream("Hello again.", 147320, "en-us", format="mp3").read())
         seen.value(tts.stream("Hello there.", 147320, "en-us").save(tmp / "s.wav"))
-        task_id = seen.value(tts.create("Hello task.", 147320, 1, project_name="p"))
+        task_id = seen.value(tts.create("Hello task.", 147320, 1, project_name="pro"))
         seen.value(tts.status(task_id))
         run_id = seen.value(tts.wait(task_id, timeout=10, poll_interval=0.01, on_status=seen.value))
         run_ids = [run_id, tts.create_and_wait("Another.", 147320, 1, timeout=10)]
@@ -169,7 +169,10 @@ def _drive_sync(sandbox: Sandbox, failing: dict[str, Sandbox], tmp: Path, seen: 
         # errors from the API and from tasks
         seen.expect(camb.NotFoundError, lambda: tts.status("no-such-task"))
         seen.expect(camb.BadRequestError, lambda: tts.result(10**9))
-        seen.expect(camb.ValidationError, lambda: tts.stream("Hello.", 1, "xx-yy").read())
+        seen.expect(
+            camb.ValidationError,
+            lambda: tts.stream("Hello.", 1, "en-us", speech_model="mars-99").read(),
+        )
         failed = tts.create("Fail [error].", 147320, 1)
         seen.expect(camb.TaskFailedError, lambda: tts.wait(failed, timeout=10, poll_interval=0.01))
         broke = tts.create("Broke [payment].", 147320, 1)
@@ -250,7 +253,9 @@ async def _drive_async(
             seen.value(await tts.download_url(url, tmp / f"u{i}.flac"))
         await seen.aexpect(camb.NotFoundError, tts.status("no-such-task"))
         await seen.aexpect(camb.BadRequestError, tts.result_url(10**9))
-        await seen.aexpect(camb.ValidationError, tts.stream("Hello.", 1, "xx-yy").read())
+        await seen.aexpect(
+            camb.ValidationError, tts.stream("Hello.", 1, "en-us", speech_model="mars-99").read()
+        )
         failed = await tts.create("Fail [harmful].", 147320, 1)
         await seen.aexpect(camb.TaskFailedError, tts.wait(failed, poll_interval=0.01))
         late = await tts.create("Late [timeout].", 147320, 1)

@@ -11,7 +11,7 @@ import yaml
 
 import camb
 from camb import _exceptions
-from camb._cli_commands import SANDBOX_SETTINGS
+from camb._cli._commands import SANDBOX_SETTINGS
 from camb.sandbox import SandboxConfig
 
 from .._markdown import code_blocks

@@ -105,7 +105,7 @@ def test_stream_checks_the_status_before_treating_bytes_as_audio(tmp_path: Path)
     ]
     api = sync_api(lambda r: json_response(422, {"detail": detail}))
     with pytest.raises(camb.ValidationError, match="allowed: en-us") as info:
-        api.client.tts.stream("Hello world", 7, "xx-yy").save(tmp_path / "a.wav")
+        api.client.tts.stream("Hello world", 7, "en-us").save(tmp_path / "a.wav")
     assert info.value.errors == detail
     assert list(tmp_path.iterdir()) == []
     api.close()

@@ -1,5 +1,5 @@
-"""client.languages and locales in the task flow: `create()` takes a locale only by looking it
-up in GET /source-languages (once per client), never in a table of its own."""
+"""client.languages and locales in the task flow: `create()` sends a locale tag as it is (Camb's
+OpenAPI), with no GET /source-languages lookup; a numeric id still goes through."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 import camb
-from camb._locales import LocaleIndex
 from camb.sandbox import running
 
 from .conftest import Api, json_response
@@ -137,77 +136,39 @@ def test_the_sandbox_languages_match_the_official_ids() -> None:
 # --- create() with a locale ---------------------------------------------------------------------
 
 
-def test_create_looks_a_locale_up_once_per_client(make_api: Callable[..., Api]) -> None:
+def test_create_sends_the_locale_tag_without_a_lookup(make_api: Callable[..., Api]) -> None:
+    """Camb's OpenAPI: POST /tts takes a locale tag; no GET /source-languages first."""
     api = make_api(api_handler())
-    assert api(lambda c: c.tts.create("Hello", 5, "hi-in")) == "t-81"
-    assert api(lambda c: c.tts.create("Hello", 5, "en-au")) == "t-30"
+    assert api(lambda c: c.tts.create("Hello", 5, "hi-in")) == "t-hi-in"
+    assert api(lambda c: c.tts.create("Hello", 5, "en-gb")) == "t-en-gb"
     assert api(lambda c: c.tts.create_and_wait("Hello", 5, "es-es")) == 7
-    assert sent_languages(api) == [81, 30, 54]
-    assert lookups(api) == 1
+    assert sent_languages(api) == ["hi-in", "en-gb", "es-es"]
+    assert lookups(api) == 0
 
 
 def test_an_int_language_goes_straight_through(make_api: Callable[..., Api]) -> None:
+    """Numeric ids are deprecated upstream but still work."""
     api = make_api(api_handler())
     assert api(lambda c: c.tts.create("Hello", 5, 12345)) == "t-12345"
     assert api(lambda c: c.tts.create_and_wait("Hello", 5, 1)) == 7
     assert lookups(api) == 0
 
 
-def test_with_options_copies_share_the_looked_up_list(make_api: Callable[..., Api]) -> None:
-    api = make_api(api_handler())
-    api(lambda c: c.tts.create("Hello", 5, "en-us"))
-    api(lambda c: c.with_options(max_retries=0).tts.create("Hello", 5, "hi-in"))
-    assert sent_languages(api) == [1, 81]
-    assert lookups(api) == 1
-
-
-def test_an_unknown_locale_names_language_and_lists_valid_ones(
+def test_an_unknown_locale_names_language_and_suggests_known_ones(
     make_api: Callable[..., Api],
 ) -> None:
     api = make_api(api_handler())
     with pytest.raises(camb.InvalidInputError) as caught:
-        api(lambda c: c.tts.create("Hello", 5, "en-gb"))
+        api(lambda c: c.tts.create("Hello", 5, "en-gbx"))
     error = caught.value
     assert error.param == "language"
     assert str(error).startswith("language: ")
-    assert "'en-gb'" in str(error)
-    # Locales of the same language come first.
-    assert "'en-us', 'en-au'" in str(error)
-    assert "source-languages" in str(error)
-    assert sent_languages(api) == []
-    assert lookups(api) == 1
+    assert "'en-gbx'" in str(error)
+    assert "nearest: 'en-gb'" in str(error)
+    assert api.requests == []
 
 
-def test_a_failed_lookup_is_the_apis_typed_error_and_is_not_cached(
-    make_api: Callable[..., Api],
-) -> None:
-    answers = iter([401, 200])
-    statuses: dict[str, int] = {}
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/source-languages"):
-            statuses["last"] = next(answers)
-            if statuses["last"] == 401:
-                return json_response(401, {"detail": "Invalid API key"})
-        return api_handler()(request)
-
-    api = make_api(handler)
-    with pytest.raises(camb.AuthenticationError):
-        api(lambda c: c.tts.create("Hello", 5, "en-us"))
-    assert api(lambda c: c.tts.create("Hello", 5, "en-us")) == "t-1"
-    assert lookups(api) == 2
-
-
-def test_a_lookup_that_cannot_find_any_language_says_so(make_api: Callable[..., Api]) -> None:
-    api = make_api(api_handler(source=[]))
-    with pytest.raises(camb.InvalidInputError, match="lists no source languages") as caught:
-        api(lambda c: c.tts.create("Hello", 5, "en-us"))
-    assert caught.value.param == "language"
-
-
-def test_the_lookup_takes_the_calls_headers_but_not_its_query_or_body() -> None:
-    """extra_query and extra_body are meant for POST /tts; the GET of the list takes neither
-    (a body on a GET would be refused), but carries the call's extra headers."""
+def test_create_takes_the_calls_extras() -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -224,12 +185,9 @@ def test_the_lookup_takes_the_calls_headers_but_not_its_query_or_body() -> None:
         extra_query={"beta": "1"},
         extra_body={"priority": 2},
     )
-    assert task_id == "t-81"
-    lookup, create = seen
-    assert lookup.url.path == "/apis/source-languages"
-    assert lookup.headers["x-trace"] == "t1"
-    assert "beta" not in lookup.url.params
-    assert lookup.content == b""
+    assert task_id == "t-hi-in"
+    (create,) = seen
+    assert create.headers["x-trace"] == "t1"
     assert create.url.params["beta"] == "1"
     assert json.loads(create.content)["priority"] == 2
     http.close()
@@ -244,29 +202,3 @@ def test_create_language_of_the_wrong_type_or_form_sends_nothing(
             api(lambda c, bad=bad: c.tts.create("Hello", 5, bad))
         assert caught.value.param == "language"
     assert api.requests == []
-
-
-# --- the pure index -----------------------------------------------------------------------------
-
-
-def test_the_index_maps_locales_to_ids_first_listed_wins() -> None:
-    index = LocaleIndex.of(
-        [
-            camb.Language(1, "English", "en-us"),
-            camb.Language(2, "English again", "EN-US"),
-            camb.Language(3, "German", "de-de"),
-        ]
-    )
-    assert index.ids == {"en-us": 1, "de-de": 3}
-    assert index.id_of("language", "de-de") == 3
-    with pytest.raises(camb.InvalidInputError) as caught:
-        index.id_of("lang", "fr-fr")
-    assert caught.value.param == "lang"
-    assert "2 locales such as 'en-us', 'de-de'" in str(caught.value)
-
-
-def test_the_index_suggests_at_most_five_locales() -> None:
-    index = LocaleIndex.of(camb.Language(i, f"L{i}", f"x{i:02d}-yy") for i in range(20))
-    with pytest.raises(camb.InvalidInputError) as caught:
-        index.id_of("language", "zz-zz")
-    assert str(caught.value).count("'x") == 5

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from camb._chunking import plan_chunks
-from camb._constants import DEFAULT_POLL_SCHEDULE
-from camb._polling import PollSchedule, poll_delay
+from camb._polling import DEFAULT_POLL_SCHEDULE, PollSchedule, poll_delay
 from camb._retry import BackoffPolicy, is_retryable_status, parse_retry_after, retry_delay
+from camb._wire._chunking import plan_chunks
 
 
 @given(st.lists(st.integers(min_value=1, max_value=10**9), unique=True, max_size=400))
@@ -116,7 +115,7 @@ def test_a_decoded_copy_serves_the_decoded_body_every_way_httpx_offers() -> None
 
     import httpx
 
-    from camb._responses import DecodedResponse
+    from camb._wire._responses import DecodedResponse
 
     body = b'{"status": "SUCCESS", "run_id": 7}'
     request = httpx.Request("GET", "https://client.camb.ai/apis/tts/x")

@@ -18,7 +18,7 @@ import pytest
 
 import camb
 from camb._constants import DEFAULT_SEGMENT_RETRIES
-from camb._segmenting import plan_segments
+from camb._longform._segmenting import plan_segments
 
 from .conftest import Api
 
@@ -430,10 +430,16 @@ def test_one_segment_of_malformed_audio_is_a_typed_error(
         return httpx.Response(200, content=b"\x01\x02\x03", headers={"content-type": "audio/pcm"})
 
     api = make_api(handler)
-    with pytest.raises(camb.AudioJoinError, match="segment 0: 3 bytes of pcm_s16le"):
+    # Raw PCM output is made from WAV (whose header says what the samples are): three bytes
+    # that are no WAV are an unusable answer, tried again, then the segment's failure.
+    with pytest.raises(camb.SpeechSegmentError, match="not a WAV file") as caught:
         api(
             lambda c: c.tts.speak(
                 "A short line.", VOICE, "en-us", tmp_path / "x.pcm", sample_rate=RATE
             )
         )
+    assert isinstance(caught.value.__cause__, camb.UnexpectedResponseError)
+    assert [body["output_configuration"]["format"] for body in api.recorder.bodies()] == ["wav"] * (
+        1 + DEFAULT_SEGMENT_RETRIES
+    )
     assert list(tmp_path.iterdir()) == []

@@ -32,7 +32,7 @@ def test_create_sends_the_documented_body_and_returns_the_task_id(
     make_api: Callable[..., Api],
 ) -> None:
     api = make_api(lambda r: json_response(200, {"task_id": "t-42"}))
-    task_id = api(lambda c: c.tts.create("Hello", 5, 1, gender=2, project_name="p"))
+    task_id = api(lambda c: c.tts.create("Hello", 5, 1, gender=2, project_name="pro"))
     assert task_id == "t-42"
     (request,) = api.requests
     assert (request.method, request.url.path) == ("POST", "/apis/tts")
@@ -41,7 +41,7 @@ def test_create_sends_the_documented_body_and_returns_the_task_id(
         "voice_id": 5,
         "language": 1,
         "gender": 2,
-        "project_name": "p",
+        "project_name": "pro",
     }
 
 

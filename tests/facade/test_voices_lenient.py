@@ -175,3 +175,21 @@ def test_the_sandboxs_voices_all_read_with_and_without_signed_url(tmp_path: Path
     assert any(voice.signed_url is None for voice in voices)
     assert any(voice.gender is None or voice.age is None for voice in voices)
     assert audio.read_bytes()[:4] == b"fLaC"
+
+
+def test_a_voice_language_may_be_a_locale_or_an_id(
+    make_api: Callable[..., Api], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Camb's OpenAPI types a voice's language as a locale tag, camb-sdk as an int: both are
+    kept as they came; any other type still skips that voice alone."""
+    voices = [
+        {"id": 1, "voice_name": "Ann", "language": "en-us"},
+        {"id": 2, "voice_name": "Bo", "language": 1},
+        {"id": 3, "voice_name": "Cy", "language": None},
+        {"id": 4, "voice_name": "Di", "language": [1]},
+    ]
+    api = make_api(lambda r: json_response(200, voices))
+    with caplog.at_level(logging.WARNING, logger="camb"):
+        listed = api(lambda c: c.voices.list())
+    assert [(v.id, v.language) for v in listed] == [(1, "en-us"), (2, 1), (3, None)]
+    assert len(warnings_of(caplog)) == 1

@@ -159,7 +159,7 @@ def test_camb_speak_captions(sandbox: Sandbox, tmp_path: Path) -> None:
 def test_camb_live_usage_errors_and_skips(
     sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    from camb._cli import main
+    from camb._cli._main import main
 
     monkeypatch.setenv("CAMB_BASE_URL", sandbox.url)
     monkeypatch.setenv("CAMB_API_KEY", sandbox.api_key)

@@ -14,7 +14,7 @@ import pytest
 import soundfile
 
 import camb
-from camb._audio_join import (
+from camb._longform._audio_join import (
     CHUNK,
     AudioJoinError,
     Joiner,
@@ -264,7 +264,7 @@ def id3v2(payload: bytes = b"TIT2\0\0\0\x05\0\0abcd") -> bytes:
 
 def mpeg_frames(data: bytes) -> list[int]:
     """Offsets of the MPEG frames in a joined file (which must start with one)."""
-    from camb._audio_join import mpeg_frame
+    from camb._longform._audio_join import mpeg_frame
 
     offsets, position = [], 0
     while position < len(data):

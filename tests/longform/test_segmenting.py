@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import camb
-from camb._segmenting import Segment, plan_segments
+from camb._longform._segmenting import Segment, plan_segments
 from camb._validation import STREAM_TEXT_MAX, STREAM_TEXT_MIN
 
 # Words of the scripts Camb speaks (and some it does not), to build texts from.

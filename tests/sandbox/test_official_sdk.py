@@ -75,7 +75,7 @@ SCRIPT = textwrap.dedent(
         inference_options=StreamTtsInferenceOptions(temperature=0.7, inference_steps=10),
     ))[:44].hex()
     try:
-        b"".join(tts.tts(text="Hello.", language="en-gb", voice_id=voice_id))
+        b"".join(tts.tts(text="Hello.", language="en-gx", voice_id=voice_id))
         out["unsupported_locale"] = "accepted"
     except UnprocessableEntityError as error:
         out["unsupported_locale"] = [item.loc for item in error.body.detail]

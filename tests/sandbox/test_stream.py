@@ -21,12 +21,12 @@ CONTENT_TYPES = {
     "flac": "audio/flac",
     "mp3": "audio/mpeg",
     "adts": "audio/aac",
-    "pcm_s16le": "application/octet-stream",
-    "pcm_s16be": "application/octet-stream",
-    "pcm_s32le": "application/octet-stream",
-    "pcm_s32be": "application/octet-stream",
-    "pcm_f32le": "application/octet-stream",
-    "pcm_f32be": "application/octet-stream",
+    "pcm_s16le": "audio/x-pcm",
+    "pcm_s16be": "audio/x-pcm",
+    "pcm_s32le": "audio/x-pcm",
+    "pcm_s32be": "audio/x-pcm",
+    "pcm_f32le": "audio/x-pcm",
+    "pcm_f32be": "audio/x-pcm",
 }
 
 
@@ -154,11 +154,11 @@ def test_text_length_limits(client: httpx.Client, length: int, status: int) -> N
 def test_unknown_locale_lists_the_allowed_ones(client: httpx.Client, model: str | None) -> None:
     """As Camb's docs describe it: a 422 at ``["body"]`` listing the model's locales."""
     extra = {} if model is None else {"speech_model": model}
-    response = stream(client, language="en-gb", **extra)
+    response = stream(client, language="en-gx", **extra)
     assert response.status_code == 422
     [item] = response.json()["detail"]
     assert item["loc"] == ["body"]
-    assert item["msg"].startswith("Value error, Language 'en-gb' is not supported by ")
+    assert item["msg"].startswith("Value error, Language 'en-gx' is not supported by ")
     assert (model or SERVER_DEFAULT_SPEECH_MODEL) in item["msg"]
     allowed = item["msg"].split("Allowed locales: ")[1].split(", ")
     assert allowed == list(SUPPORTED_LOCALES[model or SERVER_DEFAULT_SPEECH_MODEL])
@@ -281,7 +281,7 @@ def test_every_optional_field_is_accepted(client: httpx.Client) -> None:
             "temperature": 0.7,
             "inference_steps": 50,
             "speaker_similarity": 1,
-            "localize_speaker_weight": -2.5,
+            "localize_speaker_weight": 0.5,
             "acoustic_quality_boost": True,
         },
     )

@@ -168,7 +168,17 @@ def test_both_bad_parameters_are_reported_together(client: httpx.Client) -> None
         ({"voice_id": 147320, "language": 1}, ["body", "text"], "missing"),
         ({"text": "", "voice_id": 147320, "language": 1}, ["body", "text"], "string_too_short"),
         ({"text": "Hi", "voice_id": "1", "language": 1}, ["body", "voice_id"], "int_type"),
-        ({"text": "Hi", "voice_id": 1, "language": "en-us"}, ["body", "language"], "int_type"),
+        ({"text": "Hi", "voice_id": 1, "language": 1.5}, ["body", "language"], "int_from_float"),
+        (
+            {"text": "Hi", "voice_id": 1, "language": "EN"},
+            ["body", "language"],
+            "string_pattern_mismatch",
+        ),
+        (
+            {"text": "Hi", "voice_id": 0, "language": "en-us"},
+            ["body", "voice_id"],
+            "greater_than_equal",
+        ),
         ({"text": "Hi", "voice_id": True, "language": 1}, ["body", "voice_id"], "int_type"),
         ({"text": "Hi", "voice_id": 1.5, "language": 1}, ["body", "voice_id"], "int_from_float"),
         (
@@ -212,10 +222,10 @@ def test_optional_fields_and_unknown_keys_are_accepted(client: httpx.Client) -> 
     body = {
         "text": "Hi",
         "voice_id": 147320,
-        "language": 1,
-        "project_name": "p",
-        "project_description": "d",
-        "folder_id": 3,
+        "language": "en-gb",
+        "project_name": "pro",
+        "project_description": "d" * 5000,
+        "folder_id": 3,  # not in Camb's OpenAPI any more: an unknown key
         "gender": 9,
         "age": 0,
         "something_new": [1, 2],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from camb._cli import build_parser
+from camb._cli._main import build_parser
 from camb.sandbox._tasks import TRIGGERS_HELP, Outcome, parse_triggers
 
 README = Path(__file__).resolve().parents[2] / "README.md"

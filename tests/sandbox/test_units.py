@@ -203,7 +203,7 @@ def test_stats_count_and_reset() -> None:
     assert snapshot["by_operation"]["get_tts_results"] == {"200": 1, "422": 1}
     assert snapshot["by_operation"]["list_voices"] == {}
     assert snapshot["attempts"]["list_voices"] == 1
-    assert snapshot["faults"] == {"429": 0, "5xx": 0, "drop": 1, "truncate": 0}
+    assert snapshot["faults"] == {"429": 0, "5xx": 0, "drop": 1, "truncate": 0, "short_audio": 0}
     assert (snapshot["file_requests"], snapshot["file_requests_with_api_key"]) == (2, 1)
     stats.reset()
     assert stats.snapshot()["requests"] == 0

@@ -4,8 +4,10 @@ from .audio_format import AudioFormat
 from .audio_output_file_url_response import AudioOutputFileURLResponse
 from .bulk_tts_runs_results import BulkTTSRunsResults
 from .create_stream_tts_request import CreateStreamTTSRequest
+from .create_translated_tts_request import CreateTranslatedTTSRequest
 from .create_tts_request import CreateTTSRequest
 from .error_detail import ErrorDetail
+from .formality import Formality
 from .gender import Gender
 from .http_validation_error import HTTPValidationError
 from .inference_options import InferenceOptions
@@ -28,8 +30,10 @@ __all__ = (
     "AudioOutputFileURLResponse",
     "BulkTTSRunsResults",
     "CreateStreamTTSRequest",
+    "CreateTranslatedTTSRequest",
     "CreateTTSRequest",
     "ErrorDetail",
+    "Formality",
     "Gender",
     "HTTPValidationError",
     "InferenceOptions",

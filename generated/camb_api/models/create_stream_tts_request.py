@@ -24,15 +24,17 @@ class CreateStreamTTSRequest:
     """
     Attributes:
         text (str): The text to speak, 3 to 3000 characters.
-        language (str | StreamLanguage): A lower-case BCP-47 locale such as en-us, hi-in, pt-br or zh-cn: one of the
-            locales the official package knows (StreamLanguage), or one the API added since. A locale the chosen
+        language (str | StreamLanguage): A lower-case locale tag such as en-us, hi-in, pt-br or zh-cn-sichuan: one of
+            the 313 Camb's OpenAPI lists (StreamLanguage), or one the API added since (an open set). A locale the chosen
             speech_model does not support is a 422 listing the allowed ones.
         voice_id (int): A voice id from GET /list-voices. A voice that is not this key's is refused (see the 400
             answer).
         speech_model (SpeechModelKind | str | Unset): The model to speak with: one of SpeechModelKind, or a model the
             API added since. Left out, the server picks its default (x-server-default).
-        user_instructions (str | Unset): Instructions for the mars-instruct model only.
-        enhance_named_entities_pronunciation (bool | Unset):
+        user_instructions (str | Unset): How to say the text (tone, pace, emotion), 3 to 1000 characters, for the mars-
+            instruct model only (Camb's n8n node, livekit, pipecat); other models ignore it.
+        enhance_named_entities_pronunciation (bool | Unset): Improves the pronunciation of names, brands and other named
+            entities.
         output_configuration (OutputConfiguration | Unset):
         voice_settings (VoiceSettings | Unset):
         inference_options (InferenceOptions | Unset):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,20 +18,19 @@ class CreateTTSRequest:
     Attributes:
         text (str):
         voice_id (int):
-        language (int): A numeric language id (POST /tts-stream takes locale codes instead).
-        project_name (str | Unset):
-        project_description (str | Unset):
-        folder_id (int | Unset):
+        language (int | str): The language of the text: a locale tag such as en-us, fr-fr or es-es (see GET /source-
+            languages). Numeric language ids still work but are deprecated (Camb's OpenAPI).
+        project_name (str | Unset): A name for the project in the Camb.AI workspace, 3 to 255 characters.
+        project_description (str | Unset): What the project is for, 3 to 5000 characters.
         gender (Gender | Unset): 0 not known, 1 male, 2 female, 9 not applicable.
         age (int | Unset):
     """
 
     text: str
     voice_id: int
-    language: int
+    language: int | str
     project_name: str | Unset = UNSET
     project_description: str | Unset = UNSET
-    folder_id: int | Unset = UNSET
     gender: Gender | Unset = UNSET
     age: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -41,13 +40,12 @@ class CreateTTSRequest:
 
         voice_id = self.voice_id
 
+        language: int | str
         language = self.language
 
         project_name = self.project_name
 
         project_description = self.project_description
-
-        folder_id = self.folder_id
 
         gender: int | Unset = UNSET
         if not isinstance(self.gender, Unset):
@@ -68,8 +66,6 @@ class CreateTTSRequest:
             field_dict["project_name"] = project_name
         if project_description is not UNSET:
             field_dict["project_description"] = project_description
-        if folder_id is not UNSET:
-            field_dict["folder_id"] = folder_id
         if gender is not UNSET:
             field_dict["gender"] = gender
         if age is not UNSET:
@@ -84,13 +80,14 @@ class CreateTTSRequest:
 
         voice_id = d.pop("voice_id")
 
-        language = d.pop("language")
+        def _parse_language(data: object) -> int | str:
+            return cast(int | str, data)
+
+        language = _parse_language(d.pop("language"))
 
         project_name = d.pop("project_name", UNSET)
 
         project_description = d.pop("project_description", UNSET)
-
-        folder_id = d.pop("folder_id", UNSET)
 
         _gender = d.pop("gender", UNSET)
         gender: Gender | Unset
@@ -107,7 +104,6 @@ class CreateTTSRequest:
             language=language,
             project_name=project_name,
             project_description=project_description,
-            folder_id=folder_id,
             gender=gender,
             age=age,
         )

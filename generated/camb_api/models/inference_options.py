@@ -19,7 +19,7 @@ class InferenceOptions:
         temperature (float | Unset):
         inference_steps (int | Unset):
         speaker_similarity (float | Unset):
-        localize_speaker_weight (float | Unset):
+        localize_speaker_weight (float | Unset): Accent boost, toward a native accent of the language.
         acoustic_quality_boost (bool | Unset):
     """
 

@@ -14,9 +14,9 @@ class Language:
     """One language of GET /source-languages or /target-languages.
 
     Attributes:
-        id (int): The numeric id POST /tts takes as `language`.
+        id (int): The numeric id POST /tts took as `language` before locale tags.
         language (str): The language's name, e.g. English (United States).
-        short_name (str): Its locale code, e.g. en-us.
+        short_name (str): Its locale code, e.g. en-us, which POST /tts takes as `language`.
     """
 
     id: int

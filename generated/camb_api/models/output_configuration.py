@@ -18,7 +18,8 @@ class OutputConfiguration:
     Attributes:
         format_ (AudioFormat | Unset):
         duration (float | Unset): Target duration in seconds.
-        apply_enhancement (bool | Unset):
+        apply_enhancement (bool | Unset): Output enhancement (loudness, denoising, polish). Left out, it is on, except
+            for the speed-oriented mars-flash and mars-8.1-flash-beta (Camb's OpenAPI).
         sample_rate (int | Unset):
     """
 

@@ -21,7 +21,8 @@ class Voice:
             voice_name (str):
             gender (int | None | Unset): Gender code; 0 not known, 1 male, 2 female, 9 not applicable.
             age (int | None | Unset):
-            language (int | None | Unset): A numeric language id (GET /source-languages).
+            language (int | None | str | Unset): The voice's language: a locale tag (Camb's OpenAPI) or a numeric language
+                id (camb-sdk). Both are read.
             transcript (None | str | Unset):
             description (None | str | Unset):
             is_published (bool | None | Unset):
@@ -32,7 +33,7 @@ class Voice:
     voice_name: str
     gender: int | None | Unset = UNSET
     age: int | None | Unset = UNSET
-    language: int | None | Unset = UNSET
+    language: int | None | str | Unset = UNSET
     transcript: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
     is_published: bool | None | Unset = UNSET
@@ -56,7 +57,7 @@ class Voice:
         else:
             age = self.age
 
-        language: int | None | Unset
+        language: int | None | str | Unset
         if isinstance(self.language, Unset):
             language = UNSET
         else:
@@ -136,12 +137,12 @@ class Voice:
 
         age = _parse_age(d.pop("age", UNSET))
 
-        def _parse_language(data: object) -> int | None | Unset:
+        def _parse_language(data: object) -> int | None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | None | Unset, data)
+            return cast(int | None | str | Unset, data)
 
         language = _parse_language(d.pop("language", UNSET))
 

@@ -67,7 +67,8 @@ def sync_detailed(
 ) -> Response[ErrorDetail | HTTPValidationError | list[Language]]:
     """List source languages
 
-     The languages text can be written in, with the numeric ids POST /tts takes.
+     The languages text can be written in: their locales (short_name) are what POST /tts takes; the
+    numeric ids still work there but are deprecated.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -92,7 +93,8 @@ def sync(
 ) -> ErrorDetail | HTTPValidationError | list[Language] | None:
     """List source languages
 
-     The languages text can be written in, with the numeric ids POST /tts takes.
+     The languages text can be written in: their locales (short_name) are what POST /tts takes; the
+    numeric ids still work there but are deprecated.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -113,7 +115,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorDetail | HTTPValidationError | list[Language]]:
     """List source languages
 
-     The languages text can be written in, with the numeric ids POST /tts takes.
+     The languages text can be written in: their locales (short_name) are what POST /tts takes; the
+    numeric ids still work there but are deprecated.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -136,7 +139,8 @@ async def asyncio(
 ) -> ErrorDetail | HTTPValidationError | list[Language] | None:
     """List source languages
 
-     The languages text can be written in, with the numeric ids POST /tts takes.
+     The languages text can be written in: their locales (short_name) are what POST /tts takes; the
+    numeric ids still work there but are deprecated.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -7,7 +7,6 @@ send requests themselves (with streaming, their own retries and timeouts): the f
 does. Rendered by openapi/templates/endpoint_init.py.jinja.
 """
 
-from io import BytesIO
 from typing import Any, cast
 
 from ...models.audio_output_file_url_response import AudioOutputFileURLResponse
@@ -20,7 +19,7 @@ from ...models.output_type import OutputType
 from ...models.run_i_ds_request_payload import RunIDsRequestPayload
 from ...models.task_id import TaskID
 from ...models.task_status import TaskStatus
-from ...types import UNSET, File, FileTypes, Unset
+from ...types import UNSET, Unset
 from . import create_tts as _create_tts
 from . import create_tts_stream as _create_tts_stream
 from . import get_tts_result as _get_tts_result

@@ -1,5 +1,4 @@
 from http import HTTPStatus
-from io import BytesIO
 from typing import Any
 
 import httpx
@@ -9,7 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_stream_tts_request import CreateStreamTTSRequest
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...types import File, Response
+from ...types import Response
 
 
 def _get_kwargs(
@@ -33,12 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | File | HTTPValidationError | None:
-    if response.status_code == 200:
-        response_200 = File(payload=BytesIO(response.content))
-
-        return response_200
-
+) -> ErrorDetail | HTTPValidationError | None:
     if response.status_code == 400:
         response_400 = ErrorDetail.from_dict(response.json())
 
@@ -62,7 +56,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | File | HTTPValidationError]:
+) -> Response[ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -75,7 +69,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateStreamTTSRequest,
-) -> Response[ErrorDetail | File | HTTPValidationError]:
+) -> Response[ErrorDetail | HTTPValidationError]:
     """Stream speech
 
      Synthesises `text` and streams the audio back as raw bytes in the requested format (not JSON, not
@@ -89,7 +83,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | File | HTTPValidationError]
+        Response[ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -107,7 +101,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CreateStreamTTSRequest,
-) -> ErrorDetail | File | HTTPValidationError | None:
+) -> ErrorDetail | HTTPValidationError | None:
     """Stream speech
 
      Synthesises `text` and streams the audio back as raw bytes in the requested format (not JSON, not
@@ -121,7 +115,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | File | HTTPValidationError
+        ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -134,7 +128,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateStreamTTSRequest,
-) -> Response[ErrorDetail | File | HTTPValidationError]:
+) -> Response[ErrorDetail | HTTPValidationError]:
     """Stream speech
 
      Synthesises `text` and streams the audio back as raw bytes in the requested format (not JSON, not
@@ -148,7 +142,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | File | HTTPValidationError]
+        Response[ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -164,7 +158,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CreateStreamTTSRequest,
-) -> ErrorDetail | File | HTTPValidationError | None:
+) -> ErrorDetail | HTTPValidationError | None:
     """Stream speech
 
      Synthesises `text` and streams the audio back as raw bytes in the requested format (not JSON, not
@@ -178,7 +172,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | File | HTTPValidationError
+        ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -1,6 +1,6 @@
 """Long-form speech without the network: what to ask for, what is cached, what to report.
 
-`tts.speak()` (camb/_async/_speech.py and its generated twin) splits text with `_segmenting`,
+`tts.speak()` (camb/_async/_speak.py and its generated twin) splits text with `_segmenting`,
 asks `/tts-stream` for each segment, and joins the audio with `_audio_join`. This module holds
 the decisions around that which do no network I/O: the output format a path implies, each
 segment's cache key, the on-disk segment cache, and the result and progress values.
@@ -18,10 +18,11 @@ from typing import Any
 
 import attrs
 
-from . import _validation as check
+from .. import _validation as check
+from .._exceptions import FileWriteError, InvalidInputError
+from .._models import AUDIO_FORMATS, AudioFormat
 from ._audio_join import wire_format_for
-from ._exceptions import FileWriteError, InvalidInputError
-from ._models import AUDIO_FORMATS, AudioFormat
+from ._audio_layout import PCM_WIDTHS
 from ._segmenting import Segment
 
 # A file name's extension -> the format `speak()` writes when none is given.
@@ -118,6 +119,11 @@ class SegmentCache:
             return None
         return SegmentAudio(index=index, path=audio, bytes=size, credits=None, cached=True)
 
+    def drop(self, key: str) -> None:
+        """Remove one segment (audio that cannot be used); never raises."""
+        with contextlib.suppress(OSError):
+            self.audio_path(key).unlink()
+
     def discard(self, keys: list[str]) -> None:
         """Remove these segments (after the joined file is safely written) and the folder if
         nothing else is left in it; never raises."""
@@ -166,6 +172,8 @@ class SpeechResult:
     `duration` is in seconds where the format tells it; `credits` is the sum of the
     `X-Credits-Required` headers of the segments synthesised by this call (None when the
     server sent none); `cached_segments` came from an earlier, interrupted call for free.
+    `sample_rate` is the audio's own, as its headers say (not the one asked for: a server may
+    answer another); for raw PCM output it is the only place the rate is told.
     """
 
     path: Path
@@ -175,21 +183,23 @@ class SpeechResult:
     duration: float | None
     credits: float | None
     cached_segments: int
+    sample_rate: int | None = None
 
 
 def wire_request(
-    format: AudioFormat, sample_rate: int | None, model_rate: int | None
+    format: AudioFormat, sample_rate: int | None, model_rate: int | None = None
 ) -> dict[str, Any]:
     """The format and sample rate to ask the API for, given the output format.
 
-    FLAC is made from PCM (`wire_format_for`); raw PCM does not say its rate, so a PCM request
-    always names one: the caller's, else the model's documented rate.
+    Raw PCM says nothing about itself, and a server may ignore the `sample_rate` asked for, so
+    a pcm_* or FLAC output (FLAC is encoded from samples) asks for WAV: its header tells the
+    real rate, channels and sample layout, and its length can be checked. The caller's
+    `sample_rate` is passed on as asked (None: the model's own). `model_rate` is not used: no
+    rate is assumed.
     """
-    wire = wire_format_for(format)
-    rate = sample_rate
-    if wire.startswith("pcm") and rate is None:
-        rate = model_rate
-    return {"format": wire, "sample_rate": rate}
+    wire_format_for(format)  # checks the format, and the audio extra for FLAC
+    wire: AudioFormat = "wav" if format == "flac" or format in PCM_WIDTHS else format
+    return {"format": wire, "sample_rate": sample_rate}
 
 
 def add_credits(total: float | None, more: float | None) -> float | None:

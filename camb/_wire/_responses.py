@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._exceptions import (
+from .._exceptions import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
@@ -30,8 +30,9 @@ from ._exceptions import (
     UnexpectedResponseError,
     ValidationError,
 )
-from ._models import Language, TaskStatus, Voice
-from ._validation import TASK_ID_RE
+from .._models import Language, TaskStatus, Voice
+from .._validation import TASK_ID_RE
+from ._bulk import ChunkAnswer
 
 log = logging.getLogger("camb")
 ItemT = TypeVar("ItemT")
@@ -330,9 +331,7 @@ def result_of(response: httpx.Response, output_type: str) -> bytes | str:
     return content
 
 
-def parse_bulk_results(
-    response: httpx.Response, chunk: Sequence[int]
-) -> tuple[dict[int, str], dict[int, CambError]]:
+def parse_bulk_results(response: httpx.Response, chunk: Sequence[int]) -> ChunkAnswer:
     """The URLs in a bulk answer for the ids of `chunk`, and an error for each id whose value
     was malformed. Ids absent from the answer are in neither: the API leaves out runs that
     are unknown or unfinished. Keys that were not asked for are ignored."""
@@ -359,7 +358,7 @@ def parse_bulk_results(
             bad[run_id] = unexpected(response, f"no URL for run {run_id}: {body[key]!r}", body)
         else:
             urls[run_id] = url
-    return urls, bad
+    return ChunkAnswer(urls=urls, malformed=bad)
 
 
 class _Unreadable(Exception):
@@ -424,13 +423,23 @@ def _voice(item: dict[str, Any]) -> Voice:
         voice_name=_field(raw, "voice_name", str, required=True),
         gender=_field(raw, "gender", int),
         age=_field(raw, "age", int),
-        language=_field(raw, "language", int),
+        language=_language_of_voice(raw),
         transcript=_field(raw, "transcript", str),
         description=_field(raw, "description", str),
         is_published=_field(raw, "is_published", bool),
         signed_url=_field(raw, "signed_url", str),
         extra=dict(raw.additional_properties),
     )
+
+
+def _language_of_voice(raw: Any) -> int | str | None:
+    """A voice's language: a locale tag (Camb's OpenAPI) or a numeric id (camb-sdk); both are
+    kept as they came."""
+    value = _optional(raw.language)
+    if value is None or isinstance(value, str):
+        return value
+    language: int = _field(raw, "language", int)
+    return language
 
 
 def parse_voices(response: httpx.Response) -> list[Voice]:

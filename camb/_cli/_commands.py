@@ -24,8 +24,9 @@ from camb import (
     Voice,
 )
 
-from ._cli_live import checked_captions
-from ._cli_support import (
+from .._longform._plan import FORMAT_OF_EXTENSION
+from ._live import checked_captions
+from ._support import (
     Console,
     ExitStatus,
     Progress,
@@ -36,7 +37,6 @@ from ._cli_support import (
     read_text,
     shared_failure,
 )
-from ._speech import FORMAT_OF_EXTENSION
 
 if TYPE_CHECKING:
     from camb.sandbox import Sandbox
@@ -170,7 +170,6 @@ async def create(client: AsyncCamb, args: argparse.Namespace, console: Console) 
                     args.language,
                     project_name=args.project_name,
                     project_description=args.project_description,
-                    folder_id=args.folder_id,
                     gender=args.gender,
                     age=args.age,
                 )
@@ -545,6 +544,22 @@ async def languages(client: AsyncCamb, args: argparse.Namespace, console: Consol
     return ExitStatus.OK
 
 
+def stream_locales(args: argparse.Namespace, console: Console) -> ExitStatus:
+    """`camb languages --stream`: the locales the spec knows for POST /tts-stream (what `speak`
+    and `batch` check before sending), sorted, with where the list comes from. No API call."""
+    from camb.api_facts import STREAM_LOCALES, STREAM_LOCALES_SOURCE
+
+    locales = sorted(STREAM_LOCALES)
+    if console.json_mode:
+        console.emit_json({"source": STREAM_LOCALES_SOURCE, "locales": locales})
+        return ExitStatus.OK
+    console.out("LOCALE")
+    for locale in locales:
+        console.out(locale)
+    console.note(f"{len(locales)} locales. Source: {STREAM_LOCALES_SOURCE}")
+    return ExitStatus.OK
+
+
 # --- sandbox --------------------------------------------------------------------------------------
 
 # (flag, SandboxConfig field, type, help) for every setting `camb sandbox` exposes.
@@ -558,6 +573,12 @@ SANDBOX_SETTINGS: tuple[tuple[str, str, type, str], ...] = (
     ("--html-share", "html_share", float, "share of 5xx answers that are an HTML page"),
     ("--rate-drop", "rate_drop", float, "share of API requests whose connection is dropped"),
     ("--rate-truncate", "rate_truncate", float, "share of audio bodies cut short"),
+    (
+        "--rate-short-audio",
+        "rate_short_audio",
+        float,
+        "share of WAV streams whose header declares more data than they carry",
+    ),
     ("--seed", "seed", int, "seed of the fault sequence (default: a fresh one)"),
     (
         "--bulk-value-shape",
@@ -584,6 +605,8 @@ def sandbox(args: argparse.Namespace, console: Console) -> ExitStatus:
         settings["access_log"] = True
     if args.strict_documented:
         settings["strict_documented"] = True
+    if args.ignore_sample_rate:
+        settings["ignore_sample_rate"] = True
     try:
         config = SandboxConfig(**settings)
     except ValueError as error:

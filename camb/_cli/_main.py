@@ -7,6 +7,7 @@ Usage (the global options go before or after the command)::
 
     camb speak TEXT -o FILE [--voice-id N] [--language en-us] [--format F] [--speech-model M]
     camb create TEXT... --voice-id N --language ID|LOCALE [--project-name NAME]
+    camb translate TEXT --to LOCALE... -o DIR [--from en-us] [--voice-id N]
     camb status [TASK_ID...]
     camb wait [TASK_ID...] [--wait-timeout S] [--poll-interval S] [--concurrency N]
     camb result RUN_ID [-o FILE | --url]
@@ -61,11 +62,13 @@ from camb import (
 )
 from camb.api_facts import GENDER_CODES, STREAM_TEXT_MAX_LENGTH, STREAM_TEXT_MIN_LENGTH
 
-from . import _cli_commands as commands
-from . import _cli_live, _logs
-from ._cli_support import PROG, Console, ExitStatus, UsageError
-from ._constants import DEFAULT_SPEAK_CONCURRENCY
-from .batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
+from .. import _logs
+from .._constants import DEFAULT_SPEAK_CONCURRENCY
+from ..batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
+from . import _commands as commands
+from . import _live as _cli_live
+from . import _translate as _cli_translate
+from ._support import PROG, Console, ExitStatus, UsageError
 
 EPILOG = """\
 exit status:
@@ -156,8 +159,21 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _stream_locale(text: str) -> str:
+    """A locale the spec knows for streaming; else a usage error naming the nearest known ones
+    (before any request: a voice lookup included)."""
+    from .._rules import apply, rule_of
+
+    try:
+        checked: str = apply(rule_of("language"), "language", text)
+    except InvalidInputError as error:
+        rule = error.rule.split(" (a locale newer than this client")[0]
+        raise argparse.ArgumentTypeError(f"{text!r} {rule}") from None
+    return checked
+
+
 def _language_id_or_locale(text: str) -> int | str:
-    """A numeric language id, or a locale (checked by the client)."""
+    """A locale, or a numeric language id (checked by the client)."""
     return _positive_int(text) if text.lstrip("-").isdigit() else text
 
 
@@ -232,8 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     speak.add_argument(
         "--language",
         default="en-us",
+        type=_stream_locale,
         metavar="LOCALE",
-        help="a lower-case locale such as en-us (default en-us)",
+        help="a lower-case locale such as en-us (default en-us; `camb languages --stream` "
+        "lists them)",
     )
     speak.add_argument(
         "--format",
@@ -274,12 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--language",
         type=_language_id_or_locale,
         required=True,
-        metavar="ID|LOCALE",
-        help="a numeric language id, or a locale looked up in `camb languages`",
+        metavar="LOCALE|ID",
+        help="a locale such as en-us (`camb languages --stream` lists them), or a numeric "
+        "language id (deprecated upstream)",
     )
     create.add_argument("--project-name", metavar="NAME")
     create.add_argument("--project-description", metavar="TEXT")
-    create.add_argument("--folder-id", type=_positive_int, metavar="N")
     create.add_argument(
         "--gender",
         type=int,
@@ -288,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--age", type=int, metavar="N")
     create.set_defaults(api_command=commands.create)
+
+    _cli_translate.add_command(command, _positive_int, _positive_float)
 
     status = command("status", "print the status of tasks")
     status.add_argument(
@@ -385,7 +405,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--out", metavar="DIR", help="the output folder (its state lives there)")
     batch.add_argument("--voice-id", type=_positive_int, metavar="N", help="default voice_id")
-    batch.add_argument("--language", metavar="LOCALE", help="default language, e.g. en-us")
+    batch.add_argument(
+        "--language",
+        type=_stream_locale,
+        metavar="LOCALE",
+        help="default language, e.g. en-us (`camb languages --stream` lists them)",
+    )
     batch.add_argument(
         "--format", choices=AUDIO_FORMATS, metavar="FORMAT", help="default audio format (wav)"
     )
@@ -431,9 +456,20 @@ def build_parser() -> argparse.ArgumentParser:
     voices = command("voices", "list the voices this key can use")
     voices.set_defaults(api_command=commands.voices)
 
-    languages = command("languages", "list the language ids `create` takes, with their locales")
+    languages = command(
+        "languages",
+        "list the languages `create` takes, with their locales (--stream: the locales `speak` "
+        "and `batch` take, from the spec, without asking the API)",
+    )
     languages.add_argument(
         "--target", action="store_true", help="the target languages (default: the source ones)"
+    )
+    languages.add_argument(
+        "--stream",
+        action="store_const",
+        dest="local_command",
+        const=commands.stream_locales,
+        help="the locales streaming knows (POST /tts-stream), as the spec lists them",
     )
     languages.set_defaults(api_command=commands.languages)
 
@@ -464,6 +500,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="answer only the statuses the official API definition documents (no 404 for an "
         "unknown task or an empty bulk request, no 400 for an unknown voice)",
+    )
+    sandbox.add_argument(
+        "--ignore-sample-rate",
+        action="store_true",
+        help="answer /tts-stream at the model's own sample rate whatever sample_rate asks",
     )
     from camb.sandbox._tasks import TRIGGERS_HELP  # pure, cheap: no server stack
 

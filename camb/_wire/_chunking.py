@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .api_facts import RUN_IDS_MAX_ITEMS, RUN_IDS_MIN_ITEMS
+from ..api_facts import RUN_IDS_MAX_ITEMS, RUN_IDS_MIN_ITEMS
 
 # The run ids one POST /tts-results takes (2 to 5), from the spec.
 MIN_CHUNK = RUN_IDS_MIN_ITEMS

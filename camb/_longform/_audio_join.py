@@ -22,6 +22,9 @@ flac       pcm_s16le            one FLAC stream encoded once from the segments' 
 
 Use `wire_format_for(output)` to learn what to request. Raw PCM says nothing about its sample
 rate, so `sample_rate` (the request's, or the model's default) is passed in for pcm_* and flac.
+With `segment_format="wav"` the segments of a pcm_* or flac join are WAV instead: their own
+headers then tell the rate, channels and sample layout, and nothing asked for is trusted
+(what long-form speech does).
 
 `Joiner` writes a file (in 1 MiB chunks, never holding a whole segment); `StreamJoiner` makes
 the same bytes progressively, for playback while later segments are still being made.
@@ -33,14 +36,21 @@ Malformed segment audio raises `AudioJoinError` (a `CambError`).
 from __future__ import annotations
 
 import io
-import math
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any, BinaryIO, Final
 
 import attrs
 
+from .. import _rules as rules
+from .._exceptions import (
+    AudioExtraMissingError,
+    AudioJoinError,
+    InvalidInputError,
+    InvalidInputTypeError,
+)
+from .._models import AudioFormat
 from ._audio_layout import (
     PCM_WIDTHS,
     UNKNOWN_SIZE,
@@ -52,13 +62,7 @@ from ._audio_layout import (
     open_segment,
     read_layout,
 )
-from ._exceptions import (
-    AudioExtraMissingError,
-    AudioJoinError,
-    InvalidInputError,
-    InvalidInputTypeError,
-)
-from ._models import AudioFormat
+from ._pcm_convert import converter
 
 __all__ = [
     "AudioExtraMissingError",
@@ -73,7 +77,7 @@ __all__ = [
 ]
 
 CHUNK: Final = 1 << 20  # bytes copied at a time
-MAX_PAUSE_SECONDS: Final = 60.0
+MAX_PAUSE_SECONDS: Final = rules.MAX_PAUSE_SECONDS
 
 
 @attrs.frozen
@@ -84,6 +88,7 @@ class JoinResult:
     bytes_written: int
     segments: int
     duration: float | None
+    sample_rate: int | None = None  # the audio's own, where it says it
 
 
 # --- choosing what to ask for ----------------------------------------------------------------
@@ -104,20 +109,17 @@ def wire_format_for(output_format: AudioFormat) -> AudioFormat:
 
 
 def check_paragraph_pause(value: object) -> float:
-    """`paragraph_pause` as seconds: a number from 0 to 60 (`InvalidInputError` otherwise)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """`paragraph_pause` as seconds, by its rule in the rule table (`InvalidInputError`
+    otherwise): a number from 0 to MAX_PAUSE_SECONDS, the same rule batch lines follow."""
+    if value is None:
         raise InvalidInputTypeError("paragraph_pause", "must be a number of seconds", value)
-    if not math.isfinite(value) or not 0 <= value <= MAX_PAUSE_SECONDS:
-        raise InvalidInputError(
-            "paragraph_pause", f"must be between 0 and {MAX_PAUSE_SECONDS:g} seconds", value
-        )
-    return float(value)
+    return float(rules.apply(rules.rule_of("paragraph_pause"), "paragraph_pause", value))
 
 
-def _check_rate(fmt: str, sample_rate: object, channels: object) -> None:
+def _check_rate(fmt: str, sample_rate: object, channels: object, wire: str | None = None) -> None:
     if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
         raise InvalidInputError("channels", "must be an int >= 1", channels)
-    needed = fmt in PCM_WIDTHS or fmt == "flac"
+    needed = (fmt in PCM_WIDTHS or fmt == "flac") and wire != "wav"
     if sample_rate is None and not needed:
         return
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate <= 0:
@@ -288,7 +290,9 @@ def finish_in_place(
     file.flush()
     rate = layout.rate or sample_rate
     duration = (layout.samples or 0) / rate if rate and layout.samples is not None else None
-    return JoinResult(format=output_format, bytes_written=size, segments=1, duration=duration)
+    return JoinResult(
+        format=output_format, bytes_written=size, segments=1, duration=duration, sample_rate=rate
+    )
 
 
 class StreamJoiner:
@@ -308,18 +312,35 @@ class StreamJoiner:
     """
 
     def __init__(
-        self, output_format: AudioFormat, *, sample_rate: int | None = None, channels: int = 1
+        self,
+        output_format: AudioFormat,
+        *,
+        sample_rate: int | None = None,
+        channels: int = 1,
+        segment_format: AudioFormat | None = None,
     ) -> None:
         check_format(output_format)
-        _check_rate(output_format, sample_rate, channels)
+        wire = wire_format_for(output_format)
+        if segment_format is not None and segment_format != wire:
+            if segment_format != "wav" or wire not in PCM_WIDTHS:
+                raise InvalidInputError(
+                    "segment_format",
+                    f"must be {wire!r} or 'wav' for {output_format}",
+                    segment_format,
+                )
+            wire = segment_format
+        _check_rate(output_format, sample_rate, channels, wire)
         self.format: AudioFormat = output_format
-        self.wire_format: AudioFormat = wire_format_for(output_format)
+        self.wire_format: AudioFormat = wire
         self.sample_rate = sample_rate
         self.channels = channels
         self.segments = 0
         self.samples = 0
         self._first: Layout | None = None
         self._encoder: _FlacEncoder | None = None
+        self._flac_file: BinaryIO | None = None  # Joiner's seekable output, for FLAC
+        # WAV samples into the pcm_* layout asked for (or into FLAC's 16-bit input).
+        self._convert: Callable[[bytes], bytes] | None = None
         self._silence: tuple[bytes, int] | None = None  # one silent frame and its samples
         # Where Joiner patches the frame and byte counts of the Xing frame it asks for.
         self._xing_counts_at: int | None = None
@@ -356,12 +377,34 @@ class StreamJoiner:
             if pause > 0:
                 yield from self._pause(pause, index)
             self.samples += layout.samples or 0
-            chunks = _copy(file, layout.start, layout.length)
-            if self._encoder is not None:
-                for chunk in chunks:
-                    yield self._encoder.feed(chunk)
-            else:
-                yield from chunks
+            for chunk in _copy(file, layout.start, layout.length):
+                yield self._transform(chunk)
+
+    @property
+    def rate(self) -> int | None:
+        """The joined audio's sample rate: the first segment's own, else the one given."""
+        first_rate = self._first.rate if self._first else None
+        return first_rate or self.sample_rate
+
+    def _transform(self, chunk: bytes) -> bytes:
+        if self._convert is not None:
+            chunk = self._convert(chunk)
+        if self._encoder is not None:
+            return self._encoder.feed(chunk)
+        return chunk
+
+    def check(self, segment: str | os.PathLike[str] | bytes) -> None:
+        """Whether `feed` would take this segment: `AudioJoinError` when its audio is malformed
+        or unlike the first segment's. Nothing is fed."""
+        index = self.segments
+        with open_segment(segment) as file:
+            try:
+                layout = read_layout(
+                    self.wire_format, file, sample_rate=self.sample_rate, channels=self.channels
+                )
+            except AudioJoinError as error:
+                raise AudioJoinError(str(error), segment=index) from None
+        self._check_like_first(layout, index)
 
     def finish(self) -> bytes:
         """The last bytes of the stream (FLAC's final frames; empty for other formats)."""
@@ -385,9 +428,19 @@ class StreamJoiner:
         elif self.format == "mp3" and self._want_xing:
             frame, self._xing_counts_at = _xing_frame(self._first.first_frame)
             yield frame
-        elif self.format == "flac" and self._encoder is None:
-            assert self.sample_rate is not None
-            self._encoder = _FlacEncoder(self.sample_rate, self.channels)
+        if self.wire_format == "wav" and self.format != "wav":
+            # The WAV's own header says what its samples are: nothing asked for is trusted.
+            tag, channels, _, bits, _ = self._first.signature
+            assert isinstance(tag, int)
+            assert isinstance(channels, int)
+            assert isinstance(bits, int)
+            self.channels = channels
+            target = "pcm_s16le" if self.format == "flac" else self.format
+            self._convert = converter(tag, bits, target)
+        if self.format == "flac" and self._encoder is None:
+            rate = self.rate
+            assert rate is not None
+            self._encoder = _FlacEncoder(rate, self.channels, self._flac_file)
 
     def _pause(self, seconds: float, index: int) -> Iterator[bytes]:
         first = self._first
@@ -405,12 +458,13 @@ class StreamJoiner:
             return
         frames = round(seconds * rate)
         self.samples += frames
-        if self.format == "wav":
+        if self.wire_format == "wav":
             tag, _, _, bits, block_align = first.signature
             assert isinstance(block_align, int)
             # Unsigned 8-bit PCM is silent at 128; every other layout at 0.
             fill = 0x80 if tag == WAVE_PCM and bits == 8 else 0
-            yield from _zeros(frames * block_align, fill)
+            for chunk in _zeros(frames * block_align, fill):
+                yield self._transform(chunk)
             return
         width = PCM_WIDTHS["pcm_s16le" if self.format == "flac" else self.format] * self.channels
         chunks = _zeros(frames * width)
@@ -531,21 +585,29 @@ class Joiner:
         *,
         sample_rate: int | None = None,
         channels: int = 1,
+        segment_format: AudioFormat | None = None,
     ) -> None:
-        self._stream = StreamJoiner(output_format, sample_rate=sample_rate, channels=channels)
+        self._stream = StreamJoiner(
+            output_format,
+            sample_rate=sample_rate,
+            channels=channels,
+            segment_format=segment_format,
+        )
         self._out = out
         self._start = out.tell()
         self._finished = False
-        if output_format == "flac":
-            assert sample_rate is not None
-            # Written straight into the seekable file, so STREAMINFO gets the real length.
-            self._stream._encoder = _FlacEncoder(sample_rate, channels, out)
+        # FLAC is written straight into the seekable file, so STREAMINFO gets the real length.
+        self._stream._flac_file = out
         # A file (unlike a stream) knows its length at the end: mp3 gets a Xing frame.
         self._stream._want_xing = True
 
     @property
     def format(self) -> AudioFormat:
         return self._stream.format
+
+    def check(self, segment: str | os.PathLike[str] | bytes) -> None:
+        """`AudioJoinError` when `add` would refuse this segment (see `StreamJoiner.check`)."""
+        self._stream.check(segment)
 
     @property
     def wire_format(self) -> AudioFormat:
@@ -565,8 +627,7 @@ class Joiner:
         before = self._stream.samples
         for chunk in self._stream.feed(segment, pause_before):
             self._out.write(chunk)
-        rate = self._stream._first.rate if self._stream._first else None
-        rate = rate or self._stream.sample_rate
+        rate = self._stream.rate
         added = self._stream.samples - before
         return added / rate if rate else None
 
@@ -603,4 +664,5 @@ class Joiner:
             bytes_written=end - self._start,
             segments=self._stream.segments,
             duration=self._stream.duration,
+            sample_rate=self._stream.rate,
         )

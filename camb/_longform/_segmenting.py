@@ -9,6 +9,14 @@ long run of Chinese, Japanese or Thai, or a URL longer than a piece) between two
 Whitespace runs are collapsed first (a paragraph break to a blank line, a line break to one
 newline, other runs to one space): the engine does not read them, and a piece of 3,000
 characters should hold 3,000 characters of speech. Every other character is kept, in order.
+
+Inline controls stay whole: a piece never ends inside `[...]` (CMU phonemes such as
+`[B EY1 S]`, non-verbal tags such as `[laughter]`) or `<...>` (`<break time="400ms"/>`), which
+the engine reads as one instruction (a control longer than `MAX_CONTROL_CHARS`, or one that
+spans a line break, is taken for text).
+
+Memory stays proportional to the text and small (a few bytes per character on top of the
+normalised copy): cut points are one byte per character, non-space counts four or eight.
 """
 
 from __future__ import annotations
@@ -16,13 +24,14 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterable
 from itertools import accumulate
 
 import attrs
 
-from ._exceptions import InvalidInputError, InvalidInputTypeError
-from ._validation import STREAM_TEXT_MAX, STREAM_TEXT_MIN
+from .._exceptions import InvalidInputError, InvalidInputTypeError
+from .._validation import STREAM_TEXT_MAX, STREAM_TEXT_MIN
 
 __all__ = ["Segment", "plan_segments"]
 
@@ -50,6 +59,17 @@ _INSIDE_TOKEN = 2  # after '/', '-', '.' and the like inside a token (URLs, path
 _WORD = 3  # a space, or between two characters of a script written without spaces
 _CLAUSE = 4  # after , ; : 、 ， ، a dash, or at a line break
 _SENTENCE = 5  # after . ! ? 。 । ؟ ... (and closing quotes or brackets)
+# In the table of cut points (one byte per offset): kind + 1 for a cut, 0 for none, and
+# _INSIDE_CONTROL for an offset inside an inline control, where no cut is ever made.
+_INSIDE_CONTROL = 0xFF
+
+# Inline controls: `[...]` (phonemes, non-verbal tags) and `<...>` (breaks, cues), on one line.
+MAX_CONTROL_CHARS = 200
+_CONTROL_RE = re.compile(
+    rf"\[[^\[\]\n]{{0,{MAX_CONTROL_CHARS - 2}}}\]|<[^<>\n]{{0,{MAX_CONTROL_CHARS - 2}}}>"
+)
+# Pieces of the normalised text joined at a time (bounds the list of pieces in memory).
+_JOIN_EVERY = 4096
 
 # A lower kind of cut (down to a word boundary) is used instead of a better one only when the
 # better one would leave the piece less than this full: fewer, fuller pieces mean fewer
@@ -125,7 +145,9 @@ def plan_segments(
     if not isinstance(text, str):
         raise InvalidInputTypeError("text", "must be a str", text)
     normal, breaks = _normalise(text)
-    nonspace = list(accumulate((not ch.isspace() for ch in normal), initial=0))
+    # Running count of non-space characters before each offset, 4 bytes each when they fit.
+    code = "I" if len(normal) < 1 << 32 else "q"
+    nonspace = array(code, accumulate((not ch.isspace() for ch in normal), initial=0))
     if nonspace[-1] < min_chars:
         raise InvalidInputError(
             "text",
@@ -168,12 +190,16 @@ def _normalise(text: str) -> tuple[str, list[int]]:
 
     A break is recorded as the offset of the blank line (where the piece before it ends).
     """
+    chunks: list[str] = []  # pieces joined a few thousand at a time: bounded overhead
     parts: list[str] = []
     breaks: list[int] = []
     length = 0
     last = 0
     stripped = text.strip()
     for match in _SPACE_RUN_RE.finditer(stripped):
+        if len(parts) >= _JOIN_EVERY:
+            chunks.append("".join(parts))
+            parts.clear()
         parts.append(stripped[last : match.start()])
         length += match.start() - last
         run = match.group()
@@ -191,7 +217,9 @@ def _normalise(text: str) -> tuple[str, list[int]]:
         length += len(space)
         last = match.end()
     parts.append(stripped[last:])
-    return "".join(parts), breaks
+    chunks.append("".join(parts))
+    parts.clear()
+    return "".join(chunks), breaks
 
 
 def _spaceless(ch: str) -> bool:
@@ -267,14 +295,17 @@ def _sentence_end(text: str, match: re.Match[str]) -> bool:
     return not (name in _NUMBER_ABBREVIATIONS and following.isdigit())
 
 
-def _coarse_cuts(text: str) -> dict[int, int]:
-    """Offsets of sentence, clause and word boundaries, each with its best kind."""
-    cuts: dict[int, int] = {}
+def _cut_table(text: str) -> bytearray:
+    """One byte per offset of `text` (and one past its end): the best kind of cut there plus
+    one (sentence, clause or word boundary), 0 for none, `_INSIDE_CONTROL` inside an inline
+    control."""
+    table = bytearray(len(text) + 1)
 
     def mark(offsets: Iterable[int], kind: int) -> None:
+        value = kind + 1
         for offset in offsets:
-            if 0 < offset < len(text) and cuts.get(offset, -1) < kind:
-                cuts[offset] = kind
+            if 0 < offset < len(text) and table[offset] < value:
+                table[offset] = value
 
     spaces = _SPACE_RUN_RE.finditer(text)
     mark((match.start() for match in spaces if match.group() not in _NO_BREAK_SPACES), _WORD)
@@ -284,23 +315,23 @@ def _coarse_cuts(text: str) -> dict[int, int]:
         (match.end() for match in _SENTENCE_RE.finditer(text) if _sentence_end(text, match)),
         _SENTENCE,
     )
-    return cuts
+    for control in _CONTROL_RE.finditer(text):
+        inside = control.end() - control.start() - 1
+        table[control.start() + 1 : control.end()] = bytes([_INSIDE_CONTROL]) * inside
+    return table
 
 
 @attrs.define
 class _Planner:
     text: str
     breaks: list[int]
-    nonspace: list[int]
+    nonspace: array[int]
     max_chars: int
     min_chars: int
-    offsets: list[int] = attrs.field(init=False)
-    kinds: list[int] = attrs.field(init=False)
+    table: bytearray = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        cuts = _coarse_cuts(self.text)
-        self.offsets = sorted(cuts)
-        self.kinds = [cuts[offset] for offset in self.offsets]
+        self.table = _cut_table(self.text)
 
     def plan(self) -> list[Segment]:
         text, size = self.text, len(self.text)
@@ -342,21 +373,46 @@ class _Planner:
         cut = self._best_cut(start, limit)
         return cut, False
 
+    def _last_valid(self, start: int, limit: int, kind: int) -> int | None:
+        """The last offset in (start, limit] holding a cut of `kind` that `_valid` allows."""
+        tag = bytes([kind + 1])
+        high = limit + 1
+        while True:
+            offset = self.table.rfind(tag, start + 1, high)
+            if offset < 0:
+                return None
+            if self._valid(start, offset):
+                return offset
+            if self.nonspace[offset] - self.nonspace[start] < self.min_chars:
+                return None  # further left the piece only gets shorter
+            high = offset  # too little text after it: look further left
+
     def _best_cut(self, start: int, limit: int) -> int:
         fill = start + int(self.max_chars * _MIN_FILL)
         best: dict[int, int] = {}  # kind -> last valid offset
-        low = bisect.bisect_right(self.offsets, start)
-        high = bisect.bisect_right(self.offsets, limit)
-        for position in range(high - 1, low - 1, -1):
-            offset, kind = self.offsets[position], self.kinds[position]
-            if kind not in best and self._valid(start, offset):
+        for kind in (_SENTENCE, _CLAUSE, _WORD):
+            offset = self._last_valid(start, limit, kind)
+            if offset is not None:
                 best[kind] = offset
         chosen = _choose(best, fill)
         if chosen is not None and chosen >= fill:
             return chosen
-        # Nothing good enough among spaces and marks: look between characters too.
-        text = self.text
+        # Nothing good enough among spaces and marks: look between characters too (never
+        # inside an inline control, unless nothing else is left).
+        for controls in (False, True):
+            chosen = self._fine_cut(start, limit, fill, dict(best), controls=controls)
+            if chosen is not None:
+                return chosen
+        # _check_limits guarantees a valid offset exists in every window.
+        raise AssertionError("no valid cut in the window")
+
+    def _fine_cut(
+        self, start: int, limit: int, fill: int, best: dict[int, int], *, controls: bool
+    ) -> int | None:
+        text, table = self.text, self.table
         for offset in range(limit, start, -1):
+            if table[offset] == _INSIDE_CONTROL and not controls:
+                continue
             before, after = text[offset - 1], text[offset]
             # Spaces left here are no-break ones: cut there only as inside a token.
             space = before.isspace() or after.isspace()
@@ -365,10 +421,7 @@ class _Planner:
                 best[kind] = offset
                 if kind == _WORD and offset >= fill:
                     break  # nothing found further left can beat it
-        chosen = _choose(best, fill)
-        # _check_limits guarantees a valid offset exists in every window.
-        assert chosen is not None
-        return chosen
+        return _choose(best, fill)
 
 
 def _choose(best: dict[int, int], fill: int) -> int | None:

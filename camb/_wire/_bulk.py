@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from ._exceptions import (
+import attrs
+
+from .._exceptions import (
     AuthenticationError,
     BadRequestError,
     BulkResultsError,
@@ -13,9 +15,18 @@ from ._exceptions import (
     NotFoundError,
     PaymentRequiredError,
 )
-from ._models import BulkResults
+from .._models import BulkResults
 
 UNAVAILABLE = "not available: the API left it out of its answer (unknown or not finished)"
+
+
+@attrs.frozen
+class ChunkAnswer:
+    """What one bulk request answered for the ids it asked: a URL per id, or the error of an id
+    whose value was malformed. Ids in neither were left out by the API (unknown, unfinished)."""
+
+    urls: dict[int, str]
+    malformed: dict[int, CambError]
 
 
 class BulkCollector:
@@ -38,15 +49,13 @@ class BulkCollector:
     def stopped(self) -> bool:
         return self._fatal is not None
 
-    def answered(
-        self, chunk: Sequence[int], urls: dict[int, str], bad: dict[int, CambError]
-    ) -> None:
+    def answered(self, chunk: Sequence[int], answer: ChunkAnswer) -> None:
         with self._lock:
             for run_id in chunk:
-                if run_id in urls:
-                    self._urls[run_id] = urls[run_id]
-                elif run_id in bad:
-                    self._failed[run_id] = bad[run_id]
+                if run_id in answer.urls:
+                    self._urls[run_id] = answer.urls[run_id]
+                elif run_id in answer.malformed:
+                    self._failed[run_id] = answer.malformed[run_id]
                 else:
                     self._unavailable[run_id] = UNAVAILABLE
 

@@ -17,13 +17,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._captions import LiveCaptionCollector, caption_format
-from ._cli_support import Console, ExitStatus, UsageError
-from ._live._events import LiveAudio, LiveSegmentDone, LiveSkipped, LiveSummary
-from ._live._messages import OUTPUT_FORMATS
+from .._captions import LiveCaptionCollector, caption_format
+from .._live._events import LiveAudio, LiveSegmentDone, LiveSkipped, LiveSummary
+from .._live._messages import OUTPUT_FORMATS
+from ._support import Console, ExitStatus, UsageError
 
 if TYPE_CHECKING:
-    from ._async._client import AsyncCamb
+    from .._async._client import AsyncCamb
 
 READ_SIZE = 4096
 LIVE_EXTENSIONS = {".mp3": "mp3", ".wav": "wav", ".flac": "flac", ".aac": "aac"}
@@ -185,8 +185,8 @@ async def live_command(client: AsyncCamb, args: argparse.Namespace, console: Con
 
 async def _to_stdout(session: Any, fmt: str, captions: str | None) -> LiveSummary:
     """The session's audio on stdout, one stream: each segment as soon as it is complete."""
-    from ._audio_join import StreamJoiner
-    from ._live._protocol import WIRE_FORMATS
+    from .._live._protocol import WIRE_FORMATS
+    from .._longform._audio_join import StreamJoiner
 
     joiner = StreamJoiner(WIRE_FORMATS[fmt])
     out = sys.stdout.buffer

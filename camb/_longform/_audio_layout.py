@@ -15,8 +15,8 @@ from typing import IO, Final
 
 import attrs
 
-from ._exceptions import AudioJoinError, InvalidInputError, InvalidInputTypeError
-from ._models import AUDIO_FORMATS, AudioFormat
+from .._exceptions import AudioJoinError, InvalidInputError, InvalidInputTypeError
+from .._models import AUDIO_FORMATS, AudioFormat
 
 # Sample layout of each raw PCM format: bytes per sample and struct byte order.
 PCM_WIDTHS: Final[dict[str, int]] = {
@@ -119,8 +119,15 @@ def _wav_layout(file: IO[bytes], size: int) -> Layout:
                 chunk_size == 0 and riff_size in (0, UNKNOWN_SIZE)
             )
             # A streamed WAV may not know its size: its data then runs to the end of the file.
-            length = size - body if streamed or body + chunk_size > size else chunk_size
-            return _wav_data_layout(fmt_chunk, body, length)
+            if streamed:
+                return _wav_data_layout(fmt_chunk, body, size - body)
+            if body + chunk_size > size:
+                # Never trusted to fit: audio cut short under a header that was not.
+                raise AudioJoinError(
+                    f"WAV data is shorter than its header says ({size - body} of "
+                    f"{chunk_size} bytes): the audio was cut short"
+                )
+            return _wav_data_layout(fmt_chunk, body, chunk_size)
         position = body + chunk_size + (chunk_size % 2)
     raise AudioJoinError("WAV file has no data chunk")
 

@@ -1,0 +1,1 @@
+"""The `camb` command line: the parser, each command, and their plumbing."""

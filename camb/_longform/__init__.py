@@ -1,0 +1,1 @@
+"""Long-form speech without the network: planning, segmenting, reading and joining audio."""

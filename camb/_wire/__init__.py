@@ -1,0 +1,1 @@
+"""Request building and response parsing against the generated layer. No I/O."""
