@@ -289,6 +289,9 @@ class SpeechCaptionCollector:
         self.offset = 0.0
 
     def joined(self, index: int, pause_before: float, seconds: float | None) -> None:
+        if index == 0:  # the join (re)starts: a join that started over begins again here
+            self.timings.clear()
+            self.offset = 0.0
         self.offset += pause_before
         duration = seconds or 0.0
         self.timings.append(RequestTiming(self.texts[index], self.offset, duration))
