@@ -50,6 +50,22 @@ from ._exceptions import (
     ValidationError,
     WaitTimeoutError,
 )
+from ._live import (
+    LiveAudio,
+    LiveAuthenticationError,
+    LiveBadRequestError,
+    LiveConnectionError,
+    LiveError,
+    LiveEvent,
+    LivePaymentRequiredError,
+    LiveProtocolError,
+    LiveSegment,
+    LiveSegmentDone,
+    LiveSkipped,
+    LiveSummary,
+    LiveTimeoutError,
+    LiveWord,
+)
 from ._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -65,6 +81,7 @@ from ._models import (
 from ._polling import PollSchedule
 from ._retry import BackoffPolicy
 from ._sync._client import Camb
+from ._sync._live import LiveSession
 from ._sync._streaming import SpeechStream
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
@@ -72,6 +89,7 @@ from ._wire._translation import TranslatedSpeech, TranslationResults
 
 if TYPE_CHECKING:
     from ._async._client import AsyncCamb
+    from ._async._live import AsyncLiveSession
     from ._async._streaming import AsyncSpeechStream
     from ._cache import SpeechCache
     from ._cost import CostPlan, CreditBudget
@@ -82,6 +100,7 @@ if TYPE_CHECKING:
 # script using only `Camb` does not pay for asyncio, text segmentation or audio joining.
 _LAZY = {
     "AsyncCamb": "._async._client",
+    "AsyncLiveSession": "._async._live",
     "AsyncSpeechStream": "._async._streaming",
     "RawResponse": "._raw_response",
     "SpeechProgress": "._longform._plan",
@@ -109,6 +128,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncCamb",
+    "AsyncLiveSession",
     "AsyncSpeechStream",
     "AudioExtraMissingError",
     "AudioFormat",
@@ -133,6 +153,21 @@ __all__ = [
     "InvalidInputError",
     "InvalidInputTypeError",
     "Language",
+    "LiveAudio",
+    "LiveAuthenticationError",
+    "LiveBadRequestError",
+    "LiveConnectionError",
+    "LiveError",
+    "LiveEvent",
+    "LivePaymentRequiredError",
+    "LiveProtocolError",
+    "LiveSegment",
+    "LiveSegmentDone",
+    "LiveSession",
+    "LiveSkipped",
+    "LiveSummary",
+    "LiveTimeoutError",
+    "LiveWord",
     "MissingExtraError",
     "NotFoundError",
     "NotGiven",

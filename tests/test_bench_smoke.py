@@ -23,6 +23,7 @@ SECTIONS = (
     "Concurrency",
     "Long-form speech",
     "Batch jobs",
+    "Live speech over the WebSocket",
 )
 
 
@@ -47,6 +48,7 @@ def test_smoke_run_writes_every_section(tmp_path: Path) -> None:
     assert "sync start imports neither `asyncio` nor `camb_api.models`" in report
     assert "SIGKILLed 2 times and resumed" in report
     assert "speak_stream(): first audio" in report
+    assert "word timestamp error against the sandbox's synthetic speech" in report
     for title in SECTIONS:
         assert f". {title}" in report, title
     for plot in ("bulk.png", "wait.png", "longform.png"):
@@ -62,5 +64,6 @@ def test_smoke_run_writes_every_section(tmp_path: Path) -> None:
         "concurrency",
         "longform",
         "batch",
+        "live",
     ):
         assert f"\n{name} " in proc.stdout, name

@@ -13,7 +13,7 @@ into the request, for options the API added after this client was released).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -40,6 +40,9 @@ from .._exceptions import (
     InvalidInputTypeError,
 )
 from .._file_format import stream_format
+from .._live import _config as live_config
+from .._live import _sockets as live_sockets
+from .._live._messages import LiveFormat
 from .._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -76,6 +79,7 @@ from .._wire._translation import (
 from .._wire._translation import (
     language as check_language,
 )
+from ._live import AsyncLiveSession
 from ._streaming import AsyncSpeechStream
 from ._translate import translate as translate_all
 
@@ -90,6 +94,60 @@ class AsyncTTS:
 
     def __init__(self, client: AsyncCamb) -> None:
         self._client = client
+
+    def live(
+        self,
+        voice_id: int,
+        *,
+        text: str | Iterable[str] | AsyncIterable[str] | None = None,
+        language: str | None = None,
+        format: LiveFormat = "mp3",
+        word_timestamps: bool | None = True,
+        idle_timeout: float | None = None,
+        speaking_rate: float | None = None,
+        sample_rate: int | None = None,
+        inference_steps: int | None = None,
+        apply_enhancement: bool | None = None,
+        enhance_named_entities_pronunciation: bool | None = None,
+        enhance_reference_audio_quality: bool | None = None,
+        maintain_source_accent: bool | None = None,
+        timeout: TimeoutOption = NOT_GIVEN,
+        total_timeout: TotalTimeoutOption = NOT_GIVEN,
+        extra_headers: HeadersOption = None,
+    ) -> AsyncLiveSession:
+        """Live speech over Camb's WebSocket: send text as it is written (an LLM's tokens),
+        get audio per segment in order, with word timestamps (see the live speech guide).
+
+        `text` (a str, or an iterable or async iterable of str chunks) is fed in the
+        background once the session opens, and ends its input; leave it out to `send()` text
+        yourself. `format` is mp3, wav, flac or aac; `idle_timeout` the seconds after which
+        the server speaks a fragment that has no sentence end yet. The session uses the
+        speech model mars-8.1-flash-beta. The client's timeouts apply: `timeout.connect` to
+        opening the connection, `timeout.read` to the wait for each frame, `total_timeout`
+        to the whole session. Nothing is sent before the session is opened (as a context
+        manager).
+        """
+        config = live_config.session_config(
+            voice_id=voice_id,
+            language=language,
+            format=format,
+            word_timestamps=word_timestamps,
+            idle_timeout=idle_timeout,
+            speaking_rate=speaking_rate,
+            sample_rate=sample_rate,
+            inference_steps=inference_steps,
+            apply_enhancement=apply_enhancement,
+            enhance_named_entities_pronunciation=enhance_named_entities_pronunciation,
+            enhance_reference_audio_quality=enhance_reference_audio_quality,
+            maintain_source_accent=maintain_source_accent,
+        )
+        if text is not None and not isinstance(text, (str, Iterable, AsyncIterable)):
+            raise InvalidInputTypeError("text", "must be a str or an iterable of str", text)
+        live_sockets.require()
+        options = self._client._options(
+            timeout=timeout, total_timeout=total_timeout, extra_headers=extra_headers
+        )
+        return AsyncLiveSession(self._client, config, options, text)
 
     def stream(
         self,
@@ -182,6 +240,8 @@ class AsyncTTS:
         on_progress: OnProgress | None = None,
         max_credits: float | CreditBudget | None = None,
         credits_per_character: float | None = None,
+        captions: StrPath | None = None,
+        caption_sentences: bool = False,
         timeout: TimeoutOption = NOT_GIVEN,
         total_timeout: TotalTimeoutOption = NOT_GIVEN,
         max_retries: RetriesOption = NOT_GIVEN,
@@ -205,6 +265,11 @@ class AsyncTTS:
         same call again synthesises only what is missing. `on_progress` is called with a
         SpeechProgress after each segment, in text order (from worker threads in the
         blocking client). Returns a SpeechResult.
+        `captions` (a path ending in .srt, .vtt or .json) writes captions beside the audio,
+        atomically, once it is in place: one cue per sentence, its times exact at each
+        request's boundaries (each request's audio is measured) and shared out by characters
+        inside a request; `caption_sentences=True` makes every request one sentence, so that
+        every cue is exact (more requests, the same characters). The JSON says which are.
         """
         # Long-form speech is imported when first used: its segmenting rules and audio joining
         # cost start-up time that a client which never speaks long text should not pay.
@@ -218,6 +283,11 @@ class AsyncTTS:
             raise InvalidInputTypeError("on_progress", "must be a callable", on_progress)
         budget = budget_from("max_credits", max_credits)
         rate = rate_from("credits_per_character", credits_per_character)
+        sentences = bool(check.optional_bool("caption_sentences", caption_sentences))
+        if captions is not None:
+            from .._captions import caption_format
+
+            caption_format(check.file_path("captions", captions))
         plan = plan_speech(
             self._client,
             text,
@@ -248,15 +318,27 @@ class AsyncTTS:
             rate_limit_waits=rate_limit_waits,
             budget=budget,
             rate=rate,
+            sentences=sentences,
         )
+        collector = None
+        if captions is not None:
+            from .._captions import SpeechCaptionCollector
+
+            collector = SpeechCaptionCollector(captions, [j.segment.text for j in plan.jobs])
         if budget is not None:
             check_budget(plan, budget, rate)
         try:
             size, duration, credits, cached, audio_rate = await join_to_file(
-                plan, destination, format=output, on_progress=on_progress
+                plan,
+                destination,
+                format=output,
+                on_progress=on_progress,
+                on_joined=collector.joined if collector is not None else None,
             )
         except BudgetExceededError as error:
             raise budget_stopped(plan, error) from error
+        if collector is not None:
+            collector.write(text)
         return SpeechResult(
             path=destination,
             format=output,

@@ -33,6 +33,7 @@ from camb import (
 from .._echo import echo, echo_text
 from .._longform._plan import FORMAT_OF_EXTENSION, default_cache_folder
 from ._cache import client_cache_option, print_plan
+from ._live import checked_captions
 from ._support import (
     Console,
     ExitStatus,
@@ -119,6 +120,7 @@ def speak_text(args: argparse.Namespace) -> str:
 async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -> ExitStatus:
     audio_format = speak_format(args.output, args.format)
     text = speak_text(args)
+    captions = checked_captions(args)
     if args.dry_run:
         if args.voice_id is None:
             raise UsageError(
@@ -159,6 +161,8 @@ async def speak(client: AsyncCamb, args: argparse.Namespace, console: Console) -
             on_progress=show,
             max_credits=args.max_credits,
             credits_per_character=args.credits_per_character,
+            captions=captions,
+            caption_sentences=args.caption_sentences,
         )
     finally:
         if progress is not None:
@@ -542,6 +546,8 @@ def batch(args: argparse.Namespace, console: Console) -> ExitStatus:
                     encoding=args.encoding,
                     on_progress=show,
                     max_credits=args.max_credits,
+                    captions=args.captions,
+                    caption_sentences=args.caption_sentences,
                 )
         except BudgetExceededError as budget_error:
             # The summary of what was done is printed; the error says why it stopped.
@@ -693,6 +699,7 @@ SANDBOX_SETTINGS: tuple[tuple[str, str, type, str], ...] = (
         "POST /tts-results values: object, string or mixed",
     ),
     ("--result-bytes", "result_bytes", int, "pad FLAC results to at least this many bytes"),
+    ("--live-credits", "live_credits", int, "credits of each live speech session (4402 after)"),
 )
 
 

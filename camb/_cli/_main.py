@@ -70,6 +70,7 @@ from .._validation import MAX_INT
 from ..batch import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
 from . import _cache as cost
 from . import _commands as commands
+from . import _live as _cli_live
 from . import _translate as _cli_translate
 from ._support import PROG, Console, ExitStatus, UsageError
 
@@ -301,7 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: .NAME.segments beside the output)",
     )
     cost.add_cost_options(speak)
+    _cli_live.add_caption_arguments(speak)
     speak.set_defaults(api_command=commands.speak)
+
+    _cli_live.add_parser(command)
 
     create = command("create", "start one task per text (the deprecated task flow)")
     create.add_argument("texts", nargs="+", metavar="TEXT", help="one task per text")
@@ -472,6 +476,17 @@ def build_parser() -> argparse.ArgumentParser:
         "plain CSV on Windows)",
     )
     cost.add_cost_options(batch)
+    batch.add_argument(
+        "--captions",
+        choices=("srt", "vtt", "json"),
+        metavar="FORMAT",
+        help="captions beside each item's audio: srt, vtt or json (<id>.srt, ...)",
+    )
+    batch.add_argument(
+        "--caption-sentences",
+        action="store_true",
+        help="one request per sentence, so that every caption is exact",
+    )
     batch.set_defaults(local_command=commands.batch)
 
     cost.add_cache_command(sub, command)

@@ -60,8 +60,8 @@ def stream_to_raw_response(
 
 class TTSWithRawResponse:
     """`client.with_raw_response.tts`. (`speak_stream` has no route: it answers audio as an
-    iterator, one response per segment, so there is no one response to hand back; nor has
-    `plan`, which sends nothing.)"""
+    iterator, one response per segment, so there is no one response to hand back; nor have
+    `plan`, which sends nothing, and `live`, a WebSocket session.)"""
 
     def __init__(self, tts: TTS) -> None:
         self.stream = stream_to_raw_response("tts.stream", tts.stream)

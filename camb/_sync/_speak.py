@@ -296,6 +296,7 @@ def plan_speech(
     rate_limit_waits: object,
     budget: CreditBudget | None = None,
     rate: float | None = None,
+    sentences: bool = False,
 ) -> SpeechPlan:
     """Check every argument and plan every segment's request, before anything is sent.
 
@@ -321,7 +322,7 @@ def plan_speech(
         )
 
     # Without a pause between paragraphs, short paragraphs share a request.
-    jobs, requests = plan_jobs(text, request_of, join_paragraphs=pause == 0)
+    jobs, requests = plan_jobs(text, request_of, join_paragraphs=pause == 0, sentences=sentences)
     synthesizer = SegmentSynthesizer(
         client,
         jobs,
@@ -338,12 +339,23 @@ def plan_speech(
 
 
 def plan_jobs(
-    text: str, request_of: Callable[[str], RequestArgs], *, join_paragraphs: bool
+    text: str,
+    request_of: Callable[[str], RequestArgs],
+    *,
+    join_paragraphs: bool,
+    sentences: bool = False,
 ) -> tuple[list[SegmentJob], list[RequestArgs]]:
-    """Each segment with its cache key and its request, all checked before anything is sent."""
+    """Each segment with its cache key and its request, all checked before anything is sent.
+    With `sentences`, one request per sentence (captions with an exact cue per sentence)."""
     jobs: list[SegmentJob] = []
     requests: list[RequestArgs] = []
-    for segment in plan_segments(text, join_paragraphs=join_paragraphs):
+    if sentences:
+        from .._captions import sentence_segments
+
+        segments = sentence_segments(text)
+    else:
+        segments = plan_segments(text, join_paragraphs=join_paragraphs)
+    for segment in segments:
         request_args = request_of(segment.text)
         body = dict(request_args.get("json") or {})
         body.pop("text", None)
@@ -353,10 +365,16 @@ def plan_jobs(
 
 
 def join_to_file(
-    plan: SpeechPlan, destination: Path, *, format: Any, on_progress: OnProgress | None
+    plan: SpeechPlan,
+    destination: Path,
+    *,
+    format: Any,
+    on_progress: OnProgress | None,
+    on_joined: Callable[[int, float, float | None], object] | None = None,
 ) -> tuple[int, float | None, float | None, int, int | None]:
     """Synthesise every segment and join them, in text order, into `destination`; the
-    segment cache is cleared once the file is in place.
+    segment cache is cleared once the file is in place. `on_joined(index, pause_before,
+    seconds)` hears of each segment's measured audio as it is joined (captions).
 
     A segment whose audio cannot be joined to the others (malformed, or another sample rate
     or layout than the first's) is dropped from the cache and asked for again, once; when the
@@ -370,7 +388,10 @@ def join_to_file(
     remove_leftovers(destination)
     jobs = plan.jobs
     if _alone(plan, format):
-        return _write_alone(plan, destination, format=format, on_progress=on_progress)
+        result = _write_alone(plan, destination, format=format, on_progress=on_progress)
+        if on_joined is not None:
+            on_joined(0, 0.0, result[1])
+        return result
     cache = plan.synthesizer.cache
     cache.open()
     credits: float | None = None
@@ -378,6 +399,7 @@ def join_to_file(
         with AtomicFile(destination) as out:
             for last_pass in (False, True):
                 join = _JoinPass(plan, out, format, on_progress, may_restart=not last_pass)
+                join.on_joined = on_joined
                 try:
                     joined = join.run()
                 except _StartOver:
@@ -420,6 +442,8 @@ class _JoinPass:
         )
         self.on_progress = on_progress
         self.may_restart = may_restart
+        # Hears of each segment's measured audio (captions); a restart starts at index 0.
+        self.on_joined: Callable[[int, float, float | None], object] | None = None
         self.credits: float | None = None
         self.cached = 0
         self.first_cached = False
@@ -436,7 +460,9 @@ class _JoinPass:
                 pause = plan.paragraph_pause if previous and previous.ends_paragraph else 0.0
                 self.credits = add_credits(self.credits, audio.credits)
                 audio = self._joinable(audio)
-                self.joiner.add(audio.path, pause_before=pause)
+                seconds = self.joiner.add(audio.path, pause_before=pause)
+                if self.on_joined is not None:
+                    self.on_joined(audio.index, pause, seconds)
                 self.cached += audio.cached
                 received += audio.bytes
                 if self.on_progress is not None:

@@ -88,8 +88,38 @@ def _no_pool_timeout(timeout: httpx.Timeout) -> httpx.Timeout:
     return httpx.Timeout(connect=timeout.connect, read=timeout.read, write=timeout.write, pool=None)
 
 
+def _caption_args(path: Path, captions: Captions | None) -> dict[str, Any]:
+    """Captions beside the item's audio: `<id>.srt`, `.vtt` or `.json`."""
+    if captions is None:
+        return {}
+    return {
+        "captions": path.with_suffix("." + captions.format),
+        "caption_sentences": captions.sentences,
+    }
+
+
+@attrs.frozen
+class Captions:
+    """Captions of every item: their format, and whether requests are sentence-sized."""
+
+    format: str
+    sentences: bool = False
+
+
+def _captions(captions: object, caption_sentences: object) -> Captions | None:
+    if captions is None:
+        if caption_sentences:
+            raise InvalidInputError("caption_sentences", "needs captions= (srt, vtt or json)")
+        return None
+    if captions not in ("srt", "vtt", "json"):
+        raise InvalidInputError("captions", "must be 'srt', 'vtt' or 'json'", captions)
+    return Captions(
+        str(captions), bool(check.optional_bool("caption_sentences", caption_sentences))
+    )
+
+
 def _sync_synthesizer(
-    client: Camb, budget: CreditBudget | None = None
+    client: Camb, budget: CreditBudget | None = None, captions: Captions | None = None
 ) -> Callable[[BatchItem, Path], ItemResult]:
     def synthesize(item: BatchItem, path: Path) -> ItemResult:
         if item.source_language is not None:
@@ -105,6 +135,7 @@ def _sync_synthesizer(
                 item.language,
                 path,
                 **_speak_args(item, client.timeout, budget),
+                **_caption_args(path, captions),
             )
         except CambError as error:
             raise _unwrapped(error) from error
@@ -114,7 +145,10 @@ def _sync_synthesizer(
 
 
 def _async_synthesizer(
-    client: AsyncCamb, loop: asyncio.AbstractEventLoop, budget: CreditBudget | None = None
+    client: AsyncCamb,
+    loop: asyncio.AbstractEventLoop,
+    budget: CreditBudget | None = None,
+    captions: Captions | None = None,
 ) -> Callable[[BatchItem, Path], ItemResult]:
     """Runs each item's `speak()` on the caller's event loop, from the runner's threads."""
 
@@ -132,6 +166,7 @@ def _async_synthesizer(
             item.language,
             path,
             **_speak_args(item, client.timeout, budget),
+            **_caption_args(path, captions),
         )
         try:
             result = asyncio.run_coroutine_threadsafe(coroutine, loop).result()
@@ -297,6 +332,8 @@ def run(
     encoding: str | None = None,
     on_progress: OnProgress | None = None,
     max_credits: float | CreditBudget | None = None,
+    captions: str | None = None,
+    caption_sentences: bool = False,
 ) -> Any:
     """Speak every item of a JSON Lines or CSV file into `out/<id>.<ext>`; resumable.
 
@@ -318,6 +355,10 @@ def run(
     BudgetExceededError says how many items are done (all kept) and how many are not, and
     holds the BatchResult in `result`. `plan()` shows the estimate without sending anything.
 
+    `captions` ("srt", "vtt" or "json") writes each item's captions beside its audio
+    (`out/<id>.srt`, ...): exact at request boundaries, every cue exact with
+    `caption_sentences=True` (see `tts.speak()`).
+
     With an `AsyncCamb`, this returns a coroutine (as `run_async` does): `await` it.
     """
     from .._async._client import AsyncCamb as AsyncClient
@@ -336,7 +377,10 @@ def run(
             encoding=encoding,
             on_progress=on_progress,
             max_credits=max_credits,
+            captions=captions,
+            caption_sentences=caption_sentences,
         )
+    caption_options = _captions(captions, caption_sentences)
     workers = check.concurrency("concurrency", concurrency)
     budget = budget_for(max_credits)
     attempts = check.concurrency("max_attempts", max_attempts)
@@ -355,7 +399,7 @@ def run(
             items,
             out_dir,
             chosen,
-            _sync_synthesizer(client, budget),
+            _sync_synthesizer(client, budget, caption_options),
             problems=problems,
             concurrency=workers,
             max_attempts=attempts,
@@ -383,9 +427,12 @@ def run_async(
     encoding: str | None = None,
     on_progress: OnProgress | None = None,
     max_credits: float | CreditBudget | None = None,
+    captions: str | None = None,
+    caption_sentences: bool = False,
 ) -> Coroutine[Any, Any, BatchResult]:
     """`run()` for an `AsyncCamb`: the requests run on the caller's event loop; the state
     bookkeeping (short local SQLite transactions) runs in a worker thread."""
+    caption_options = _captions(captions, caption_sentences)
     workers = check.concurrency("concurrency", concurrency)
     budget = budget_for(max_credits)
     attempts = check.concurrency("max_attempts", max_attempts)
@@ -401,7 +448,7 @@ def run_async(
 
     async def running() -> BatchResult:
         loop = asyncio.get_running_loop()
-        synthesize = _async_synthesizer(client, loop, budget)
+        synthesize = _async_synthesizer(client, loop, budget, caption_options)
         stop = StopRequest()
         work = loop.run_in_executor(
             None,

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from camb.api_facts import SAMPLE_RATES
 
@@ -20,6 +20,7 @@ from ._bodies import MAX_REQUEST_BODY_BYTES, BodyTooLarge, ClientDisconnect, rea
 from ._codecs import padded_flac
 from ._faults import FaultDecision, format_retry_after
 from ._languages import language_items
+from ._live import live_tts
 from ._responses import (
     AudioResponse,
     DropConnection,
@@ -255,6 +256,7 @@ def api_app(state: SandboxState) -> Starlette:
         ),
         Route("/source-languages", op("list_source_languages", list_languages), methods=["GET"]),
         Route("/target-languages", op("list_target_languages", list_languages), methods=["GET"]),
+        WebSocketRoute("/live-tts/ws", live_tts),
         Route("/_sandbox/stats", _stats, methods=["GET"]),
         Route("/_sandbox/reset-stats", _reset_stats, methods=["POST"]),
     ]

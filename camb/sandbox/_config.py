@@ -96,6 +96,9 @@ class SandboxConfig:
             The sandbox's own choices (marked ``x-sandbox-choice`` in the spec) are replaced:
             an unknown voice or task is a 422 (not 400 / 404), a bulk request with no available
             run is 200 ``{}`` (not 404), and duplicate run ids are accepted (not a 422).
+    Live speech (``/live-tts/ws``):
+        live_credits: credits each live session may spend (one per character, charged per
+            segment); past them the session ends with close code 4402. None: unlimited.
     Logging:
         access_log: log every request through uvicorn's access logger.
     """
@@ -117,6 +120,7 @@ class SandboxConfig:
     strict_documented: bool = attrs.field(default=False, validator=_flag)
     ignore_sample_rate: bool = attrs.field(default=False, validator=_flag)
     access_log: bool = attrs.field(default=False, validator=_flag)
+    live_credits: int | None = attrs.field(default=None, validator=_result_bytes)
 
     def with_overrides(self, **overrides: Any) -> SandboxConfig:
         """A copy with some fields replaced; unknown field names raise TypeError."""

@@ -18,11 +18,17 @@ from uvicorn.config import LOGGING_CONFIG
 from ._api import api_app
 from ._config import SandboxConfig
 from ._files import files_app
+from ._live import LiveRecord
 from ._protocol import protocol_class
 from ._state import SandboxState
 from ._stats import Server
 
 START_TIMEOUT = 10.0
+# uvicorn's WebSocket implementation on top of `websockets` without its deprecated legacy API
+# (uvicorn 0.35 and later); older uvicorns get the legacy one.
+_WS_IMPLEMENTATION = (
+    "websockets-sansio" if "websockets-sansio" in uvicorn.config.WS_PROTOCOLS else "websockets"
+)
 STOP_TIMEOUT = 15.0
 
 
@@ -63,6 +69,11 @@ class Sandbox:
 
     def reset_stats(self) -> None:
         self._state.stats.reset()
+
+    def live_sessions(self) -> list[LiveRecord]:
+        """Every live speech session so far (``/live-tts/ws``), oldest first: each frame it
+        got and sent, and how it ended (see ``camb.sandbox._live``)."""
+        return list(self._state.live.sessions)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -131,7 +142,8 @@ class _Servers:
                 on_close=lambda: state.stats.connection_closed(server),
                 access_log=access_log,
             ),
-            ws="none",
+            # The files origin serves no WebSocket; the API's /live-tts/ws does.
+            ws=_WS_IMPLEMENTATION if server == "api" else "none",
             lifespan="off",
             # Leave the process's logging alone unless access logs were asked for.
             log_config=LOGGING_CONFIG if access_log else None,

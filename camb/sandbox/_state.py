@@ -10,6 +10,7 @@ from ._audio import result_flac
 from ._config import SandboxConfig
 from ._faults import FaultInjector
 from ._language_marker import tag_flac
+from ._live import LiveLog
 from ._stats import Stats
 from ._tasks import Task, TaskStore
 from ._urls import presign
@@ -52,6 +53,7 @@ class SandboxState:
         self.stats = Stats()
         self.faults = FaultInjector(config)
         self.results = ResultAudio()
+        self.live = LiveLog()
         self.secret = secrets.token_bytes(32)
 
     def presign(self, run_id: int) -> str:

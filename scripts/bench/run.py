@@ -34,6 +34,7 @@ BENCHMARKS = (
     "longform",
     "batch",
     "cache",
+    "live",
 )
 SUMMARY_HEADER = ("benchmark", "measure", "camb", "baseline", "ratio", "target", "verdict")
 

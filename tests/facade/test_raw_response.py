@@ -252,13 +252,13 @@ def test_raw_speak_with_segments_side_by_side_answers_the_last_response(
 def test_every_public_method_of_every_resource_has_its_raw_route() -> None:
     """The routes are written out (so that they are typed): a method added to a resource
     without its route fails here. `speak_stream` has none (it answers many responses), nor
-    `plan` (it sends nothing)."""
+    `plan` (it sends nothing), nor `live` (a WebSocket session, not an HTTP answer)."""
     for client in (camb.Camb(api_key="k"), camb.AsyncCamb(api_key="k")):
         raw = client.with_raw_response
         for name in ("tts", "voices", "languages"):
             resource = getattr(client, name)
             methods = {
                 m for m in dir(resource) if not m.startswith("_") and callable(getattr(resource, m))
-            } - {"speak_stream", "plan"}
+            } - {"speak_stream", "plan", "live"}
             routes = {m for m in vars(getattr(raw, name)) if not m.startswith("_")}
             assert routes == methods, name
