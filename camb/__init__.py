@@ -91,8 +91,8 @@ if TYPE_CHECKING:
     from ._async._client import AsyncCamb
     from ._async._live import AsyncLiveSession
     from ._async._streaming import AsyncSpeechStream
-    from ._cache import SpeechCache
-    from ._cost import CostPlan, CreditBudget
+    from ._cache._cost import CostPlan, CreditBudget
+    from ._cache._store import SpeechCache
     from ._longform._plan import SpeechProgress, SpeechResult
     from ._raw_response import RawResponse
 
@@ -104,9 +104,9 @@ _LAZY = {
     "AsyncSpeechStream": "._async._streaming",
     "RawResponse": "._raw_response",
     "SpeechProgress": "._longform._plan",
-    "SpeechCache": "._cache",
-    "CreditBudget": "._cost",
-    "CostPlan": "._cost",
+    "SpeechCache": "._cache._store",
+    "CreditBudget": "._cache._cost",
+    "CostPlan": "._cache._cost",
     "SpeechResult": "._longform._plan",
 }
 

@@ -126,7 +126,7 @@ def redacted(request: httpx.Request | None) -> httpx.Request | None:
     hold a credential replaced by "[redacted]", and without a `user:pass@` in its URL."""
     if request is None:
         return None
-    from ._credentials import redacted_headers, without_userinfo
+    from ._base_client import redacted_headers, without_userinfo
 
     headers = redacted_headers(request.headers)
     return httpx.Request(request.method, without_userinfo(request.url), headers=headers)

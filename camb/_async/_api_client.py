@@ -121,7 +121,7 @@ class AsyncAPIClient(_BaseClient):
         long Retry-After, say) would end after it, the last error is raised at once.
         """
         if self._speech_cache is not None and self._speech_cache.replay:
-            from .._cache import replay_refusal
+            from .._cache._store import replay_refusal
 
             raise replay_refusal(
                 self._speech_cache, f"{request_args['method']} {request_args['url']}"

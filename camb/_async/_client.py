@@ -25,7 +25,7 @@ from ._tts import AsyncTTS
 from ._voices import AsyncVoices
 
 if TYPE_CHECKING:
-    from .._cache import SpeechCache
+    from .._cache._store import SpeechCache
     from ._raw_client import AsyncRawResponseClient
 
 
@@ -62,7 +62,7 @@ class AsyncCamb(AsyncAPIClient):
     ) -> None:
         speech_cache = None
         if (cache is not None and cache is not False) or os.environ.get(CACHE_ENV):
-            from .._cache import cache_from  # only with a cache: it loads sqlite3
+            from .._cache._store import cache_from  # only with a cache: it loads sqlite3
 
             speech_cache = cache_from(cache)
         if speech_cache is not None and speech_cache.replay and not api_key:

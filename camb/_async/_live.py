@@ -382,6 +382,6 @@ class AsyncLiveSession:
 def _caption_collector(path: StrPath | None) -> Any:
     if path is None:
         return None
-    from .._captions import LiveCaptionCollector
+    from .._longform._captions import LiveCaptionCollector
 
     return LiveCaptionCollector(path)

@@ -21,15 +21,15 @@ from .._body import (
     BodyTooLargeError,
 )
 from .._exceptions import ClientStateError, TruncatedAudioError
-from .._file_format import check_name_matches_format
 from .._files import AtomicFile
 from .._types import StrPath
 from .._validation import file_path
 from .._wire._audio_check import LengthCheck
+from .._wire._file_format import check_name_matches_format
 from .._wire._responses import credits_required, excerpt, not_audio, unexpected
 
 if TYPE_CHECKING:
-    from .._cache import CachedAudio, CacheWriter, KeyLock, SpeechGate
+    from .._cache._store import CachedAudio, CacheWriter, KeyLock, SpeechGate
 
 
 class AsyncSpeechStream:
@@ -117,7 +117,7 @@ class AsyncSpeechStream:
         return response
 
     async def _wait_for_lock(self, lock: KeyLock) -> KeyLock | None:
-        from .._cache import LOCK_POLL_SECONDS, LOCK_WAIT_SECONDS
+        from .._cache._store import LOCK_POLL_SECONDS, LOCK_WAIT_SECONDS
 
         give_up = time.monotonic() + LOCK_WAIT_SECONDS
         left = remaining(self._deadline)
@@ -130,7 +130,7 @@ class AsyncSpeechStream:
         return lock
 
     def _served(self, gate: SpeechGate, hit: CachedAudio) -> httpx.Response:
-        from .._cache import CACHE_HEADER
+        from .._cache._store import CACHE_HEADER
 
         self.from_cache = True
         headers = {"x-credits-required": "0", CACHE_HEADER: "hit"}

@@ -39,7 +39,6 @@ from .._exceptions import (
     CambError,
     InvalidInputTypeError,
 )
-from .._file_format import stream_format
 from .._live import _config as live_config
 from .._live import _sockets as live_sockets
 from .._live._messages import LiveFormat
@@ -70,6 +69,7 @@ from .._wire import _operations as ops
 from .._wire import _responses as parse
 from .._wire._bulk import BulkCollector, ChunkAnswer
 from .._wire._chunking import plan_chunks
+from .._wire._file_format import stream_format
 from .._wire._translation import (
     DEFAULT_TRANSLATE_CONCURRENCY,
     TranslationResults,
@@ -84,7 +84,7 @@ from ._streaming import AsyncSpeechStream
 from ._translate import translate as translate_all
 
 if TYPE_CHECKING:
-    from .._cost import CostPlan, CreditBudget
+    from .._cache._cost import CostPlan, CreditBudget
     from .._longform._plan import OnProgress, SpeechResult
     from ._client import AsyncCamb
 
@@ -207,7 +207,7 @@ class AsyncTTS:
         )
         gate = None
         if self._client._speech_cache is not None:
-            from .._cache import gate_for
+            from .._cache._store import gate_for
 
             gate = gate_for(self._client, request_args, options)
         return AsyncSpeechStream(
@@ -273,7 +273,7 @@ class AsyncTTS:
         """
         # Long-form speech is imported when first used: its segmenting rules and audio joining
         # cost start-up time that a client which never speaks long text should not pay.
-        from .._cost import budget_from, rate_from
+        from .._cache._cost import budget_from, rate_from
         from .._longform._plan import SpeechResult, cache_folder, speech_format
         from ._speak import budget_stopped, check_budget, join_to_file, plan_speech
 
@@ -285,7 +285,7 @@ class AsyncTTS:
         rate = rate_from("credits_per_character", credits_per_character)
         sentences = bool(check.optional_bool("caption_sentences", caption_sentences))
         if captions is not None:
-            from .._captions import caption_format
+            from .._longform._captions import caption_format
 
             caption_format(check.file_path("captions", captions))
         plan = plan_speech(
@@ -322,7 +322,7 @@ class AsyncTTS:
         )
         collector = None
         if captions is not None:
-            from .._captions import SpeechCaptionCollector
+            from .._longform._captions import SpeechCaptionCollector
 
             collector = SpeechCaptionCollector(captions, [j.segment.text for j in plan.jobs])
         if budget is not None:
@@ -377,7 +377,7 @@ class AsyncTTS:
         their credits from `credits_per_character`, else from the rate the speech cache
         learned from earlier answers of that model (None when neither is known).
         """
-        from .._cost import rate_from
+        from .._cache._cost import rate_from
         from .._longform._plan import cache_folder, speech_format
         from ._speak import cost_of, plan_speech
 

@@ -14,8 +14,8 @@ from .._constants import CACHE_ENV, CACHE_MODE_ENV
 from ._support import Console, ExitStatus, UsageError
 
 if TYPE_CHECKING:
-    from .._cache import SpeechCache
-    from .._cost import CostPlan
+    from .._cache._cost import CostPlan
+    from .._cache._store import SpeechCache
 
 
 def _non_negative_float(text: str) -> float:
@@ -69,7 +69,7 @@ def add_cost_options(parser: argparse.ArgumentParser) -> None:
 
 def cache_of(args: argparse.Namespace) -> SpeechCache | None:
     """The cache `--cache`/`--replay` (or the environment) name, or None."""
-    from .._cache import SpeechCache
+    from .._cache._store import SpeechCache
 
     folder = getattr(args, "cache", None) or os.environ.get(CACHE_ENV)
     replay = getattr(args, "replay", False) or os.environ.get(CACHE_MODE_ENV) == "replay"
@@ -97,7 +97,7 @@ def print_plan(console: Console, plan: CostPlan) -> ExitStatus:
 
 def cache_command(args: argparse.Namespace, console: Console) -> ExitStatus:
     """`camb cache info [DIR]` and `camb cache clear [DIR]`."""
-    from .._cache import SpeechCache
+    from .._cache._store import SpeechCache
 
     folder = args.folder or getattr(args, "cache", None) or os.environ.get(CACHE_ENV)
     if not folder:

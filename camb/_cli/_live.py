@@ -17,9 +17,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._captions import LiveCaptionCollector, caption_format
 from .._live._events import LiveAudio, LiveSegmentDone, LiveSkipped, LiveSummary
 from .._live._messages import OUTPUT_FORMATS
+from .._longform._captions import LiveCaptionCollector, caption_format
 from ._support import Console, ExitStatus, UsageError
 
 if TYPE_CHECKING:

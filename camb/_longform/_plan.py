@@ -21,9 +21,9 @@ import attrs
 
 from .. import _validation as check
 from .._exceptions import FileWriteError, InvalidInputError
-from .._file_format import check_name_matches_format
 from .._files import is_special, remove_leftovers_in
 from .._models import AUDIO_FORMATS, AudioFormat
+from .._wire._file_format import check_name_matches_format
 from ._audio_join import wire_format_for
 from ._audio_layout import PCM_WIDTHS
 from ._segmenting import Segment

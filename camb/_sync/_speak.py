@@ -24,8 +24,8 @@ import attrs
 from .. import _sync_runtime
 from .. import _validation as check
 from .._base_client import RequestArgs, remaining
-from .._cache import RequestKey, SpeechCache, SpeechGate, estimate_for, gate_for, request_key
-from .._cost import CostPlan, CreditBudget
+from .._cache._cost import CostPlan, CreditBudget
+from .._cache._store import RequestKey, SpeechCache, SpeechGate, estimate_for, gate_for, request_key
 from .._exceptions import (
     APIConnectionError,
     AudioJoinError,
@@ -350,7 +350,7 @@ def plan_jobs(
     jobs: list[SegmentJob] = []
     requests: list[RequestArgs] = []
     if sentences:
-        from .._captions import sentence_segments
+        from .._longform._captions import sentence_segments
 
         segments = sentence_segments(text)
     else:

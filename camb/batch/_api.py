@@ -20,8 +20,8 @@ import attrs
 import httpx
 
 from .. import _validation as check
+from .._cache._cost import CostPlan, CreditBudget
 from .._constants import DEFAULT_BATCH_CONCURRENCY, DEFAULT_MAX_ATTEMPTS
-from .._cost import CostPlan, CreditBudget
 from .._exceptions import (
     BudgetExceededError,
     CambError,

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._cost import CostPlan, CreditBudget, combine, rate_from
+from .._cache._cost import CostPlan, CreditBudget, combine, rate_from
 from .._exceptions import BudgetExceededError
 from ._identity import Shard, item_hash
 from ._input import BatchItem
@@ -88,7 +88,7 @@ def _intact(out_dir: Path, file: str | None, size: int | None) -> bool:
 
 
 def budget_for(max_credits: object) -> CreditBudget | None:
-    from .._cost import budget_from
+    from .._cache._cost import budget_from
 
     return budget_from("max_credits", max_credits)
 

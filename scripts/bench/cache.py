@@ -35,7 +35,7 @@ from _common import (
 )
 
 import camb
-from camb._cache import SpeechCache, request_key
+from camb._cache._store import SpeechCache, request_key
 
 NAME = "cache"
 TITLE = "Speech cache: a hit against a fresh synthesis, and the cost of a miss"

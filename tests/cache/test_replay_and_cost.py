@@ -11,7 +11,7 @@ import pytest
 
 import camb
 import camb.batch
-from camb._cache import SpeechCache
+from camb._cache._store import SpeechCache
 from camb.sandbox import Sandbox, running
 
 from ._helpers import PAUSE, chapter, stream_requests, write_items

@@ -15,7 +15,7 @@ import pytest
 
 import camb
 import camb.batch
-from camb._cache import SpeechCache, request_key
+from camb._cache._store import SpeechCache, request_key
 from camb.sandbox import Sandbox, running
 
 from ._helpers import PAUSE, chapter, stream_requests, write_items
@@ -267,7 +267,7 @@ def test_the_least_recently_used_answers_go_first_past_the_size_limit(
     cache = SpeechCache(folder, max_bytes=limit)
     with client_of(sandbox, cache) as client:
         client.tts.stream("The second answer.", voice, "en-us", format="wav").read()
-        import camb._cache as module
+        import camb._cache._store as module
 
         module_resolution = module.USE_RESOLUTION_SECONDS
         module.USE_RESOLUTION_SECONDS = -1.0  # every hit counts as a use

@@ -14,7 +14,7 @@ import srt
 import webvtt
 
 from camb import LiveAudio, LiveEvent, LiveSegment, LiveSegmentDone, LiveSummary
-from camb._captions import cues_from_live
+from camb._longform._captions import cues_from_live
 from camb.sandbox._synth import SECONDS_PER_CHAR
 
 RATE = 48_000  # mars-8.1-flash-beta

@@ -20,7 +20,7 @@ from camb import (
     LiveSummary,
     LiveTimeoutError,
 )
-from camb._captions import cues_from_live, write_captions
+from camb._longform._captions import cues_from_live, write_captions
 from camb.sandbox import Sandbox
 
 from ._checks import check_against_audio, check_captions, check_order, samples_of

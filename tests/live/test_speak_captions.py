@@ -12,7 +12,7 @@ import srt
 import webvtt
 
 from camb import AsyncCamb, Camb, InvalidInputError
-from camb._captions import sentences
+from camb._longform._captions import sentences
 from camb.sandbox import Sandbox
 
 from .conftest import VOICE

@@ -27,10 +27,10 @@ from typing import Any, Literal
 
 import attrs
 
-from ._exceptions import InvalidInputError
-from ._files import AtomicFile
-from ._live._events import LiveEvent, LiveSegmentDone, LiveWord
-from ._types import StrPath
+from .._exceptions import InvalidInputError
+from .._files import AtomicFile
+from .._live._events import LiveEvent, LiveSegmentDone, LiveWord
+from .._types import StrPath
 
 CaptionFormat = Literal["srt", "vtt", "json"]
 CAPTION_FORMATS: dict[str, CaptionFormat] = {".srt": "srt", ".vtt": "vtt", ".json": "json"}
@@ -247,7 +247,7 @@ def sentence_segments(text: str) -> list[Any]:
     """`text` as long-form speech segments of one sentence each (a sentence too long for one
     request is cut as usual; one of fewer than 3 non-space characters joins the next), for
     captions whose every cue is exact."""
-    from ._longform._segmenting import Segment, plan_segments
+    from ._segmenting import Segment, plan_segments
 
     pieces: list[tuple[str, bool]] = []  # (text, a paragraph break follows)
     spans = sentences(text)

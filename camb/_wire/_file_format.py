@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import PurePath
 
-from ._exceptions import InvalidInputError
-from ._models import AUDIO_FORMATS
+from .._exceptions import InvalidInputError
+from .._models import AUDIO_FORMATS
 
 # Each audio extension -> the formats a file so named may hold.
 FORMATS_OF_EXTENSION: Mapping[str, frozenset[str]] = {

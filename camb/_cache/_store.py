@@ -44,12 +44,12 @@ from typing import IO, Any, Literal
 
 import attrs
 
-from ._exceptions import CacheError, CacheMissError, CambError, FileWriteError, InvalidInputError
-from ._files import AtomicFile, leftover_temporaries
+from .._exceptions import CacheError, CacheMissError, CambError, FileWriteError, InvalidInputError
+from .._files import AtomicFile, leftover_temporaries
 
 log = logging.getLogger("camb")
 
-from ._constants import CACHE_ENV, CACHE_MODE_ENV  # noqa: E402
+from .._constants import CACHE_ENV, CACHE_MODE_ENV  # noqa: E402
 
 CacheMode = Literal["readwrite", "replay"]
 CACHE_MODES: tuple[CacheMode, ...] = ("readwrite", "replay")

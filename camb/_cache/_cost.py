@@ -32,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from ._exceptions import BudgetExceededError, InvalidInputError
+from .._exceptions import BudgetExceededError, InvalidInputError
 
 
 def _non_negative(param: str, value: object) -> float:
