@@ -86,6 +86,10 @@ class WorkerPool:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
+    def shutdown(self, *, wait: bool = True, cancel_futures: bool = False) -> None:
+        """As `ThreadPoolExecutor.shutdown`: for callers that manage the ending themselves."""
+        self._executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
     def stop(self) -> None:
         """Tell running work to give up at its next `sleep`; cancel work not yet started."""
         self._stop.set()

@@ -35,7 +35,7 @@ import queue
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ from .._exceptions import (
     ValidationError,
 )
 from .._retry import parse_retry_after
-from .._sync_runtime import Stopped, sleeps_stopped_by
+from .._sync_runtime import Stopped, WorkerPool, sleeps_stopped_by
 from ._aimd import AimdLimiter, Ticket
 from ._input import BatchItem
 from ._state import DoneRecord, StateStore, Summary, SyncReport
@@ -287,7 +287,8 @@ def run_batch(
                     handle(holder.result())
         submitted.clear()
 
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="camb-batch")
+    # The blocking runtime's pool: each item runs in a copy of the caller's context.
+    pool = WorkerPool(concurrency, name="camb-batch")
     abandoned = False
     try:
         while True:

@@ -268,3 +268,18 @@ def test_an_interrupt_stops_the_work_still_running(runtime: Runtime, how: str) -
 
     asyncio.run(main())
     assert sorted(gave_up) == [1, 2]
+
+
+def test_the_blocking_runtime_starts_threads_in_one_place() -> None:
+    """Every piece of the blocking client that runs work side by side goes through WorkerPool
+    (which copies the caller's context): no other module of camb/ starts its own pool."""
+    from pathlib import Path
+
+    root = Path(_sync_runtime.__file__).parent
+    offenders = [
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if "ThreadPoolExecutor(" in path.read_text(encoding="utf-8")
+        and path.name != "_sync_runtime.py"
+    ]
+    assert offenders == []
