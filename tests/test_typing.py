@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SNIPPET = """
 import camb
+import camb.batch
 
 def blocking(client: camb.Camb) -> None:
     raw = client.with_raw_response.tts.create("hi there", 1, "en-us")
@@ -24,6 +25,10 @@ async def asyncio_client(client: camb.AsyncCamb) -> None:
     raw = await client.with_raw_response.tts.create("hi there", 1, "en-us")
     reveal_type(raw)
     reveal_type(raw.parse())
+
+def batches(client: camb.Camb, aclient: camb.AsyncCamb) -> None:
+    reveal_type(camb.batch.run(client, "in.jsonl", out="out"))
+    reveal_type(camb.batch.run(aclient, "in.jsonl", out="out"))
 """
 
 
@@ -63,6 +68,8 @@ def test_raw_routes_have_the_methods_signature_and_value_type(mypy_output: list[
         'note: Revealed type is "camb._sync._streaming.SpeechStream"',
         'note: Revealed type is "camb._raw_response.RawResponse[str]"',
         'note: Revealed type is "str"',
+        'note: Revealed type is "camb.batch._runner.BatchResult"',
+        'note: Revealed type is "typing.Coroutine[Any, Any, camb.batch._runner.BatchResult]"',
     ]
 
 

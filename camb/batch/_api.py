@@ -14,7 +14,7 @@ import functools
 import os
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, overload
 
 import attrs
 import httpx
@@ -318,6 +318,47 @@ def _note(error: BaseException, note: str) -> None:
         add_note(note)
 
 
+# A `Camb` gives the result; an `AsyncCamb` a coroutine of it (what `run_async` returns).
+@overload
+def run(
+    client: Camb,
+    source: Source,
+    *,
+    out: str | os.PathLike[str],
+    defaults: Mapping[str, Any] | None = None,
+    concurrency: int = DEFAULT_BATCH_CONCURRENCY,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    shard: Shard | str | None = None,
+    skip_invalid: bool = False,
+    input_format: InputFormat | None = None,
+    encoding: str | None = None,
+    on_progress: OnProgress | None = None,
+    max_credits: float | CreditBudget | None = None,
+    captions: str | None = None,
+    caption_sentences: bool = False,
+) -> BatchResult: ...
+
+
+@overload
+def run(
+    client: AsyncCamb,
+    source: Source,
+    *,
+    out: str | os.PathLike[str],
+    defaults: Mapping[str, Any] | None = None,
+    concurrency: int = DEFAULT_BATCH_CONCURRENCY,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    shard: Shard | str | None = None,
+    skip_invalid: bool = False,
+    input_format: InputFormat | None = None,
+    encoding: str | None = None,
+    on_progress: OnProgress | None = None,
+    max_credits: float | CreditBudget | None = None,
+    captions: str | None = None,
+    caption_sentences: bool = False,
+) -> Coroutine[Any, Any, BatchResult]: ...
+
+
 def run(
     client: Camb | AsyncCamb,
     source: Source,
@@ -334,7 +375,7 @@ def run(
     max_credits: float | CreditBudget | None = None,
     captions: str | None = None,
     caption_sentences: bool = False,
-) -> Any:
+) -> BatchResult | Coroutine[Any, Any, BatchResult]:
     """Speak every item of a JSON Lines or CSV file into `out/<id>.<ext>`; resumable.
 
     `source` is a path (`.jsonl`, `.ndjson`, `.csv`, `.tsv`) or a binary stream; `input_format`
