@@ -163,17 +163,8 @@ class BatchItem:
         return {name: value for name in OPTION_NAMES if (value := getattr(self, name)) is not None}
 
 
-OPTION_NAMES = (
-    "format",
-    "speech_model",
-    "user_instructions",
-    "sample_rate",
-    "apply_enhancement",
-    "enhance_named_entities_pronunciation",
-    "paragraph_pause",
-    "voice_settings",
-    "inference_options",
-)
+# What `speak()` takes besides the voice and the language (the rule table's list).
+OPTION_NAMES = tuple(name for name in rules.SPEAK_OPTIONS if name not in ("voice_id", "language"))
 
 
 @attrs.frozen
