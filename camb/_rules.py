@@ -28,6 +28,7 @@ from typing import Any, Final
 from . import _validation as check
 from ._exceptions import InvalidInputError, InvalidInputTypeError
 from .api_facts import (
+    LIVE_SESSION_RULES,
     SERVER_DEFAULT_SPEECH_MODEL,
     SPEECH_MODELS,
     STREAM_LOCALES,
@@ -38,6 +39,7 @@ from .api_facts import (
 
 __all__ = [
     "FLAT_NAMES",
+    "LIVE_RULES",
     "MAX_PAUSE_SECONDS",
     "SPEAK_OPTIONS",
     "SPEAK_RULES",
@@ -67,6 +69,41 @@ SPEAK_RULES: Final[Mapping[str, OptionRule]] = {
 # Every option of POST /tts-stream, by wire name (`voice_settings.speaking_rate`).
 STREAM_RULES: Final[Mapping[str, OptionRule]] = STREAM_OPTION_RULES
 TASK_RULES: Final[Mapping[str, OptionRule]] = TASK_OPTION_RULES
+
+# A live session's fields whose AsyncAPI description says they follow /tts-stream's rules (the
+# protocol document gives their types only): each takes its stream twin's bounds and choices.
+LIVE_MIRRORS: Final[Mapping[str, str]] = {
+    "voice_id": "voice_id",
+    "language": "language",
+    "sample_rate": "output_configuration.sample_rate",
+    "speaking_rate": "voice_settings.speaking_rate",
+    "inference_steps": "inference_options.inference_steps",
+}
+
+
+def _live_rule(name: str, rule: OptionRule) -> OptionRule:
+    twin = STREAM_RULES.get(LIVE_MIRRORS.get(name, ""))
+    if twin is not None:
+        rule = rule._replace(
+            minimum=twin.minimum,
+            maximum=twin.maximum,
+            exclusive_minimum=twin.exclusive_minimum,
+            min_length=twin.min_length,
+            max_length=twin.max_length,
+            pattern=twin.pattern,
+            choices=twin.choices,
+            open_choices=twin.open_choices,
+        )
+    if name == "idle_timeout":
+        # What neither document says: a flush after no time at all would cut every fragment.
+        rule = rule._replace(exclusive_minimum=0)
+    return rule
+
+
+# Every field of a live session's `session.start`, by wire name (`output_format`).
+LIVE_RULES: Final[Mapping[str, OptionRule]] = {
+    name: _live_rule(name, rule) for name, rule in LIVE_SESSION_RULES.items()
+}
 # The options `speak()` (and a batch line) takes besides text, by the facade's name; nested
 # options are given as a whole object (`voice_settings`, `inference_options`).
 SPEAK_OPTIONS: Final = (

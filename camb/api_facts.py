@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_OUTPUT_TYPE",
     "GENDER_CODES",
     "INFERENCE_OPTION_RANGES",
+    "LIVE_SESSION_RULES",
     "OUTPUT_CONFIGURATION_EXCLUSIVE_MINIMUMS",
     "OUTPUT_TYPES",
     "RUN_IDS_MAX_ITEMS",
@@ -537,6 +538,21 @@ TASK_OPTION_RULES: Mapping[str, OptionRule] = {
     "project_description": OptionRule(("string",), required=False, min_length=3, max_length=5000),
     "gender": OptionRule(("integer",), required=False, choices=GENDER_CODES),
     "age": OptionRule(("integer",), required=False, minimum=0),
+}
+# The rule of every field of a live session's session.start (the AsyncAPI document).
+LIVE_SESSION_RULES: Mapping[str, OptionRule] = {
+    "voice_id": OptionRule(("integer",), required=True),
+    "language": OptionRule(("string",), required=False),
+    "output_format": OptionRule(("string",), required=False, choices=("mp3", "wav", "flac", "aac")),
+    "word_timestamps": OptionRule(("boolean",), required=False),
+    "idle_timeout": OptionRule(("number",), required=False),
+    "enhance_named_entities_pronunciation": OptionRule(("boolean",), required=False),
+    "apply_enhancement": OptionRule(("boolean",), required=False),
+    "enhance_reference_audio_quality": OptionRule(("boolean",), required=False),
+    "maintain_source_accent": OptionRule(("boolean",), required=False),
+    "speaking_rate": OptionRule(("number",), required=False),
+    "sample_rate": OptionRule(("integer",), required=False),
+    "inference_steps": OptionRule(("integer",), required=False),
 }
 # Whether the server enhances the output when apply_enhancement is left out, by model.
 APPLY_ENHANCEMENT_DEFAULTS: Mapping[str, bool] = {

@@ -6,8 +6,11 @@ from typing import Any
 
 import httpx
 
-from .. import _validation as check
+from .. import _rules as rules
 from . import _messages as msg
+
+# The facade's names of session.start fields that the wire calls otherwise.
+WIRE_NAMES = {"format": "output_format"}
 
 
 def session_config(
@@ -25,27 +28,28 @@ def session_config(
     enhance_reference_audio_quality: object,
     maintain_source_accent: object,
 ) -> dict[str, Any]:
-    """The fields of session.start (None for what the server's default decides)."""
-    return {
-        "voice_id": check.positive_int("voice_id", voice_id),
-        "language": None if language is None else check.locale("language", language),
-        "output_format": check.choice("format", format, msg.OUTPUT_FORMATS),
-        "word_timestamps": check.optional_bool("word_timestamps", word_timestamps),
-        "idle_timeout": check.number_in_range("idle_timeout", idle_timeout, above=0.0),
-        "speaking_rate": check.number_in_range("speaking_rate", speaking_rate, above=0.0),
-        "sample_rate": check.optional_int("sample_rate", sample_rate, minimum=1),
-        "inference_steps": check.optional_int("inference_steps", inference_steps, minimum=1),
-        "apply_enhancement": check.optional_bool("apply_enhancement", apply_enhancement),
-        "enhance_named_entities_pronunciation": check.optional_bool(
-            "enhance_named_entities_pronunciation", enhance_named_entities_pronunciation
-        ),
-        "enhance_reference_audio_quality": check.optional_bool(
-            "enhance_reference_audio_quality", enhance_reference_audio_quality
-        ),
-        "maintain_source_accent": check.optional_bool(
-            "maintain_source_accent", maintain_source_accent
-        ),
+    """The fields of session.start (None for what the server's default decides), each checked
+    by its rule in the rule table (the AsyncAPI document's, with /tts-stream's bounds where the
+    protocol says a field follows them)."""
+    given = {
+        "voice_id": voice_id,
+        "language": language,
+        "format": format,
+        "word_timestamps": word_timestamps,
+        "idle_timeout": idle_timeout,
+        "speaking_rate": speaking_rate,
+        "sample_rate": sample_rate,
+        "inference_steps": inference_steps,
+        "apply_enhancement": apply_enhancement,
+        "enhance_named_entities_pronunciation": enhance_named_entities_pronunciation,
+        "enhance_reference_audio_quality": enhance_reference_audio_quality,
+        "maintain_source_accent": maintain_source_accent,
     }
+    fields: dict[str, Any] = {}
+    for param, value in given.items():
+        wire = WIRE_NAMES.get(param, param)
+        fields[wire] = rules.apply(rules.LIVE_RULES[wire], param, value, name=wire)
+    return fields
 
 
 def live_url(base_url: str) -> str:
