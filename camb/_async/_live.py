@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _validation as check
 from .._base_client import USER_AGENT, remaining
 from .._constants import API_KEY_HEADER
-from .._exceptions import ClientStateError
+from .._exceptions import BudgetExceededError, ClientStateError
 from .._files import AtomicFile
 from .._live._config import live_url
 from .._live._errors import (
@@ -45,6 +45,7 @@ from .._options import RequestOptions
 from .._types import StrPath
 
 if TYPE_CHECKING:
+    from .._cache._cost import CreditBudget
     from ._api_client import AsyncAPIClient
 
 _REFUSED = {
@@ -77,8 +78,13 @@ class AsyncLiveSession:
         config: Mapping[str, Any],
         options: RequestOptions,
         text: str | Iterable[str] | AsyncIterable[str] | None = None,
+        *,
+        budget: CreditBudget | None = None,
+        rate: float | None = None,
     ) -> None:
         self._client = client
+        self._budget = budget
+        self._rate = rate or 0.0
         self._config = dict(config)
         self._options = options
         self._text = text
@@ -201,7 +207,28 @@ class AsyncLiveSession:
         if self._socket is None:
             raise ClientStateError("open the live session first (use it with `async with`)")
         if chunk:
+            if self._budget is not None:
+                await self._reserve(chunk)
             await self._send(self._protocol.chunk_frame(chunk, time.monotonic()))
+
+    async def _reserve(self, chunk: str) -> None:
+        """Count `chunk` against the budget before it is sent (live speech reports no credits:
+        the estimate is what is spent); past the budget, end the input and say so."""
+        assert self._budget is not None
+        try:
+            estimate = self._budget.reserve(
+                len(chunk) * self._rate, "the next text", characters=len(chunk)
+            )
+        except BudgetExceededError as error:
+            sent = len(self._protocol.text_sent)
+            await self.end()
+            raise BudgetExceededError(
+                f"{error}; the {sent} characters sent before are spoken, this text of "
+                f"{len(chunk)} characters and any after it were not sent",
+                spent=error.spent,
+                max_credits=error.max_credits,
+            ) from None
+        self._budget.settle(estimate, None)
 
     async def end(self) -> None:
         """End the input: the server speaks what is left, then ends the session."""

@@ -9,6 +9,9 @@ import httpx
 from .. import _rules as rules
 from . import _messages as msg
 
+# The one speech model live sessions use (for rates learned by the speech cache).
+SPEECH_MODEL = msg.SPEECH_MODEL
+
 # The facade's names of session.start fields that the wire calls otherwise.
 WIRE_NAMES = {"format": "output_format"}
 

@@ -39,6 +39,7 @@ from .._exceptions import (
     APIStatusError,
     BudgetExceededError,
     CambError,
+    InvalidInputError,
     InvalidInputTypeError,
 )
 from .._live import _config as live_config
@@ -113,6 +114,8 @@ class TTS:
         enhance_named_entities_pronunciation: bool | None = None,
         enhance_reference_audio_quality: bool | None = None,
         maintain_source_accent: bool | None = None,
+        max_credits: float | CreditBudget | None = None,
+        credits_per_character: float | None = None,
         timeout: TimeoutOption = NOT_GIVEN,
         total_timeout: TotalTimeoutOption = NOT_GIVEN,
         extra_headers: HeadersOption = None,
@@ -128,6 +131,12 @@ class TTS:
         opening the connection, `timeout.read` to the wait for each frame, `total_timeout`
         to the whole session. Nothing is sent before the session is opened (as a context
         manager).
+
+        `max_credits` (a number or a shared `camb.CreditBudget`) stops sending text before its
+        estimate would cross the budget: the input ends there (what was sent is still spoken)
+        and `BudgetExceededError` says how much text was sent and how much was not. Live
+        speech reports no credits, so the estimate is characters times
+        `credits_per_character`, or the rate the speech cache learned for the live model.
         """
         config = live_config.session_config(
             voice_id=voice_id,
@@ -145,11 +154,26 @@ class TTS:
         )
         if text is not None and not isinstance(text, (str, Iterable, Iterable)):
             raise InvalidInputTypeError("text", "must be a str or an iterable of str", text)
+        from .._cache._cost import budget_from, rate_from
+
+        budget = budget_from("max_credits", max_credits)
+        rate = rate_from("credits_per_character", credits_per_character)
+        if budget is not None and rate is None:
+            cache = self._client._speech_cache
+            learned = cache.rate(live_config.SPEECH_MODEL) if cache is not None else None
+            if learned is None:
+                raise InvalidInputError(
+                    "max_credits",
+                    "needs credits_per_character= for live speech (it reports no credits, and "
+                    "the speech cache has learned no rate for its model)",
+                    max_credits,
+                )
+            rate = learned.credits_per_character
         live_sockets.require()
         options = self._client._options(
             timeout=timeout, total_timeout=total_timeout, extra_headers=extra_headers
         )
-        return LiveSession(self._client, config, options, text)
+        return LiveSession(self._client, config, options, text, budget=budget, rate=rate)
 
     def stream(
         self,
