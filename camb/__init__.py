@@ -94,7 +94,7 @@ if TYPE_CHECKING:
     from ._cache._cost import CostPlan, CreditBudget
     from ._cache._store import SpeechCache
     from ._longform._plan import SpeechProgress, SpeechResult
-    from ._raw_response import RawResponse
+    from ._raw import RawResponse
 
 # The asyncio client, long-form speech and the raw-answer type are imported on first use: a
 # script using only `Camb` does not pay for asyncio, text segmentation or audio joining.
@@ -102,7 +102,7 @@ _LAZY = {
     "AsyncCamb": "._async._client",
     "AsyncLiveSession": "._async._live",
     "AsyncSpeechStream": "._async._streaming",
-    "RawResponse": "._raw_response",
+    "RawResponse": "._raw",
     "SpeechProgress": "._longform._plan",
     "SpeechCache": "._cache._store",
     "CreditBudget": "._cache._cost",

@@ -1,4 +1,5 @@
-"""Raw answers: capturing the HTTP response behind a call made through `with_raw_response`.
+"""Raw answers: `camb.RawResponse`, and capturing the HTTP response behind a call made
+through `with_raw_response`.
 
 The send loop hands every final response (after redirects and retries) to `record`; a call
 made through `with_raw_response` runs under `capturing()`, whose capture keeps the last one.
@@ -12,16 +13,45 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, TypeVar
+from datetime import timedelta
+from typing import Generic, TypeVar
 
+import attrs
 import httpx
 
 from ._exceptions import ClientStateError
 
-if TYPE_CHECKING:
-    from ._raw_response import RawResponse
-
 T = TypeVar("T")
+
+
+@attrs.frozen
+class RawResponse(Generic[T]):
+    """A call's value with the HTTP response it came from (`client.with_raw_response`).
+
+    `http_response` is the last response the call received (its body already read or closed;
+    for `tts.stream()`, the open stream's response). A call that sends several requests
+    (`wait`, `wait_many`, `results`, `create` with a locale) answers with its last one.
+    `elapsed` is the whole call's duration, retries and waits included (for `tts.stream()`,
+    until the answer's headers arrived). `parse()` gives the value the plain method returns.
+    """
+
+    http_response: httpx.Response
+    elapsed: timedelta
+    _value: T = attrs.field(repr=False)
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status code of `http_response`."""
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The headers of `http_response` (e.g. `X-Credits-Required`)."""
+        return self.http_response.headers
+
+    def parse(self) -> T:
+        """The value the plain method returns."""
+        return self._value
 
 
 class Capture:
@@ -39,10 +69,6 @@ class Capture:
                 f"{self.where} sent no request, so there is no HTTP response to show: "
                 "call it without with_raw_response"
             )
-        from datetime import timedelta
-
-        from ._raw_response import RawResponse
-
         elapsed = timedelta(seconds=time.perf_counter() - self.started)
         return RawResponse(self.response, elapsed, value)
 

@@ -62,11 +62,11 @@ def test_raw_routes_have_the_methods_signature_and_value_type(mypy_output: list[
         if line.startswith("note: Revealed type")
     ]
     assert revealed == [
-        'note: Revealed type is "camb._raw_response.RawResponse[str]"',
+        'note: Revealed type is "camb._raw.RawResponse[str]"',
         'note: Revealed type is "str"',
         'note: Revealed type is "list[camb._models.Voice]"',
         'note: Revealed type is "camb._sync._streaming.SpeechStream"',
-        'note: Revealed type is "camb._raw_response.RawResponse[str]"',
+        'note: Revealed type is "camb._raw.RawResponse[str]"',
         'note: Revealed type is "str"',
         'note: Revealed type is "camb.batch._runner.BatchResult"',
         'note: Revealed type is "typing.Coroutine[Any, Any, camb.batch._runner.BatchResult]"',

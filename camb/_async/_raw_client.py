@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from .. import _raw
-from .._raw_response import RawResponse
+from .._raw import RawResponse
 from ._streaming import AsyncSpeechStream
 
 if TYPE_CHECKING:

@@ -42,7 +42,6 @@ from .._exceptions import (
 )
 from .._live import _config as live_config
 from .._live import _sockets as live_sockets
-from .._live._messages import LiveFormat
 from .._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -80,6 +79,7 @@ from .._wire._translation import (
 from .._wire._translation import (
     language as check_language,
 )
+from ..live_protocol import LiveFormat
 from ._live import AsyncLiveSession
 from ._streaming import AsyncSpeechStream
 from ._translate import translate as translate_all

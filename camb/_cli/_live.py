@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._live._events import LiveAudio, LiveSegmentDone, LiveSkipped, LiveSummary
-from .._live._messages import OUTPUT_FORMATS
 from .._longform._captions import LiveCaptionCollector, caption_format
+from ..live_protocol import OUTPUT_FORMATS
 from ._support import Console, ExitStatus, UsageError
 
 if TYPE_CHECKING:

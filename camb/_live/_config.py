@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from .. import _rules as rules
-from . import _messages as msg
+from .. import live_protocol as msg
 
 # The one speech model live sessions use (for rates learned by the speech cache).
 SPEECH_MODEL = msg.SPEECH_MODEL

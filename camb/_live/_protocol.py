@@ -15,8 +15,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from .. import live_protocol as msg
 from .._exceptions import AudioJoinError
-from . import _messages as msg
 from ._errors import LiveError, LiveProtocolError, error_for_close
 from ._events import (
     LiveAudio,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from .. import _raw
-from .._raw_response import RawResponse
+from .._raw import RawResponse
 from ._streaming import SpeechStream
 
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from camb._live import _messages as msg
+from camb import live_protocol as msg
 from camb.api_facts import SAMPLE_RATES, STREAM_LOCALES, AudioFormat
 
 from ._audio import sample_rate_problem, stream_audio

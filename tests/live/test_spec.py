@@ -1,11 +1,11 @@
-"""The message tables of camb._live._messages are the AsyncAPI document's, field for field."""
+"""The message tables of camb.live_protocol are the AsyncAPI document's, field for field."""
 
 from __future__ import annotations
 
 import jsonschema
 import pytest
 
-from camb._live import _messages as msg
+from camb import live_protocol as msg
 
 from ._schemas import document, messages_of, payload, validator
 

@@ -1,5 +1,8 @@
 """The Live TTS WebSocket's messages, as `openapi/camb-live-tts.asyncapi.json` defines them.
 
+Public, like `api_facts`: facts of the API that the client and the offline sandbox (which
+imports no private module of the client) both speak by.
+
 The AsyncAPI document is the single source of the message shapes. These tables are written by
 hand and checked against it by `tests/live/test_spec.py` (every message, every field, its
 type, whether it is required, the enums and the defaults): ten small flat messages do not
