@@ -45,7 +45,7 @@ def test_the_name_is_the_same_everywhere() -> None:
     assert PYPROJECT["project"]["name"] == DISTRIBUTION == _camb_tts.DISTRIBUTION == "camb-tts"
     assert PYPROJECT["project"]["scripts"] == {"camb": "_camb_tts:main"}
     dev = PYPROJECT["project"]["optional-dependencies"]["dev"]
-    assert f"{DISTRIBUTION}[sandbox,cli,audio]" in dev
+    assert f"{DISTRIBUTION}[sandbox,cli,audio,live]" in dev
 
 
 def test_the_wheel_ships_the_packages_the_launcher_and_nothing_else(dists: Dists) -> None:
