@@ -50,22 +50,6 @@ from ._exceptions import (
     ValidationError,
     WaitTimeoutError,
 )
-from ._live import (
-    LiveAudio,
-    LiveAuthenticationError,
-    LiveBadRequestError,
-    LiveConnectionError,
-    LiveError,
-    LiveEvent,
-    LivePaymentRequiredError,
-    LiveProtocolError,
-    LiveSegment,
-    LiveSegmentDone,
-    LiveSkipped,
-    LiveSummary,
-    LiveTimeoutError,
-    LiveWord,
-)
 from ._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -81,7 +65,6 @@ from ._models import (
 from ._polling import PollSchedule
 from ._retry import BackoffPolicy
 from ._sync._client import Camb
-from ._sync._live import LiveSession
 from ._sync._streaming import SpeechStream
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
@@ -93,14 +76,47 @@ if TYPE_CHECKING:
     from ._async._streaming import AsyncSpeechStream
     from ._cache._cost import CostPlan, CreditBudget
     from ._cache._store import SpeechCache
+    from ._live import (
+        LiveAudio,
+        LiveAuthenticationError,
+        LiveBadRequestError,
+        LiveConnectionError,
+        LiveError,
+        LiveEvent,
+        LivePaymentRequiredError,
+        LiveProtocolError,
+        LiveSegment,
+        LiveSegmentDone,
+        LiveSkipped,
+        LiveSummary,
+        LiveTimeoutError,
+        LiveWord,
+    )
     from ._longform._plan import SpeechProgress, SpeechResult
     from ._raw import RawResponse
+    from ._sync._live import LiveSession
 
-# The asyncio client, long-form speech and the raw-answer type are imported on first use: a
-# script using only `Camb` does not pay for asyncio, text segmentation or audio joining.
+# The asyncio client, long-form speech, live speech, the cache and the raw-answer type are
+# imported on first use: a script using only `Camb` does not pay for asyncio, text
+# segmentation, audio joining or the live protocol's classes.
 _LAZY = {
     "AsyncCamb": "._async._client",
     "AsyncLiveSession": "._async._live",
+    "LiveAudio": "._live",
+    "LiveAuthenticationError": "._live",
+    "LiveBadRequestError": "._live",
+    "LiveConnectionError": "._live",
+    "LiveError": "._live",
+    "LiveEvent": "._live",
+    "LivePaymentRequiredError": "._live",
+    "LiveProtocolError": "._live",
+    "LiveSegment": "._live",
+    "LiveSegmentDone": "._live",
+    "LiveSkipped": "._live",
+    "LiveSummary": "._live",
+    "LiveTimeoutError": "._live",
+    "LiveWord": "._live",
+    "LiveSession": "._sync._live",
     "AsyncSpeechStream": "._async._streaming",
     "RawResponse": "._raw",
     "SpeechProgress": "._longform._plan",

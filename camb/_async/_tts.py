@@ -40,8 +40,6 @@ from .._exceptions import (
     InvalidInputError,
     InvalidInputTypeError,
 )
-from .._live import _config as live_config
-from .._live import _sockets as live_sockets
 from .._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -80,7 +78,6 @@ from .._wire._translation import (
     language as check_language,
 )
 from ..live_protocol import LiveFormat
-from ._live import AsyncLiveSession
 from ._streaming import AsyncSpeechStream
 from ._translate import translate as translate_all
 
@@ -88,6 +85,7 @@ if TYPE_CHECKING:
     from .._cache._cost import CostPlan, CreditBudget
     from .._longform._plan import OnProgress, SpeechResult
     from ._client import AsyncCamb
+    from ._live import AsyncLiveSession
 
 
 class AsyncTTS:
@@ -136,6 +134,12 @@ class AsyncTTS:
         speech reports no credits, so the estimate is characters times
         `credits_per_character`, or the rate the speech cache learned for the live model.
         """
+        # Imported here: live speech (its sockets load asyncio) costs start-up time that a
+        # client which never speaks live should not pay.
+        from .._live import _config as live_config
+        from .._live import _sockets as live_sockets
+        from ._live import AsyncLiveSession
+
         config = live_config.session_config(
             voice_id=voice_id,
             language=language,

@@ -42,8 +42,6 @@ from .._exceptions import (
     InvalidInputError,
     InvalidInputTypeError,
 )
-from .._live import _config as live_config
-from .._live import _sockets as live_sockets
 from .._models import (
     AUDIO_FORMATS,
     AudioFormat,
@@ -82,7 +80,6 @@ from .._wire._translation import (
     language as check_language,
 )
 from ..live_protocol import LiveFormat
-from ._live import LiveSession
 from ._streaming import SpeechStream
 from ._translate import translate as translate_all
 
@@ -90,6 +87,7 @@ if TYPE_CHECKING:
     from .._cache._cost import CostPlan, CreditBudget
     from .._longform._plan import OnProgress, SpeechResult
     from ._client import Camb
+    from ._live import LiveSession
 
 
 class TTS:
@@ -138,6 +136,12 @@ class TTS:
         speech reports no credits, so the estimate is characters times
         `credits_per_character`, or the rate the speech cache learned for the live model.
         """
+        # Imported here: live speech (its sockets load asyncio) costs start-up time that a
+        # client which never speaks live should not pay.
+        from .._live import _config as live_config
+        from .._live import _sockets as live_sockets
+        from ._live import LiveSession
+
         config = live_config.session_config(
             voice_id=voice_id,
             language=language,
