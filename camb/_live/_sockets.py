@@ -73,8 +73,13 @@ def _closed(error: Any) -> SocketClosed:
     return SocketClosed(int(received.code), str(received.reason or ""))
 
 
+# What a timeout raises: on Python 3.10 asyncio's TimeoutError is its own class (3.11 made it
+# the builtin one), and `asyncio.wait_for` and websockets' asyncio client raise it.
+TIMEOUTS: tuple[type[BaseException], ...] = (TimeoutError, asyncio.TimeoutError)
+
+
 def _open_failed(error: BaseException, exceptions: Any) -> Exception:
-    if isinstance(error, TimeoutError):
+    if isinstance(error, TIMEOUTS):
         return SocketTimeout("opening the connection timed out")
     if isinstance(error, exceptions.InvalidStatus):
         status = int(error.response.status_code)
@@ -135,7 +140,7 @@ class AsyncLiveSocket:
                 compression=None,
                 logger=_logger(headers),
             )
-        except (OSError, TimeoutError, exceptions.WebSocketException) as error:
+        except (OSError, *TIMEOUTS, exceptions.WebSocketException) as error:
             raise _open_failed(error, exceptions) from error
         return cls(connection, exceptions)
 
@@ -148,7 +153,7 @@ class AsyncLiveSocket:
     async def receive(self, timeout: float | None) -> str | bytes:
         try:
             frame = await asyncio.wait_for(self._connection.recv(), timeout)
-        except TimeoutError:
+        except TIMEOUTS:
             raise SocketTimeout("no frame arrived in time") from None
         except self._exceptions.ConnectionClosed as error:
             raise _closed(error) from error
@@ -240,7 +245,7 @@ class LiveSocket:
                 connection.pending_legacy_warning = False
             else:
                 connection = client.connect(url, **arguments)
-        except (OSError, TimeoutError, exceptions.WebSocketException) as error:
+        except (OSError, *TIMEOUTS, exceptions.WebSocketException) as error:
             raise _open_failed(error, exceptions) from error
         return cls(connection, exceptions)
 
