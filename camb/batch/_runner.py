@@ -354,13 +354,17 @@ def run_batch(
         stopping = True
         settle()
         raise
-    except BaseException:
+    except BaseException as error:
         # The state could not be written (a full disk), say: nothing new starts, and what is
         # under way is waited for (and recorded, where the state still takes it).
         stopping = True
         stop.request()
         with contextlib.suppress(Exception):
             settle()
+        if isinstance(error, RuntimeError) and isinstance(error.__context__, KeyboardInterrupt):
+            # Ctrl-C raised inside a lock's own bookkeeping (queue.get's condition) makes
+            # CPython release it twice and raise this instead: it is still the interrupt.
+            raise KeyboardInterrupt from error
         raise
     finally:
         if not abandoned:
