@@ -24,6 +24,8 @@ from ._state import SandboxState
 from ._stats import Server
 
 START_TIMEOUT = 10.0
+# How long a server keeps an idle keep-alive connection open (uvicorn's default is 5 s).
+KEEP_ALIVE_SECONDS = 60.0
 # uvicorn's WebSocket implementation on top of `websockets` without its deprecated legacy API
 # (uvicorn 0.35 and later); older uvicorns get the legacy one.
 _WS_IMPLEMENTATION = (
@@ -145,6 +147,10 @@ class _Servers:
             # The files origin serves no WebSocket; the API's /live-tts/ws does.
             ws=_WS_IMPLEMENTATION if server == "api" else "none",
             lifespan="off",
+            # uvicorn closes an idle keep-alive connection after 5 s; a loaded machine can leave
+            # a pooled connection idle that long, and a close racing the client's reuse of it
+            # is a read error no real API gateway (idle timeouts of a minute or more) shows.
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
             # Leave the process's logging alone unless access logs were asked for.
             log_config=LOGGING_CONFIG if access_log else None,
             log_level="info" if access_log else None,
