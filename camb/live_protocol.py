@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
@@ -186,3 +187,22 @@ def text_chunk(text: str) -> dict[str, Any]:
 
 def text_done() -> dict[str, Any]:
     return {"type": "text.done"}
+
+
+# Where the server cuts segments, as Camb's Live TTS page describes it: a complete sentence
+# (terminal punctuation, with closing quotes or brackets, before a space or the end of what
+# has arrived) or a paragraph break is spoken at once; a fragment waits for `idle_timeout`
+# seconds without text, or for text.done. The sandbox cuts by it; with a speech cache the
+# client cuts by it too, so that a sentence it has bought before is not sent again.
+SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)|\n\s*\n")
+
+
+def split_ready(buffer: str) -> tuple[list[str], str]:
+    """The complete sentences at the start of `buffer` (whitespace-only pieces dropped), and
+    the fragment left after them."""
+    ready: list[str] = []
+    start = 0
+    for match in SENTENCE_END.finditer(buffer):
+        ready.append(buffer[start : match.end()])
+        start = match.end()
+    return [piece for piece in ready if piece.strip()], buffer[start:]

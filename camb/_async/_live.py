@@ -8,15 +8,24 @@ them, written once for asyncio and turned into the blocking client by `scripts/u
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from .. import _async_runtime
 from .. import _validation as check
+from .. import live_protocol as msg
 from .._base_client import USER_AGENT, remaining
 from .._constants import API_KEY_HEADER
-from .._exceptions import BudgetExceededError, ClientStateError
+from .._exceptions import (
+    BudgetExceededError,
+    CacheError,
+    CacheMissError,
+    CambError,
+    ClientStateError,
+)
 from .._files import AtomicFile
 from .._live._config import live_url
 from .._live._errors import (
@@ -46,7 +55,11 @@ from .._types import StrPath
 
 if TYPE_CHECKING:
     from .._cache._cost import CreditBudget
+    from .._cache._store import RequestKey, SpeechCache
+    from .._live._cache_plan import CachedSegment
     from ._api_client import AsyncAPIClient
+
+log = logging.getLogger("camb")
 
 _REFUSED = {
     400: LiveBadRequestError,
@@ -54,6 +67,11 @@ _REFUSED = {
     403: LiveAuthenticationError,
     402: LivePaymentRequiredError,
 }
+# With a speech cache, how often the session looks for cached segments to play and fragments
+# to flush while it waits for the server.
+CACHE_POLL_SECONDS = 0.05
+# What a cache entry of live speech holds (`camb._live._cache_plan.encode_unit`).
+LIVE_CACHE_CONTENT_TYPE = "application/vnd.camb.live-segments"
 
 
 class AsyncLiveSession:
@@ -70,6 +88,11 @@ class AsyncLiveSession:
     (and captions), `play(callback)` hands the audio to a callback, `cancel()` stops at once.
     Received frames wait in a bounded queue: a caller that reads slowly slows the server down
     instead of growing memory.
+
+    With a speech cache (`Camb(cache=...)`) the session cuts the text into sentences itself
+    (by the server's rule) and plays a sentence the cache holds for this voice and these
+    options from it (0 credits; its events say `cached=True`); the others are sent and stored
+    once whole. In replay mode nothing is connected: every sentence must come from the cache.
     """
 
     def __init__(
@@ -95,6 +118,15 @@ class AsyncLiveSession:
         self._iterator: AsyncIterator[LiveEvent] | None = None
         self._summary: LiveSummary | None = None
         self._stopping = False
+        self._opened = False
+        self._last_progress = 0.0
+        self._sent_characters = 0  # within a budget: what was sent (not played from a cache)
+        self._cache: SpeechCache | None = client._speech_cache
+        if self._cache is not None:
+            from .._live._cache_plan import LiveCachePlan
+
+            idle = self._config.get("idle_timeout") or msg.SESSION_DEFAULTS["idle_timeout"]
+            self._protocol.plan = LiveCachePlan(self._cached_unit, float(idle))  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return (
@@ -125,9 +157,17 @@ class AsyncLiveSession:
 
     async def open(self) -> None:
         """Connect, send session.start, and wait for session.ready."""
-        if self._socket is not None:
+        if self._opened:
             raise ClientStateError("this live session is already open")
         self._client._check_open()
+        self._last_progress = time.monotonic()
+        if self._cache is not None and self._cache.replay:
+            # Replay: every sentence comes from the cache; nothing is connected.
+            self._protocol.open_offline()
+            self._opened = True
+            if self._text is not None:
+                self.feed(self._text)
+            return
         headers = {
             **self._client.default_headers,
             **self._options.extra_headers,
@@ -153,6 +193,7 @@ class AsyncLiveSession:
         except BaseException:
             await self._abort()
             raise
+        self._opened = True
         if self._text is not None:
             self.feed(self._text)
 
@@ -204,12 +245,89 @@ class AsyncLiveSession:
         chunk = check.text("text", text, min_len=0)
         if self._protocol.input_done or self._stopping:
             raise ClientStateError("this live session's input has ended; no more text")
-        if self._socket is None:
+        if not self._opened:
             raise ClientStateError("open the live session first (use it with `async with`)")
-        if chunk:
+        if not chunk:
+            return
+        plan = self._protocol.plan
+        if plan is None:
             if self._budget is not None:
                 await self._reserve(chunk)
             await self._send(self._protocol.chunk_frame(chunk, time.monotonic()))
+            return
+        now = time.monotonic()
+        self._protocol.given(chunk, now)
+        plan.add(chunk, now)
+        await self._follow_plan()
+
+    async def _follow_plan(self) -> None:
+        """With a speech cache: send what the plan says is to be sent (within the budget),
+        store what arrived whole, and end the input when it is time."""
+        plan = self._protocol.plan
+        assert plan is not None
+        for unit in plan.take_stores():
+            self._store(unit.text, unit.segments)
+        for text in plan.take_sends():
+            if self._cache is not None and self._cache.replay:
+                raise self._miss(text)
+            if self._budget is not None:
+                await self._reserve(text)
+            await self._send(msg.encode(msg.text_chunk(text)))
+        if plan.done_due() and self._socket is not None:
+            await self._send(msg.encode(msg.text_done()))
+
+    # --- the speech cache ------------------------------------------------------------------
+
+    def _unit_key(self, text: str) -> RequestKey:
+        """A sentence's key: the session's options that shape the audio (not `idle_timeout`,
+        which only decides when the server speaks), the model, the text, the API's origin."""
+        from .._cache._store import request_key
+
+        body = {name: value for name, value in self._config.items() if name != "idle_timeout"}
+        body.update(speech_model=msg.SPEECH_MODEL, text=text)
+        request = {"method": "WEBSOCKET", "url": msg.LIVE_PATH, "json": body}
+        return request_key(self._client.base_url, request)
+
+    def _cached_unit(self, text: str) -> tuple[CachedSegment, ...] | None:
+        from .._live._cache_plan import decode_unit
+
+        assert self._cache is not None
+        try:
+            hit = self._cache.lookup(self._unit_key(text))
+        except CacheError as error:
+            if self._cache.replay:
+                raise
+            log.warning("camb: live speech without the speech cache for this sentence: %s", error)
+            return None
+        if hit is None or hit.content_type != LIVE_CACHE_CONTENT_TYPE:
+            return None
+        return decode_unit(hit.content)
+
+    def _store(self, text: str, segments: tuple[CachedSegment, ...]) -> None:
+        from .._live._cache_plan import encode_unit
+
+        assert self._cache is not None
+        if self._cache.replay:
+            return
+        writer = self._cache.writer(self._unit_key(text))
+        try:
+            writer.write(encode_unit(segments))
+            writer.commit(content_type=LIVE_CACHE_CONTENT_TYPE, credits=None)
+        except CacheError as error:
+            # The cache is a convenience: a failing index must not end the session.
+            writer.abort()
+            log.warning("camb: not caching a live sentence: %s", error)
+
+    def _miss(self, text: str) -> CacheMissError:
+        assert self._cache is not None
+        key = self._unit_key(text.strip())
+        return CacheMissError(
+            f"replay: the speech cache {str(self._cache.path)!r} holds no live speech for "
+            f"{key.summary} (key {key.key[:16]}); replay mode sends nothing: record it once "
+            "with the cache in readwrite mode",
+            key=key.key,
+            summary=key.summary,
+        )
 
     async def _reserve(self, chunk: str) -> None:
         """Count `chunk` against the budget before it is sent (live speech reports no credits:
@@ -220,7 +338,7 @@ class AsyncLiveSession:
                 len(chunk) * self._rate, "the next text", characters=len(chunk)
             )
         except BudgetExceededError as error:
-            sent = len(self._protocol.text_sent)
+            sent = self._sent_characters
             await self.end()
             raise BudgetExceededError(
                 f"{error}; the {sent} characters sent before are spoken, this text of "
@@ -229,14 +347,21 @@ class AsyncLiveSession:
                 max_credits=error.max_credits,
             ) from None
         self._budget.settle(estimate, None)
+        self._sent_characters += len(chunk)
 
     async def end(self) -> None:
         """End the input: the server speaks what is left, then ends the session."""
         if self._protocol.input_done or self._stopping:
             return
-        if self._socket is None:
+        if not self._opened:
             raise ClientStateError("open the live session first (use it with `async with`)")
-        await self._send(self._protocol.done_frame())
+        plan = self._protocol.plan
+        if plan is None:
+            await self._send(self._protocol.done_frame())
+            return
+        self._protocol.input_done = True
+        plan.end()
+        await self._follow_plan()
 
     def feed(self, chunks: str | Iterable[str] | AsyncIterable[str], *, end: bool = True) -> None:
         """Send `chunks` (a str, or an iterable or async iterable of str, such as an LLM's
@@ -311,32 +436,94 @@ class AsyncLiveSession:
                 raise
             raise error from None
 
+    async def _poll(self) -> str | bytes | None:
+        """With a speech cache: the next frame, or None after a short wait (so that cached
+        sentences given meanwhile are played), or LiveTimeoutError when nothing has come for
+        the read timeout."""
+        limit = self._wait_limit()
+        if self._socket is None:
+            frame = None
+            await _async_runtime.sleep(CACHE_POLL_SECONDS)
+        else:
+            try:
+                return await self._socket.receive(CACHE_POLL_SECONDS)
+            except SocketTimeout:
+                frame = None
+            except SocketClosed as closed:
+                error = self._protocol.on_close(closed.code, closed.reason)
+                if error is None:
+                    raise
+                raise error from None
+        if limit is not None and time.monotonic() - self._last_progress >= limit:
+            left = remaining(self._options.deadline)
+            if left is not None and left <= 0:
+                what = "the session's total_timeout passed"
+            else:
+                what = f"nothing arrived for {self._options.timeout.read} s (the read timeout)"
+            raise self._protocol.failure(LiveTimeoutError, what)
+        return frame
+
+    async def _cached_events(self) -> list[LiveEvent]:
+        """With a speech cache: flush a fragment left idle, follow the plan, and answer the
+        events of the sentences the cache plays now (and the summary once all is played, in
+        replay mode)."""
+        plan = self._protocol.plan
+        assert plan is not None
+        now = time.monotonic()
+        plan.idle(now)
+        events = self._protocol.cached_events(now)
+        await self._follow_plan()
+        if self._socket is None and plan.input_ended and not plan.waiting:
+            events.append(self._protocol.finish_offline())
+        if events:
+            self._last_progress = now
+        return events
+
     async def _events(self) -> AsyncIterator[LiveEvent]:
         while self._summary is None:
             failed = self._feeder.failure() if self._feeder is not None else None
             if failed is not None:
                 await self.cancel()
                 raise failed
-            try:
-                frame = await self._receive()
-            except SocketClosed:
-                return  # cancelled meanwhile
-            except LiveError:
-                if self._stopping:
+            if self._protocol.plan is not None:
+                try:
+                    played = await self._cached_events()
+                    for event in played:
+                        if isinstance(event, LiveSummary):
+                            self._summary = event
+                            await self._close()
+                        yield event
+                        if self._stopping:
+                            return
+                    if self._summary is not None:
+                        return
+                    frame = await self._poll()
+                except SocketClosed:
                     return
-                await self._abort()
-                raise
+                except CambError:
+                    if self._stopping:
+                        return
+                    await self._abort()
+                    raise
+                if frame is None:
+                    continue
+                self._last_progress = time.monotonic()
+            else:
+                try:
+                    frame = await self._receive()
+                except SocketClosed:
+                    return  # cancelled meanwhile
+                except LiveError:
+                    if self._stopping:
+                        return
+                    await self._abort()
+                    raise
             if self._stopping:
                 return
-            now = time.monotonic()
-            try:
-                if isinstance(frame, bytes):
-                    events = self._protocol.on_bytes(frame, now)
-                else:
-                    events = self._protocol.on_text(frame, now)
-            except LiveError:
-                await self._abort()
-                raise
+            events = await self._handle(frame)
+            if self._protocol.plan is not None:
+                for unit in self._protocol.plan.take_stores():
+                    self._store(unit.text, unit.segments)
             for event in events:
                 if isinstance(event, LiveSummary):
                     self._summary = event
@@ -345,8 +532,19 @@ class AsyncLiveSession:
                 if self._stopping:
                     return
 
+    async def _handle(self, frame: str | bytes) -> list[LiveEvent]:
+        """The events of one frame received."""
+        now = time.monotonic()
+        try:
+            if isinstance(frame, bytes):
+                return self._protocol.on_bytes(frame, now)
+            return self._protocol.on_text(frame, now)
+        except LiveError:
+            await self._abort()
+            raise
+
     def __aiter__(self) -> AsyncIterator[LiveEvent]:
-        if self._socket is None:
+        if not self._opened:
             raise ClientStateError("open the live session first (use it with `async with`)")
         if self._iterator is None:
             self._iterator = self._events()

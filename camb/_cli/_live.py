@@ -168,6 +168,7 @@ async def live_command(client: AsyncCamb, args: argparse.Namespace, console: Con
                 "voice_id": voice_id,
                 "run_id": summary.run_id,
                 "segments": summary.segments,
+                "cached_segments": summary.cached_segments,
                 "skipped": [s.text for s in summary.skipped],
                 "bytes": summary.bytes,
                 "duration": summary.duration,
@@ -176,9 +177,10 @@ async def live_command(client: AsyncCamb, args: argparse.Namespace, console: Con
             }
         )
     elif args.output != "-":
+        cached = f", {summary.cached_segments} from the cache" if summary.cached_segments else ""
         console.out(
-            f"wrote {args.output} ({summary.duration:.1f} s, {summary.segments} segments, "
-            f"run {summary.run_id})"
+            f"wrote {args.output} ({summary.duration:.1f} s, {summary.segments} segments"
+            f"{cached}, run {summary.run_id})"
         )
     return ExitStatus.OK if not summary.skipped else ExitStatus.FAILED
 

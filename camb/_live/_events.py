@@ -39,6 +39,7 @@ class LiveSegment:
     session_start: float
     char_start: int | None = None
     char_end: int | None = None
+    cached: bool = False  # played from the speech cache: nothing was sent, 0 credits
 
 
 @attrs.frozen
@@ -62,6 +63,7 @@ class LiveSegmentDone:
     bytes: int
     char_start: int | None = None
     char_end: int | None = None
+    cached: bool = False
 
     @property
     def session_end(self) -> float:
@@ -84,7 +86,8 @@ class LiveSummary:
     bytes received; `duration`: seconds of audio; `time_to_first_audio`: seconds from the
     first text sent to the first audio byte (None without audio). `spoken_text` is the text
     of the segments whose audio arrived; `unspoken_text` the text sent after the last of them
-    (what to send again to go on); `cancelled` tells a session stopped by `cancel()`.
+    (what to send again to go on); `cancelled` tells a session stopped by `cancel()`;
+    `cached_segments` how many of `segments` the speech cache played (0 credits).
     """
 
     session_id: str | None
@@ -97,6 +100,7 @@ class LiveSummary:
     spoken_text: str
     unspoken_text: str
     cancelled: bool = False
+    cached_segments: int = 0
 
 
 LiveEvent = LiveSegment | LiveAudio | LiveSegmentDone | LiveSkipped | LiveSummary

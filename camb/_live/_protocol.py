@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import live_protocol as msg
 from .._exceptions import AudioJoinError
+from ._cache_plan import CachedSegment, LiveCachePlan
 from ._errors import LiveError, LiveProtocolError, error_for_close
 from ._events import (
     LiveAudio,
@@ -33,10 +34,14 @@ WIRE_FORMATS: dict[str, Any] = {"mp3": "mp3", "wav": "wav", "flac": "flac", "aac
 
 
 class _Open:
-    """The segment whose audio is arriving."""
+    """The segment whose audio is arriving (`server_id`: its id on the wire)."""
 
-    def __init__(self, start: LiveSegment) -> None:
+    def __init__(
+        self, start: LiveSegment, server_id: int, words: tuple[tuple[str, float, float], ...] | None
+    ) -> None:
         self.start = start
+        self.server_id = server_id
+        self.words = words
         self.audio = bytearray()
 
 
@@ -68,6 +73,12 @@ class LiveProtocol:
         self._offset = 0.0  # seconds of audio before the next segment
         self._first_text_at: float | None = None
         self._first_audio_at: float | None = None
+        # With a speech cache (`_cache_plan`): which text is sent and which played from it.
+        # Segments played from the cache take ids among the server's: a server segment's id
+        # is shifted by the cached segments played before it.
+        self.plan: LiveCachePlan | None = None
+        self._shift = 0
+        self.cached_segments = 0
 
     # --- what the client sends ---------------------------------------------------------------
 
@@ -75,11 +86,15 @@ class LiveProtocol:
         return msg.encode(msg.session_start(config))
 
     def chunk_frame(self, text: str, now: float) -> str:
+        self.given(text, now)
+        return msg.encode(msg.text_chunk(text))
+
+    def given(self, text: str, now: float) -> None:
+        """Text the caller gave (sent, or with a cache perhaps played from it)."""
         with self._lock:
             if self._first_text_at is None:
                 self._first_text_at = now
             self._parts.append(text)
-        return msg.encode(msg.text_chunk(text))
 
     def done_frame(self) -> str:
         self.input_done = True
@@ -126,14 +141,17 @@ class LiveProtocol:
         if kind == "segment.start":
             return [self._segment_start(frame)]
         if kind == "segment.done":
-            return [self._segment_done(frame)]
+            return self._segment_done(frame, now)
         if kind == "segment.skipped":
-            return [self._skipped_segment(frame)]
+            return self._skipped_segment(frame, now)
         if kind == "session.done":
             if self._open is not None:
                 raise self.failure(LiveProtocolError, "session.done inside a segment")
             self.state = "done"
-            return [self.summary()]
+            played: list[LiveEvent] = []
+            if self.plan is not None:
+                played = self._play(self.plan.on_session_done(), now)
+            return [*played, self.summary()]
         raise self.failure(LiveProtocolError, f"unexpected {kind}")
 
     def on_bytes(self, data: bytes, now: float) -> list[LiveEvent]:
@@ -148,6 +166,48 @@ class LiveProtocol:
         self._open.audio += data
         self._bytes += len(data)
         return [LiveAudio(self._open.start.segment_id, bytes(data))]
+
+    def open_offline(self) -> None:
+        """Replay mode: the session is open with no server (no session id, no run)."""
+        self.state = "open"
+
+    def finish_offline(self) -> LiveSummary:
+        """Replay mode: the input ended and the cache played all of it."""
+        self.state = "done"
+        return self.summary()
+
+    def cached_events(self, now: float) -> list[LiveEvent]:
+        """The events of the segments the cache answers now (none without a cache)."""
+        if self.plan is None or self.state != "open":
+            return []
+        return self._play(self.plan.next_hits(), now)
+
+    def _play(self, segments: list[CachedSegment], now: float) -> list[LiveEvent]:
+        """Events of segments played from the cache, as if they had arrived."""
+        events: list[LiveEvent] = []
+        for segment in segments:
+            if self._first_audio_at is None:
+                self._first_audio_at = now
+            segment_id = self._next_segment + self._shift
+            self._shift += 1
+            self.cached_segments += 1
+            char_start, char_end = self._locate(segment.text)
+            words = None
+            if segment.words is not None:
+                entries: list[Mapping[str, Any]] = [
+                    {"word": w, "start": s, "end": e} for w, s, e in segment.words
+                ]
+                words = self._words(entries, segment.text, char_start)
+            start = LiveSegment(
+                segment_id, segment.text, words, self._offset, char_start, char_end, cached=True
+            )
+            events.append(start)
+            step = msg.AUDIO_FRAME_MAX_BYTES
+            for at in range(0, len(segment.audio), step):
+                events.append(LiveAudio(segment_id, segment.audio[at : at + step]))
+            self._bytes += len(segment.audio)
+            events.append(self._finish(start, segment.audio, cached=True)[0])
+        return events
 
     def on_close(self, code: int | None, reason: str) -> LiveError | None:
         """The connection closed (`code` None when it dropped without a close frame): the
@@ -174,56 +234,81 @@ class LiveProtocol:
     def _segment_start(self, frame: Mapping[str, Any]) -> LiveSegment:
         if self._open is not None:
             raise self.failure(LiveProtocolError, "segment.start inside another segment")
-        segment_id = frame["segment_id"]
-        self._check_order(segment_id, "segment.start")
+        server_id = frame["segment_id"]
+        self._check_order(server_id, "segment.start")
         text: str = frame["text"]
         char_start, char_end = self._locate(text)
-        words = None
+        words = raw = None
         if isinstance(frame.get("word_timestamps"), list):
             words = self._words(frame["word_timestamps"], text, char_start)
-        start = LiveSegment(segment_id, text, words, self._offset, char_start, char_end)
-        self._open = _Open(start)
+            raw = tuple(
+                (str(entry["word"]), float(entry["start"]), float(entry["end"]))
+                for entry in frame["word_timestamps"]
+            )
+        start = LiveSegment(
+            server_id + self._shift, text, words, self._offset, char_start, char_end
+        )
+        self._open = _Open(start, server_id, raw)
         return start
 
-    def _segment_done(self, frame: Mapping[str, Any]) -> LiveSegmentDone:
+    def _segment_done(self, frame: Mapping[str, Any], now: float) -> list[LiveEvent]:
         current = self._open
-        if current is None or frame["segment_id"] != current.start.segment_id:
+        if current is None or frame["segment_id"] != current.server_id:
             raise self.failure(LiveProtocolError, "segment.done of a segment that is not open")
-        start = current.start
-        duration = self._measure(bytes(current.audio), start.words)
         self._open = None
-        self._next_segment = start.segment_id + 1
+        self._next_segment = current.server_id + 1
+        audio = bytes(current.audio)
+        done, checked = self._finish(current.start, audio, cached=False)
+        if self.plan is None:
+            return [done]
+        start = current.start
+        self.plan.on_segment(
+            CachedSegment(start.text, current.words, audio), start.text, checked=checked
+        )
+        return [done, *self._play(self.plan.next_hits(), now)]
+
+    def _finish(
+        self, start: LiveSegment, audio: bytes, *, cached: bool
+    ) -> tuple[LiveSegmentDone, bool]:
+        """A segment whose audio is whole; and whether that audio could be measured."""
+        duration, checked = self._measure(audio, start.words)
         self._offset += duration
         self._done_ids.append(start.segment_id)
         self._spoken.append(start.text)
         if start.char_end is not None:
             self._spoken_end = start.char_end
-        return LiveSegmentDone(
+        done = LiveSegmentDone(
             start.segment_id,
             start.text,
             start.words,
             start.session_start,
             duration,
-            len(current.audio),
+            len(audio),
             start.char_start,
             start.char_end,
+            cached=cached,
         )
+        return done, checked
 
-    def _skipped_segment(self, frame: Mapping[str, Any]) -> LiveSkipped:
+    def _skipped_segment(self, frame: Mapping[str, Any], now: float) -> list[LiveEvent]:
         if self._open is not None:
             raise self.failure(LiveProtocolError, "segment.skipped inside another segment")
         self._check_order(frame["segment_id"], "segment.skipped")
         self._next_segment = frame["segment_id"] + 1
         self._locate(frame["text"])
-        skipped = LiveSkipped(frame["segment_id"], frame["text"])
+        skipped = LiveSkipped(frame["segment_id"] + self._shift, frame["text"])
         self._skipped.append(skipped)
-        return skipped
+        if self.plan is None:
+            return [skipped]
+        self.plan.on_segment(None, frame["text"], checked=False)
+        return [skipped, *self._play(self.plan.next_hits(), now)]
 
     def _check_order(self, segment_id: int, kind: str) -> None:
         if segment_id < self._next_segment:
             raise self.failure(LiveProtocolError, f"{kind} of segment {segment_id} out of order")
 
-    def _measure(self, audio: bytes, words: tuple[LiveWord, ...] | None) -> float:
+    def _measure(self, audio: bytes, words: tuple[LiveWord, ...] | None) -> tuple[float, bool]:
+        """The audio's duration, and whether it could be measured (else never cached)."""
         from .._longform._audio_layout import audio_duration
 
         try:
@@ -232,8 +317,8 @@ class LiveProtocol:
             seconds = None
         if seconds is None:
             # Audio this client cannot measure: the last word's end is the best guess.
-            seconds = max((word.end for word in words or ()), default=0.0)
-        return seconds
+            return max((word.end for word in words or ()), default=0.0), False
+        return seconds, True
 
     def _locate(self, text: str) -> tuple[int | None, int | None]:
         """Where the server's segment text is in the text sent, from the last segment on."""
@@ -283,6 +368,7 @@ class LiveProtocol:
             spoken_text=self.spoken_text,
             unspoken_text=self.unspoken_text,
             cancelled=self.cancelled,
+            cached_segments=self.cached_segments,
         )
 
     @property

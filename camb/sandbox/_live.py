@@ -45,9 +45,6 @@ from ._voices import VOICES_BY_ID
 FIRST_FRAME_TIMEOUT = 10.0
 SKIP_TRIGGER = "[skip]"
 DROP_TRIGGER = "[drop]"
-# A sentence end: terminal punctuation (and closing quotes or brackets) before a space or the
-# end of the buffer; or a paragraph break.
-_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)|\n\s*\n")
 _WORD = re.compile(r"[^\W_](?:[\w'\u2019-]*[^\W_])?")
 _WIRE_FORMAT: dict[str, AudioFormat] = {"mp3": "mp3", "wav": "wav", "flac": "flac", "aac": "adts"}
 
@@ -84,16 +81,6 @@ def word_timestamps(
         end = match.end() * samples / sample_rate
         words.append({"word": match.group(), "start": start, "end": end})
     return words
-
-
-def split_ready(buffer: str) -> tuple[list[str], str]:
-    """The complete sentences at the start of ``buffer``, and what is left."""
-    ready: list[str] = []
-    start = 0
-    for match in _BOUNDARY.finditer(buffer):
-        ready.append(buffer[start : match.end()])
-        start = match.end()
-    return [piece for piece in ready if piece.strip()], buffer[start:]
 
 
 class _Refused(Exception):
@@ -242,7 +229,7 @@ class LiveServerSession:
                 problems = msg.problems("TextChunk", frame)
                 if problems:
                     raise _Refused(msg.CLOSE_BAD_REQUEST, f"Invalid text.chunk: {problems[0]}.")
-                ready, buffer = split_ready(buffer + frame["text"])
+                ready, buffer = msg.split_ready(buffer + frame["text"])
                 for sentence in ready:
                     self.segments.put_nowait(sentence)
             elif kind == "text.done":

@@ -25,7 +25,7 @@ from ._stats import Server
 
 START_TIMEOUT = 10.0
 # How long a server keeps an idle keep-alive connection open (uvicorn's default is 5 s).
-KEEP_ALIVE_SECONDS = 60.0
+KEEP_ALIVE_SECONDS = 60
 # uvicorn's WebSocket implementation on top of `websockets` without its deprecated legacy API
 # (uvicorn 0.35 and later); older uvicorns get the legacy one.
 _WS_IMPLEMENTATION = (

@@ -17,7 +17,7 @@ import srt
 
 from camb.sandbox import Sandbox
 
-from .conftest import LLM_TEXT, token_chunks
+from .conftest import LLM_TEXT, VOICE, token_chunks
 
 CAMB = Path(sys.executable).with_name("camb")
 
@@ -176,3 +176,41 @@ def test_camb_live_usage_errors_and_skips(
     err = capsys.readouterr().err
     assert "segment 1 was skipped" in err
     assert (tmp_path / "a.mp3").stat().st_size > 0
+
+
+def test_camb_live_with_a_cache_pays_once_and_replays_with_no_key(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+
+    def live(*extra: str, env: dict[str, str]) -> dict[str, Any]:
+        result = subprocess.run(
+            [
+                str(CAMB),
+                "--json",
+                "--cache",
+                str(cache),
+                *extra,
+                "live",
+                "One sentence. Two!",
+                "--voice-id",
+                str(VOICE),
+                "-o",
+                str(tmp_path / "x.wav"),
+            ],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return dict(json.loads(result.stdout))
+
+    first = live(env=_env(sandbox))
+    assert (first["segments"], first["cached_segments"]) == (2, 0)
+    audio = (tmp_path / "x.wav").read_bytes()
+    sessions = len(sandbox.live_sessions())
+    keyless = {k: v for k, v in _env(sandbox).items() if k != "CAMB_API_KEY"}
+    again = live("--replay", env=keyless)
+    assert (again["segments"], again["cached_segments"]) == (2, 2)
+    assert (tmp_path / "x.wav").read_bytes() == audio
+    assert len(sandbox.live_sessions()) == sessions
