@@ -99,7 +99,8 @@ def test_the_same_session_twice_sends_no_text_the_second_time(
         if isinstance(e, LiveSegmentDone)
         for w in e.words or ()
     ]
-    assert first_words and first_words == second_words
+    assert first_words
+    assert first_words == second_words
     summary = second[-1]
     assert isinstance(summary, LiveSummary)
     assert summary.cached_segments == summary.segments == len(_spoken(first))
@@ -193,14 +194,17 @@ async def test_replay_asyncio_fails_a_miss_sent_by_hand(sandbox: Sandbox, tmp_pa
     async with AsyncCamb(api_key=sandbox.api_key, base_url=sandbox.url, cache=folder) as client:
         await _async_session(client, "One sentence. Another one.")
     replay = SpeechCache(folder, mode="replay")
-    async with AsyncCamb(base_url=sandbox.url, cache=replay) as client:
-        async with client.tts.live(VOICE, format="wav", word_timestamps=True) as session:
-            await session.send("One sentence. ")
-            iterator = aiter(session)
-            first = await anext(iterator)
-            assert isinstance(first, LiveSegment) and first.cached
-            with pytest.raises(CacheMissError, match="Something new"):
-                await session.send("Something new. ")
+    async with (
+        AsyncCamb(base_url=sandbox.url, cache=replay) as client,
+        client.tts.live(VOICE, format="wav", word_timestamps=True) as session,
+    ):
+        await session.send("One sentence. ")
+        iterator = aiter(session)
+        first = await anext(iterator)
+        assert isinstance(first, LiveSegment)
+        assert first.cached
+        with pytest.raises(CacheMissError, match="Something new"):
+            await session.send("Something new. ")
 
 
 def test_a_skipped_sentence_is_not_stored(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -238,7 +242,7 @@ def test_a_fragment_left_idle_is_its_own_sentence(sandbox: Sandbox, tmp_path: Pa
 
     with Camb(api_key=sandbox.api_key, base_url=sandbox.url, cache=tmp_path / "c") as client:
         first = _session(client, pausing(), idle_timeout=0.2)
-        assert [text for text, _ in _spoken(first)][0] == "Waiting for the rest"
+        assert next(text for text, _ in _spoken(first)) == "Waiting for the rest"
         second = _session(client, pausing(), idle_timeout=0.2)
     assert _sent_chunks(sandbox) == []
     assert [text for text, _ in _spoken(second)] == [text for text, _ in _spoken(first)]
@@ -276,7 +280,8 @@ def test_plan_cuts_sentences_and_sends_misses_at_once() -> None:
     plan.on_segment(_segment("Two more."), "Two more.", checked=True)
     assert [unit.text for unit in plan.take_stores()] == ["One.", "Two more."]
     plan.end()
-    assert plan.done_due() and not plan.done_due()
+    assert plan.done_due()
+    assert not plan.done_due()
 
 
 def test_plan_segments_cut_finer_than_a_sentence_store_the_sentence_whole() -> None:
