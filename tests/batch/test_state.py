@@ -286,18 +286,17 @@ def test_threads_claim_each_item_exactly_once(state_path: Path) -> None:
         assert store.counts() == Counts(done=400)
 
 
-def test_syncing_twenty_thousand_items_is_fast(state_path: Path) -> None:
+def test_syncing_twenty_thousand_items_twice_adds_nothing_the_second_time(
+    state_path: Path,
+) -> None:
+    # How fast this is belongs to `make bench` (batch); here: the second sync finds them all.
     big = items(20_000, text="A somewhat longer line of text number {n}, as a real input has.")
     with StateStore.open(state_path) as store:
-        started = time.perf_counter()
-        store.sync_items(big)
-        first = time.perf_counter() - started
-        started = time.perf_counter()
+        first = store.sync_items(big)
         report = store.sync_items(big)
-        second = time.perf_counter() - started
+        assert store.counts() == Counts(pending=20_000)
+    assert first.new == 20_000
     assert report.new == 0
-    assert first < 3, first
-    assert second < 3, second
     assert state_path.stat().st_size < 20_000 * 400
     assert os.path.exists(f"{state_path}.lock")
 
