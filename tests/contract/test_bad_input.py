@@ -394,7 +394,11 @@ def test_the_wrong_kind_of_http_client_is_refused(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-@pytest.mark.parametrize("empty", [[], (), set(), iter([]), {}.keys()], ids=repr)
+@pytest.mark.parametrize(
+    "empty",
+    [[], (), set(), iter([]), {}.keys()],
+    ids=["list", "tuple", "set", "iterator", "dict_keys"],
+)
 def test_an_empty_iterable_is_no_error_and_no_request(mocked: Any, mode: str, empty: Any) -> None:
     api: Mocked = mocked(mode, _never_called)
     results = api.run(lambda c: c.tts.results(empty))

@@ -114,7 +114,9 @@ WITHOUT_BODY: list[tuple[str, Callable[..., Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "call"), WITH_BODY + WITHOUT_BODY, ids=lambda x: str(x))
+@pytest.mark.parametrize(
+    ("name", "call"), WITH_BODY + WITHOUT_BODY, ids=[n for n, _ in WITH_BODY + WITHOUT_BODY]
+)
 def test_extra_headers_and_query_go_with_every_method(
     make: Callable[..., Client], name: str, call: Callable[..., Any]
 ) -> None:
@@ -128,7 +130,7 @@ def test_extra_headers_and_query_go_with_every_method(
         assert request.headers["x-api-key"] == KEY
 
 
-@pytest.mark.parametrize(("name", "call"), WITH_BODY, ids=lambda x: str(x))
+@pytest.mark.parametrize(("name", "call"), WITH_BODY, ids=[n for n, _ in WITH_BODY])
 def test_extra_body_is_merged_into_the_json_body(
     make: Callable[..., Client], name: str, call: Callable[..., Any]
 ) -> None:
@@ -147,7 +149,7 @@ def test_extra_body_may_override_a_field_the_method_sends(make: Callable[..., Cl
     assert (body["language"], body["speed"], body["text"]) == (2, 1.5, "Hello")
 
 
-@pytest.mark.parametrize(("name", "call"), WITHOUT_BODY, ids=lambda x: str(x))
+@pytest.mark.parametrize(("name", "call"), WITHOUT_BODY, ids=[n for n, _ in WITHOUT_BODY])
 def test_extra_body_on_a_request_without_a_body_is_refused_before_sending(
     make: Callable[..., Client], name: str, call: Callable[..., Any]
 ) -> None:
