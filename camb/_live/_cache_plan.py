@@ -84,6 +84,7 @@ class LiveCachePlan:
         self._stores: list[UnitToStore] = []
         self._ended = False
         self._done_sent = False
+        self._sending = False
         self._trusted = True
         self.hits = 0
         self.misses = 0
@@ -135,26 +136,48 @@ class LiveCachePlan:
 
     # --- what the session does next ----------------------------------------------------------
 
-    def take_sends(self) -> list[str]:
-        """The texts to send now, in order (each one text.chunk)."""
+    def take_sends(self) -> tuple[list[str], bool]:
+        """The texts to send now, in order (each one text.chunk), and whether text.done
+        follows them (the input ended, nothing is parked; answered once).
+
+        One caller sends at a time (the feeding thread or task, or the reader releasing
+        parked units): a caller that gets something must send it, then `sent()`, and ask
+        again; while it holds the turn, others get nothing, so frames never overtake."""
         with self._lock:
+            if self._sending:
+                return [], False
             sends, self._outbox = self._outbox, []
-            return sends
+            done = (
+                self._ended
+                and not self._done_sent
+                and not any(unit.state == "parked" for unit in self._units)
+            )
+            if done:
+                self._done_sent = True
+            self._sending = bool(sends) or done
+            return sends, done
+
+    def sent(self) -> None:
+        """The turn taken by `take_sends` is over."""
+        with self._lock:
+            self._sending = False
 
     def take_stores(self) -> list[UnitToStore]:
         with self._lock:
             stores, self._stores = self._stores, []
             return stores
 
-    def done_due(self) -> bool:
-        """Whether text.done is to be sent now (the input ended, nothing is parked); once."""
+    def stop(self, unsent: int) -> None:
+        """The input stops here (a budget): the last `unsent` texts taken were not sent, and
+        nothing after them will be; what was sent is still spoken. text.done is due."""
         with self._lock:
-            if not self._ended or self._done_sent or self._outbox:
-                return False
-            if any(unit.state == "parked" for unit in self._units):
-                return False
+            sent = [unit for unit in self._units if unit.state == "sent"]
+            kept = sent[: len(sent) - unsent] if unsent else sent
+            self._units = deque(kept)
+            self._outbox = []
+            self._buffer = ""
+            self._ended = True
             self._done_sent = True
-            return True
 
     def idle_due_at(self) -> float | None:
         """When the idle flush is due (None: no fragment waits)."""

@@ -263,20 +263,35 @@ class LiveSession:
         self._follow_plan()
 
     def _follow_plan(self) -> None:
-        """With a speech cache: send what the plan says is to be sent (within the budget),
-        store what arrived whole, and end the input when it is time."""
+        """With a speech cache: store what arrived whole, send what the plan says is to be
+        sent (within the budget), and end the input when it is time."""
         plan = self._protocol.plan
         assert plan is not None
         for unit in plan.take_stores():
             self._store(unit.text, unit.segments)
-        for text in plan.take_sends():
-            if self._cache is not None and self._cache.replay:
-                raise self._miss(text)
-            if self._budget is not None:
-                self._reserve(text)
-            self._send(msg.encode(msg.text_chunk(text)))
-        if plan.done_due() and self._socket is not None:
-            self._send(msg.encode(msg.text_done()))
+        while True:
+            texts, done = plan.take_sends()
+            if not texts and not done:
+                return
+            try:
+                for index, text in enumerate(texts):
+                    if self._cache is not None and self._cache.replay:
+                        raise self._miss(text)
+                    if self._budget is not None:
+                        try:
+                            self._reserve_text(text)
+                        except BudgetExceededError:
+                            # What was sent is spoken; this text and all after it are not.
+                            plan.stop(len(texts) - index)
+                            self._protocol.input_done = True
+                            if self._socket is not None:
+                                self._send(msg.encode(msg.text_done()))
+                            raise
+                    self._send(msg.encode(msg.text_chunk(text)))
+                if done and self._socket is not None:
+                    self._send(msg.encode(msg.text_done()))
+            finally:
+                plan.sent()
 
     # --- the speech cache ------------------------------------------------------------------
 
@@ -332,24 +347,31 @@ class LiveSession:
         )
 
     def _reserve(self, chunk: str) -> None:
-        """Count `chunk` against the budget before it is sent (live speech reports no credits:
-        the estimate is what is spent); past the budget, end the input and say so."""
+        """Count `chunk` against the budget before it is sent; past the budget, end the
+        input and say so."""
+        try:
+            self._reserve_text(chunk)
+        except BudgetExceededError:
+            self.end()
+            raise
+
+    def _reserve_text(self, text: str) -> None:
+        """Count `text` against the budget (live speech reports no credits: the estimate is
+        what is spent), or raise BudgetExceededError saying what was and was not sent."""
         assert self._budget is not None
         try:
             estimate = self._budget.reserve(
-                len(chunk) * self._rate, "the next text", characters=len(chunk)
+                len(text) * self._rate, "the next text", characters=len(text)
             )
         except BudgetExceededError as error:
-            sent = self._sent_characters
-            self.end()
             raise BudgetExceededError(
-                f"{error}; the {sent} characters sent before are spoken, this text of "
-                f"{len(chunk)} characters and any after it were not sent",
+                f"{error}; the {self._sent_characters} characters sent before are spoken, "
+                f"this text of {len(text)} characters and any after it were not sent",
                 spent=error.spent,
                 max_credits=error.max_credits,
             ) from None
         self._budget.settle(estimate, None)
-        self._sent_characters += len(chunk)
+        self._sent_characters += len(text)
 
     def end(self) -> None:
         """End the input: the server speaks what is left, then ends the session."""

@@ -266,6 +266,13 @@ def test_two_sessions_at_once_share_the_cache_safely(sandbox: Sandbox, tmp_path:
 # --- the plan, without I/O ----------------------------------------------------------------------
 
 
+def _take(plan: LiveCachePlan) -> tuple[list[str], bool]:
+    """What the plan says to send now, and whether text.done follows, as a sender takes it."""
+    taken = plan.take_sends()
+    plan.sent()
+    return taken
+
+
 def _segment(text: str) -> CachedSegment:
     return CachedSegment(text, ((text.split()[0], 0.0, 0.1),), text.encode())
 
@@ -273,21 +280,21 @@ def _segment(text: str) -> CachedSegment:
 def test_plan_cuts_sentences_and_sends_misses_at_once() -> None:
     plan = LiveCachePlan(lambda text: None, 1.0)
     plan.add("One. Two", 0.0)
-    assert plan.take_sends() == ["One."]
+    assert _take(plan) == (["One."], False)
     plan.add(" more.", 0.1)
-    assert plan.take_sends() == [" Two more."]
+    assert _take(plan) == ([" Two more."], False)
     plan.on_segment(_segment("One."), "One.", checked=True)
     plan.on_segment(_segment("Two more."), "Two more.", checked=True)
     assert [unit.text for unit in plan.take_stores()] == ["One.", "Two more."]
     plan.end()
-    assert plan.done_due()
-    assert not plan.done_due()
+    assert _take(plan) == ([], True)
+    assert _take(plan) == ([], False)
 
 
 def test_plan_segments_cut_finer_than_a_sentence_store_the_sentence_whole() -> None:
     plan = LiveCachePlan(lambda text: None, 1.0)
     plan.add("A rather long sentence, cut in two. ", 0.0)
-    plan.take_sends()
+    _take(plan)
     plan.on_segment(_segment("A rather long sentence,"), "A rather long sentence,", checked=True)
     assert plan.take_stores() == []
     plan.on_segment(_segment("cut in two."), "cut in two.", checked=True)
@@ -302,7 +309,7 @@ def test_plan_segments_cut_finer_than_a_sentence_store_the_sentence_whole() -> N
 def test_plan_a_segment_across_two_sentences_is_spoken_but_never_stored() -> None:
     plan = LiveCachePlan(lambda text: None, 1.0)
     plan.add("Dr. Who arrived. ", 0.0)
-    assert plan.take_sends() == ["Dr.", " Who arrived."]
+    assert _take(plan) == (["Dr.", " Who arrived."], False)
     plan.on_segment(_segment("Dr. Who arrived."), "Dr. Who arrived.", checked=True)
     assert plan.take_stores() == []
     assert not plan.waiting
@@ -312,10 +319,10 @@ def test_plan_a_server_that_changes_the_text_ends_the_cache_for_the_session() ->
     cached = (_segment("Two."),)
     plan = LiveCachePlan(lambda text: cached if text == "Two." else None, 1.0)
     plan.add("One. Two. Three. ", 0.0)
-    assert plan.take_sends() == ["One."]  # Two. is a hit, Three. waits behind it
+    assert _take(plan) == (["One."], False)  # Two. is a hit, Three. waits behind it
     plan.on_segment(_segment("Uno."), "Uno.", checked=True)  # not what was sent
     # Everything still waiting goes to the server, in order; nothing is played or stored.
-    assert plan.take_sends() == [" Two.", " Three."]
+    assert _take(plan) == ([" Two.", " Three."], False)
     assert plan.next_hits() == []
     assert plan.take_stores() == []
     assert (plan.hits, plan.misses) == (0, 3)
@@ -324,7 +331,7 @@ def test_plan_a_server_that_changes_the_text_ends_the_cache_for_the_session() ->
 def test_plan_audio_that_could_not_be_read_is_not_stored() -> None:
     plan = LiveCachePlan(lambda text: None, 1.0)
     plan.add("One. ", 0.0)
-    plan.take_sends()
+    _take(plan)
     plan.on_segment(_segment("One."), "One.", checked=False)
     assert plan.take_stores() == []
 
@@ -342,11 +349,35 @@ def test_plan_a_miss_behind_a_hit_is_parked_until_the_hit_is_played() -> None:
     cached = (_segment("Two."),)
     plan = LiveCachePlan(lambda text: cached if text == "Two." else None, 1.0)
     plan.add("One. Two. Three. ", 0.0)
-    assert plan.take_sends() == ["One."]
+    assert _take(plan) == (["One."], False)
     assert plan.next_hits() == []  # One. is not spoken yet
     plan.end()
-    assert not plan.done_due()  # Three. is still parked
+    assert _take(plan) == ([], False)  # Three. is still parked: no text.done yet
     plan.on_segment(_segment("One."), "One.", checked=True)
     assert plan.next_hits() == list(cached)
-    assert plan.take_sends() == [" Three."]
-    assert plan.done_due()
+    assert _take(plan) == ([" Three."], True)
+
+
+def test_plan_one_sender_at_a_time() -> None:
+    plan = LiveCachePlan(lambda text: None, 1.0)
+    plan.add("One. ", 0.0)
+    assert plan.take_sends() == (["One."], False)
+    plan.add("Two. ", 0.1)
+    # The first sender has not finished: a second one gets nothing, so it cannot overtake.
+    assert plan.take_sends() == ([], False)
+    plan.sent()
+    assert _take(plan) == ([" Two."], False)
+
+
+def test_plan_stopped_by_a_budget_keeps_only_what_was_sent() -> None:
+    cached = (_segment("Three."),)
+    plan = LiveCachePlan(lambda text: cached if text == "Three." else None, 1.0)
+    plan.add("One. Two. Three. Four. ", 0.0)
+    texts, _ = plan.take_sends()
+    assert texts == ["One.", " Two."]
+    plan.stop(1)  # Two. was over the budget: not sent; Three. and Four. never will be
+    plan.sent()
+    assert _take(plan) == ([], False)  # text.done went out with the stop
+    plan.on_segment(_segment("One."), "One.", checked=True)
+    assert plan.next_hits() == []
+    assert not plan.waiting
