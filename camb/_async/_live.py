@@ -460,15 +460,18 @@ class AsyncLiveSession:
 
     async def _poll(self) -> str | bytes | None:
         """With a speech cache: the next frame, or None after a short wait (so that cached
-        sentences given meanwhile are played), or LiveTimeoutError when nothing has come for
-        the read timeout."""
-        limit = self._wait_limit()
+        sentences given meanwhile are played), or LiveTimeoutError once the session's
+        total_timeout has passed or nothing has come for the read timeout."""
+        wait = CACHE_POLL_SECONDS
+        left = remaining(self._options.deadline)
+        if left is not None:
+            wait = max(0.0, min(wait, left))
+        frame: str | bytes | None = None
         if self._socket is None:
-            frame = None
-            await _async_runtime.sleep(CACHE_POLL_SECONDS)
+            await _async_runtime.sleep(wait)
         else:
             try:
-                return await self._socket.receive(CACHE_POLL_SECONDS)
+                frame = await self._socket.receive(wait)
             except SocketTimeout:
                 frame = None
             except SocketClosed as closed:
@@ -476,12 +479,12 @@ class AsyncLiveSession:
                 if error is None:
                     raise
                 raise error from None
-        if limit is not None and time.monotonic() - self._last_progress >= limit:
-            left = remaining(self._options.deadline)
-            if left is not None and left <= 0:
-                what = "the session's total_timeout passed"
-            else:
-                what = f"nothing arrived for {self._options.timeout.read} s (the read timeout)"
+        left = remaining(self._options.deadline)
+        if left is not None and left <= 0:
+            raise self._protocol.failure(LiveTimeoutError, "the session's total_timeout passed")
+        read = self._options.timeout.read
+        if frame is None and read is not None and time.monotonic() - self._last_progress >= read:
+            what = f"nothing arrived for {read} s (the read timeout)"
             raise self._protocol.failure(LiveTimeoutError, what)
         return frame
 

@@ -13,13 +13,16 @@ import pytest
 from camb import (
     AsyncCamb,
     BudgetExceededError,
+    CacheError,
     CacheMissError,
     Camb,
     LiveAudio,
+    LiveConnectionError,
     LiveSegment,
     LiveSegmentDone,
     LiveSkipped,
     LiveSummary,
+    LiveTimeoutError,
     SpeechCache,
 )
 from camb._live._cache_plan import CachedSegment, LiveCachePlan, decode_unit, encode_unit
@@ -381,3 +384,107 @@ def test_plan_stopped_by_a_budget_keeps_only_what_was_sent() -> None:
     plan.on_segment(_segment("One."), "One.", checked=True)
     assert plan.next_hits() == []
     assert not plan.waiting
+
+
+# --- faults with a cache: the same typed errors as without one -------------------------------
+
+
+async def test_a_dropped_connection_with_a_cache_says_what_arrived_asyncio(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    text = "First one arrives. Second too. Then the line [drop] goes dead. Never."
+    async with AsyncCamb(
+        api_key=sandbox.api_key, base_url=sandbox.url, cache=tmp_path / "c"
+    ) as client:
+        with pytest.raises(LiveConnectionError) as raised:
+            await _async_session(client, text)
+        # What arrived whole was stored: the next session pays only from the drop on.
+        with pytest.raises(LiveConnectionError):
+            await _async_session(client, text)
+    assert raised.value.segments == [0, 1]
+    assert [c.strip() for c in _sent_chunks(sandbox)] == [
+        "Then the line [drop] goes dead.",
+        "Never.",
+    ]
+
+
+def test_a_dropped_connection_with_a_cache_says_what_arrived_blocking(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    text = "First one arrives. Then the line [drop] goes dead. Never."
+    with (
+        Camb(api_key=sandbox.api_key, base_url=sandbox.url, cache=tmp_path / "c") as client,
+        pytest.raises(LiveConnectionError) as raised,
+    ):
+        _session(client, text)
+    assert raised.value.segments == [0]
+
+
+@pytest.mark.parametrize("replay", [False, True], ids=["connected", "replay"])
+def test_nothing_arriving_for_the_read_timeout_with_a_cache_is_a_timeout(
+    sandbox: Sandbox, tmp_path: Path, replay: bool
+) -> None:
+    folder = tmp_path / "c"
+    with Camb(api_key=sandbox.api_key, base_url=sandbox.url, cache=folder) as client:
+        _session(client, "Recorded.")
+    cache: Any = SpeechCache(folder, mode="replay") if replay else folder
+    # A fragment with no sentence end waits for idle_timeout (30 s): nothing is sent, so
+    # nothing arrives, and the read timeout (0.3 s) ends the session.
+    with (
+        Camb(api_key=sandbox.api_key, base_url=sandbox.url, cache=cache, timeout=0.3) as client,
+        client.tts.live(VOICE, format="wav", idle_timeout=30.0) as session,
+    ):
+        session.send("waiting for the end of this sentence")
+        with pytest.raises(LiveTimeoutError, match="read timeout"):
+            list(session)
+
+
+async def test_replay_with_a_total_timeout_asyncio(sandbox: Sandbox, tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    async with AsyncCamb(api_key=sandbox.api_key, base_url=sandbox.url, cache=folder) as client:
+        await _async_session(client, "Recorded.")
+    async with (
+        AsyncCamb(base_url=sandbox.url, cache=SpeechCache(folder, mode="replay")) as client,
+        client.tts.live(VOICE, format="wav", total_timeout=0.3) as session,
+    ):
+        await session.send("Recorded. And a fragment")
+        with pytest.raises(LiveTimeoutError, match="total_timeout"):
+            _ = [event async for event in session]
+
+
+async def test_a_budget_stops_a_cached_session_asyncio(sandbox: Sandbox, tmp_path: Path) -> None:
+    async with AsyncCamb(
+        api_key=sandbox.api_key, base_url=sandbox.url, cache=tmp_path / "c"
+    ) as client:
+        await _async_session(client, CHAPTER)
+        text = "New words here. " + CHAPTER + " More new words, far too many to pay for."
+        events: list[Any] = []
+        async with client.tts.live(
+            VOICE, format="wav", max_credits=20, credits_per_character=1, text=text
+        ) as session:
+            # The last sentence waits behind the cached ones; the budget stops it when it is
+            # its turn to be sent, while the session is read.
+            with pytest.raises(BudgetExceededError, match="not sent"):  # noqa: PT012
+                async for event in session:
+                    events.append(event)
+    # The first sentence was paid, the chapter played from the cache, the last never sent.
+    assert [c.strip() for c in _sent_chunks(sandbox)] == ["New words here."]
+    assert _spoken(events)[0] == ("New words here.", False)
+    assert [cached for _, cached in _spoken(events)[1:]] == [True] * 4
+
+
+def test_a_failing_cache_never_fails_the_session(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise CacheError("the disk is gone")
+
+    with Camb(api_key=sandbox.api_key, base_url=sandbox.url, cache=tmp_path / "c") as client:
+        monkeypatch.setattr(SpeechCache, "_index", broken)
+        first = _session(client, CHAPTER)
+        monkeypatch.setattr(SpeechCache, "lookup", broken)
+        second = _session(client, CHAPTER)
+    assert _audio(first) == _audio(second)
+    assert len(_sent_chunks(sandbox)) == 5
+    assert "not caching a live sentence" in caplog.text
+    assert "without the speech cache" in caplog.text
