@@ -43,6 +43,8 @@ from ._synth import clamp_speaking_rate, segment_samples
 from ._voices import VOICES_BY_ID
 
 FIRST_FRAME_TIMEOUT = 10.0
+# How long (in 5 ms steps) a [drop] waits for what was sent before it to leave.
+DRAIN_POLLS = 400
 SKIP_TRIGGER = "[skip]"
 DROP_TRIGGER = "[drop]"
 _WORD = re.compile(r"[^\W_](?:[\w'\u2019-]*[^\W_])?")
@@ -118,6 +120,12 @@ class LiveServerSession:
             self.record.ended_by = "drop"
             transport = scope_transport(self.ws.scope)
             if isinstance(transport, asyncio.Transport):
+                # The cut comes where the segment would start: what was sent before it
+                # reaches the client first (abort() would throw away what is still queued).
+                for _ in range(DRAIN_POLLS):
+                    if transport.is_closing() or not transport.get_write_buffer_size():
+                        break
+                    await asyncio.sleep(0.005)
                 transport.abort()
         except (WebSocketDisconnect, OSError, RuntimeError):
             self.record.ended_by = self.record.ended_by or "client"
