@@ -8,6 +8,7 @@ them, written once for asyncio and turned into the blocking client by `scripts/u
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
@@ -60,6 +61,13 @@ if TYPE_CHECKING:
     from ._api_client import AsyncAPIClient
 
 log = logging.getLogger("camb")
+
+# Set while text is sent from the background (the feeder) or by the reader: a connection the
+# server closed then only stops the sending, and the reader, which drains what arrived before
+# the close, reports it with every segment that arrived. A caller's own send() reports it.
+_SENDING_IN_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "camb_live_sending_in_background", default=False
+)
 
 _REFUSED = {
     400: LiveBadRequestError,
@@ -394,12 +402,16 @@ class AsyncLiveSession:
         source = AsyncLiveSocket.text_chunks(chunks)
 
         async def work() -> None:
-            async for chunk in source:
-                if self._stopping:
-                    return
-                await self.send(chunk)
-            if end and not self._stopping:
-                await self.end()
+            _SENDING_IN_BACKGROUND.set(True)
+            try:
+                async for chunk in source:
+                    if self._stopping:
+                        return
+                    await self.send(chunk)
+                if end and not self._stopping:
+                    await self.end()
+            except SocketClosed:
+                return  # the reader reports the close
 
         self._feeder = AsyncLiveSocket.start(work)
 
@@ -410,6 +422,8 @@ class AsyncLiveSession:
         except SocketClosed as closed:
             if self._stopping:
                 return
+            if _SENDING_IN_BACKGROUND.get():
+                raise
             # The server closed first: what it said before (session.error) is still queued.
             code, reason = await self._read_to_close(closed)
             error = self._protocol.on_close(code, reason)
@@ -497,7 +511,13 @@ class AsyncLiveSession:
         now = time.monotonic()
         plan.idle(now)
         events = self._protocol.cached_events(now)
-        await self._follow_plan()
+        token = _SENDING_IN_BACKGROUND.set(True)
+        try:
+            await self._follow_plan()
+        except SocketClosed:
+            pass  # the next wait for a frame meets the close, after what arrived before it
+        finally:
+            _SENDING_IN_BACKGROUND.reset(token)
         if self._socket is None and plan.input_ended and not plan.waiting:
             events.append(self._protocol.finish_offline())
         if events:

@@ -10,6 +10,7 @@ them, written once for asyncio and turned into the blocking client by `scripts/u
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -62,6 +63,13 @@ if TYPE_CHECKING:
     from ._api_client import SyncAPIClient
 
 log = logging.getLogger("camb")
+
+# Set while text is sent from the background (the feeder) or by the reader: a connection the
+# server closed then only stops the sending, and the reader, which drains what arrived before
+# the close, reports it with every segment that arrived. A caller's own send() reports it.
+_SENDING_IN_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "camb_live_sending_in_background", default=False
+)
 
 _REFUSED = {
     400: LiveBadRequestError,
@@ -396,12 +404,16 @@ class LiveSession:
         source = LiveSocket.text_chunks(chunks)
 
         def work() -> None:
-            for chunk in source:
-                if self._stopping:
-                    return
-                self.send(chunk)
-            if end and not self._stopping:
-                self.end()
+            _SENDING_IN_BACKGROUND.set(True)
+            try:
+                for chunk in source:
+                    if self._stopping:
+                        return
+                    self.send(chunk)
+                if end and not self._stopping:
+                    self.end()
+            except SocketClosed:
+                return  # the reader reports the close
 
         self._feeder = LiveSocket.start(work)
 
@@ -412,6 +424,8 @@ class LiveSession:
         except SocketClosed as closed:
             if self._stopping:
                 return
+            if _SENDING_IN_BACKGROUND.get():
+                raise
             # The server closed first: what it said before (session.error) is still queued.
             code, reason = self._read_to_close(closed)
             error = self._protocol.on_close(code, reason)
@@ -499,7 +513,13 @@ class LiveSession:
         now = time.monotonic()
         plan.idle(now)
         events = self._protocol.cached_events(now)
-        self._follow_plan()
+        token = _SENDING_IN_BACKGROUND.set(True)
+        try:
+            self._follow_plan()
+        except SocketClosed:
+            pass  # the next wait for a frame meets the close, after what arrived before it
+        finally:
+            _SENDING_IN_BACKGROUND.reset(token)
         if self._socket is None and plan.input_ended and not plan.waiting:
             events.append(self._protocol.finish_offline())
         if events:
