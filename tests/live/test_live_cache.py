@@ -5,6 +5,7 @@ only the sentences the cache cannot answer are sent. Replay mode connects to not
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -497,3 +498,22 @@ def test_a_failing_cache_never_fails_the_session(
     assert len(_sent_chunks(sandbox)) == 5
     assert "not caching a live sentence" in caplog.text
     assert "without the speech cache" in caplog.text
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["plain", "with-a-cache"])
+def test_a_callers_own_send_after_the_server_closed_says_why(tmp_path: Path, cached: bool) -> None:
+    from camb import LivePaymentRequiredError
+    from camb.sandbox import running
+
+    with running(live_credits=20) as sandbox:
+        options: dict[str, Any] = {"cache": tmp_path / "c"} if cached else {}
+        with (
+            Camb(api_key=sandbox.api_key, base_url=sandbox.url, **options) as client,
+            client.tts.live(VOICE, format="wav") as session,
+        ):
+            session.send("A sentence that costs more than twenty credits. ")
+            deadline = time.monotonic() + 10
+            with pytest.raises(LivePaymentRequiredError, match="4402"):  # noqa: PT012
+                while time.monotonic() < deadline:
+                    session.send("More. ")
+                    time.sleep(0.05)
