@@ -534,9 +534,7 @@ class AsyncLiveSession:
                 try:
                     played = await self._cached_events()
                     for event in played:
-                        if isinstance(event, LiveSummary):
-                            self._summary = event
-                            await self._close()
+                        await self._note(event)
                         yield event
                         if self._stopping:
                             return
@@ -570,12 +568,16 @@ class AsyncLiveSession:
                 for unit in self._protocol.plan.take_stores():
                     self._store(unit.text, unit.segments)
             for event in events:
-                if isinstance(event, LiveSummary):
-                    self._summary = event
-                    await self._close()
+                await self._note(event)
                 yield event
                 if self._stopping:
                     return
+
+    async def _note(self, event: LiveEvent) -> None:
+        """Before an event is yielded: the summary ends the session."""
+        if isinstance(event, LiveSummary):
+            self._summary = event
+            await self._close()
 
     async def _handle(self, frame: str | bytes) -> list[LiveEvent]:
         """The events of one frame received."""

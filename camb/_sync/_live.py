@@ -536,9 +536,7 @@ class LiveSession:
                 try:
                     played = self._cached_events()
                     for event in played:
-                        if isinstance(event, LiveSummary):
-                            self._summary = event
-                            self._close()
+                        self._note(event)
                         yield event
                         if self._stopping:
                             return
@@ -572,12 +570,16 @@ class LiveSession:
                 for unit in self._protocol.plan.take_stores():
                     self._store(unit.text, unit.segments)
             for event in events:
-                if isinstance(event, LiveSummary):
-                    self._summary = event
-                    self._close()
+                self._note(event)
                 yield event
                 if self._stopping:
                     return
+
+    def _note(self, event: LiveEvent) -> None:
+        """Before an event is yielded: the summary ends the session."""
+        if isinstance(event, LiveSummary):
+            self._summary = event
+            self._close()
 
     def _handle(self, frame: str | bytes) -> list[LiveEvent]:
         """The events of one frame received."""
