@@ -297,6 +297,8 @@ def test_ctrl_c_waits_for_requests_under_way_and_records_them(tmp_path: Path) ->
 # A signal handler that raises while Python runs a gc callback (hypothesis installs one) has
 # its exception reported as unraisable and dropped: that trial then simply runs to its end.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+# The test's own interrupts are SIGALRM: the hang guard watches from a thread instead.
+@pytest.mark.timeout(420, method="thread")
 def test_a_keyboard_interrupt_at_any_moment_leaves_nothing_in_flight(tmp_path: Path) -> None:
     """Issue 22.1: a program's own SIGINT handler raises KeyboardInterrupt wherever the runner
     is (between recording items in flight and sending them, between taking a finished request
