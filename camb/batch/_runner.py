@@ -21,17 +21,23 @@ What happens to a request that ends in an error:
 - Anything else (connection errors, 5xx, a failed segment): tried again, up to
   `max_attempts` attempts in this run, then failed with the last error.
 
-All state changes happen on the calling thread; worker threads only synthesise. A request to
-stop (`_stop`: Ctrl-C, SIGTERM, a cancelled coroutine) is a flag checked between steps: no new
-request starts, the ones under way are recorded as they end, and items never sent stay
-pending. An item is recorded in flight with the file its audio will go to, so a run killed
+All state changes happen on one thread of the run's own; worker threads only synthesise. The
+caller's thread only waits for the run's outcome on a plain lock, which an exception raised
+by a signal handler leaves intact: an interrupt there can never fall inside the bookkeeping of
+a lock the workers share. (It did: Ctrl-C inside the thread pool's semaphore
+left the semaphore's lock held, every worker blocked on it, and the run never ended.) A
+request to stop (`_stop`: Ctrl-C, SIGTERM, a cancelled coroutine) is a flag checked between
+steps: no new request starts, the ones under way are recorded as they end, and items never
+sent stay pending. An item is recorded in flight with the file its audio will go to, so a run killed
 after the file was put in place but before it was recorded finds it done (see `_state`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -187,17 +193,85 @@ def run_batch(
     """Bring every item to done (or failed), resuming whatever `state` already holds.
 
     `items` are this run's items (this shard's, when sharded), already checked. Files go to
-    `state.out_dir`. `on_progress` is called on this thread.
+    `state.out_dir`. `on_progress` is called on the run's own thread, one call at a time.
 
     `stop` (see `_stop`) asks the run to end early: no new request starts, the ones under way
     are waited for and recorded, items never sent stay pending, and the result says
     `interrupted`. A KeyboardInterrupt raised in this thread (a program's own SIGINT handler)
-    is treated the same way and then re-raised.
+    or by `on_progress` is treated the same way and then re-raised. A second one while the run
+    ends returns at once: the run's thread goes on recording the requests under way for as
+    long as the program lives, and a later run finds the files of any it did not record.
     """
     concurrency = check.concurrency("concurrency", concurrency)
     max_attempts = check.concurrency("max_attempts", max_attempts)
-    limiter = limiter or AimdLimiter(concurrency)
     stop = stop or StopRequest()
+    # The run's outcome, put there before `finished` is released. Whether the run has ended is
+    # read from this list, never from the lock: an interrupt may fall just after the lock was
+    # taken. (Not `Thread.join`: before Python 3.13 an interrupt inside it marks the thread
+    # ended. Not a queue: an interrupt just after `get` loses what it took.)
+    ended: list[BatchResult | BaseException] = []
+    finished = threading.Lock()
+    finished.acquire()
+
+    def run() -> None:
+        try:
+            ended.append(
+                _run(
+                    items,
+                    state,
+                    synthesize,
+                    concurrency=concurrency,
+                    max_attempts=max_attempts,
+                    retry_failed=retry_failed,
+                    on_progress=on_progress,
+                    limiter=limiter or AimdLimiter(concurrency),
+                    stop=stop,
+                    evidence=evidence,
+                )
+            )
+        except BaseException as error:  # handed to the caller's thread, raised there
+            ended.append(error)
+        finally:
+            finished.release()
+
+    # A daemon: a run whose caller stopped waiting must not keep the program from exiting.
+    runner = threading.Thread(
+        target=contextvars.copy_context().run, args=(run,), name="camb-batch-run", daemon=True
+    )
+    runner.start()
+
+    def wait() -> None:
+        while not ended:
+            finished.acquire()
+
+    try:
+        wait()
+    except KeyboardInterrupt:
+        if stop.requested:
+            raise  # asked to stop already (a first signal): the caller will not wait
+        stop.request()
+        wait()  # a second interrupt leaves at once
+        raise
+    [outcome] = ended
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _run(
+    items: Sequence[BatchItem],
+    state: StateStore,
+    synthesize: Synthesize,
+    *,
+    concurrency: int,
+    max_attempts: int,
+    retry_failed: bool,
+    on_progress: Callable[[Progress], None] | None,
+    limiter: AimdLimiter,
+    stop: StopRequest,
+    evidence: Callable[[], Mapping[str, Sequence[DoneRecord]]] | None,
+) -> BatchResult:
+    """`run_batch`'s loop, on the run's own thread."""
     started = time.monotonic()
     sync = state.sync_items(items, retry_failed=retry_failed, evidence=evidence)
     by_id = {item.id: item for item in items}

@@ -330,6 +330,43 @@ def test_a_keyboard_interrupt_at_any_moment_leaves_nothing_in_flight(tmp_path: P
         signal.signal(signal.SIGALRM, previous)
 
 
+@pytest.mark.timeout(120, method="thread")  # a run that hangs fails here, not after 7 minutes
+def test_an_interrupt_just_after_the_callers_thread_took_a_lock_cannot_hang_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signal handler's KeyboardInterrupt can fall on the caller's thread just after a
+    Python-level lock was taken (inside `Condition.__enter__`), leaving that lock held. When the
+    caller's thread submitted to the thread pool itself, that lock was the pool's semaphore:
+    every worker then blocked on it and the run never ended. Here that interrupt falls on the
+    first such lock the caller's thread takes once requests are under way."""
+    synth = FakeSynth(latency=lambda: 0.002)
+    # By ident: `current_thread()` in a thread not yet registered would register a dummy.
+    caller = threading.get_ident()
+    original = threading.Condition.__enter__
+    fired: list[str] = []
+
+    def enter(self: threading.Condition) -> bool:
+        taken = original(self)
+        if threading.get_ident() == caller and len(synth.calls) >= 5 and not fired:
+            fired.append("interrupt")
+            raise KeyboardInterrupt  # as a signal handler would, with the lock still held
+        return taken
+
+    monkeypatch.setattr(threading.Condition, "__enter__", enter)
+    with open_store(tmp_path) as state:
+        try:
+            result = run_batch(make_items(200), state, synth, concurrency=8)
+        except KeyboardInterrupt:
+            assert fired
+        else:
+            assert result.summary.counts.done == 200
+        monkeypatch.undo()
+        counts = state.counts()
+        done = {row.file for row in state.rows() if row.state == "done"}
+    assert counts.in_flight == 0
+    assert done == {p.name for p in tmp_path.iterdir() if p.suffix == ".wav"}
+
+
 class _InterruptingLimiter(AimdLimiter):
     """Ctrl-C arriving just after items were recorded in flight, before one is sent."""
 
