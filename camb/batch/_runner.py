@@ -212,8 +212,13 @@ def run_batch(
     ended: list[BatchResult | BaseException] = []
     finished = threading.Lock()
     finished.acquire()
+    # Whoever takes it first decides whether the run happens: the run's thread as it begins,
+    # or the caller's thread when an interrupt fell while that thread was being started.
+    claim = threading.Lock()
 
     def run() -> None:
+        if not claim.acquire(blocking=False):
+            return  # the caller was interrupted before the run began: nothing is sent
         try:
             ended.append(
                 _run(
@@ -238,15 +243,17 @@ def run_batch(
     runner = threading.Thread(
         target=contextvars.copy_context().run, args=(run,), name="camb-batch-run", daemon=True
     )
-    runner.start()
 
     def wait() -> None:
         while not ended:
             finished.acquire()
 
     try:
+        runner.start()
         wait()
     except KeyboardInterrupt:
+        if claim.acquire(blocking=False):
+            raise  # the run never began (its thread was still starting): nothing was sent
         if stop.requested:
             raise  # asked to stop already (a first signal): the caller will not wait
         stop.request()

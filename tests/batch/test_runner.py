@@ -367,6 +367,36 @@ def test_an_interrupt_just_after_the_callers_thread_took_a_lock_cannot_hang_the_
     assert done == {p.name for p in tmp_path.iterdir() if p.suffix == ".wav"}
 
 
+def test_an_interrupt_while_the_runs_thread_starts_sends_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupt inside `Thread.start` (it waits for the new thread to say it runs) reaches
+    the caller before the run began: run_batch raises it, and the thread, once it runs, sends
+    nothing, rather than the whole batch going on behind the caller's back."""
+    synth = FakeSynth(latency=lambda: 0.001)
+    caller = threading.get_ident()
+    original = threading.Event.wait
+
+    def wait(self: threading.Event, timeout: float | None = None) -> bool:
+        if threading.get_ident() == caller:
+            raise KeyboardInterrupt  # as a signal handler would, while the thread starts
+        return original(self, timeout)
+
+    with open_store(tmp_path) as state:
+        monkeypatch.setattr(threading.Event, "wait", wait)
+        with pytest.raises(KeyboardInterrupt):
+            run_batch(make_items(20), state, synth, concurrency=4)
+        monkeypatch.undo()
+        # The thread's own start may not be recorded yet (`join` would refuse it): poll.
+        deadline = time.monotonic() + 30
+        while any(t.name == "camb-batch-run" for t in threading.enumerate()):
+            assert time.monotonic() < deadline, "the run's thread never ended"
+            time.sleep(0.01)
+        assert synth.calls == []
+        assert state.counts().in_flight == 0
+    assert not list(tmp_path.glob("*.wav"))
+
+
 class _InterruptingLimiter(AimdLimiter):
     """Ctrl-C arriving just after items were recorded in flight, before one is sent."""
 

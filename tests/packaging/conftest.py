@@ -16,6 +16,8 @@ from pathlib import Path
 import attrs
 import pytest
 
+from .._locks import exclusive
+
 REPO = Path(__file__).resolve().parents[2]
 # Virtual environments kept between sessions (gitignored), so the slow installs happen once.
 CACHE = REPO / ".cache" / "tests"
@@ -73,7 +75,9 @@ def run(
 def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
     """`python -m build` of this checkout: one sdist and one wheel, built once per session."""
     out = tmp_path_factory.mktemp("dist")
-    run([sys.executable, "-m", "build", "--outdir", out, REPO], timeout=600)
+    # The build writes in the checkout (build/, the egg-info): one worker at a time.
+    with exclusive(CACHE / "build.lock"):
+        run([sys.executable, "-m", "build", "--outdir", out, REPO], timeout=600)
     [sdist] = out.glob("*.tar.gz")
     [wheel] = out.glob("*.whl")
     return Dists(sdist=sdist, wheel=wheel)

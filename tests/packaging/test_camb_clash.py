@@ -13,12 +13,14 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from camb import __version__
 
+from .._locks import exclusive
 from .conftest import CACHE, Dists, clean_env, run
 
 SDK = "camb-sdk"
@@ -88,8 +90,15 @@ class Venv:
                 self.pip(*words[1:])
 
 
-@pytest.fixture(scope="module")
-def venv(dists: Dists) -> Venv:
+@pytest.fixture
+def venv(dists: Dists) -> Iterator[Venv]:
+    """The shared venv, held by this test alone: each test installs and removes packages in it,
+    and another worker of the suite may be running the next test of this module."""
+    with exclusive(CACHE / "clash-venv.lock"):
+        yield _prepared_venv(dists)
+
+
+def _prepared_venv(dists: Dists) -> Venv:
     downloads = CACHE / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
     wheels = list(downloads.glob(f"camb_sdk-{SDK_VERSION}-*.whl"))

@@ -30,6 +30,8 @@ import pytest
 
 from camb.sandbox import Sandbox, running
 
+from .._locks import exclusive
+
 VERSION = "1.6.6"
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".venv-official-sdk"
@@ -108,8 +110,14 @@ SCRIPT = textwrap.dedent(
 def _install() -> str | None:
     """Install the package into its cached venv; the reason it could not be, or None.
 
-    The venv is marked ready only once pip succeeded, so a half-made one is made again.
+    The venv is marked ready only once pip succeeded, so a half-made one is made again. One
+    worker of the suite makes it; the others wait for it.
     """
+    with exclusive(ROOT / ".cache" / "tests" / "official-sdk.lock"):
+        return _install_alone()
+
+
+def _install_alone() -> str | None:
     if READY.exists():
         return None
     if VENV.exists():
