@@ -50,7 +50,7 @@ unasync: $(STAMP)
 test: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	rm -f .coverage .coverage.*
-	$(BIN)/python -m coverage run -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m coverage run -m pytest -n auto
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report --fail-under=95
 	$(MAKE) --no-print-directory lint typecheck
@@ -59,7 +59,7 @@ test: $(STAMP)
 # (the docs site and browser, packaging builds, whole-process runs, load and property sweeps;
 # tests/conftest.py lists them), then lint and types. `make test` is the full suite CI runs.
 check: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup -m "not slow"
+	$(BIN)/python -m pytest -q -n auto -m "not slow"
 	$(MAKE) --no-print-directory lint typecheck
 
 # The suite on the oldest and newest Pythons supported (CI runs it after `make test`): each gets
@@ -78,7 +78,7 @@ test-pythons:
 			.venv-$$v/bin/python -m pip install --quiet --upgrade pip && \
 			.venv-$$v/bin/python -m pip install --quiet -e '.[dev]' && \
 			touch .venv-$$v/.dev-stamp; }; \
-		.venv-$$v/bin/python -m pytest -q -n auto --dist loadgroup -p no:cacheprovider -m "not slow" --ignore=tests/cli; \
+		.venv-$$v/bin/python -m pytest -q -n auto -p no:cacheprovider -m "not slow" --ignore=tests/cli; \
 	done
 
 # The README's first command: the whole flow against a local sandbox, through the CLI.

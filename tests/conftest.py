@@ -33,15 +33,6 @@ SLOW = (
 )
 
 
-# Tests that make a venv or a build in one folder of the checkout (.cache/tests,
-# .venv-official-sdk, the sdist and wheel) share it: each group runs on one worker
-# (`-n auto --dist loadgroup`), or two workers would build the same thing at once.
-SHARED_FOLDERS = {
-    "tests/packaging/": "packaging",
-    "tests/sandbox/test_official_sdk.py": "official-sdk",
-}
-
-
 def pytest_configure(config: pytest.Config) -> None:
     # A suite started in the background by a shell (`make test &`) inherits SIGINT ignored,
     # and so would every process the tests start: the tests of Ctrl-C need it delivered.
@@ -55,9 +46,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         where = item.path.relative_to(root).as_posix()
         if where.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
-        for folder, group in SHARED_FOLDERS.items():
-            if where.startswith(folder):
-                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _fail_on_violations() -> None:

@@ -244,3 +244,60 @@ def test_one_language_failing_leaves_the_others_whole(
     )
     assert not again.ok
     assert set(again.missing()) == {"de-de"}
+
+
+# --- downloads: an expired URL, a broken download, a run the bulk call leaves out ------------
+
+_RUNS = {"fr-fr": 21, "de-de": 22, "es-es": 23, "it-it": 24}
+
+
+def _download_faults(request: httpx.Request) -> httpx.Response:
+    """fr-fr downloads at once; de-de's bulk URL has expired (a fresh one from /tts-result
+    works); es-es's storage keeps failing; the bulk call leaves it-it out."""
+    url = request.url
+    if request.method == "POST" and url.path.endswith("/translated-tts"):
+        target = json.loads(request.content)["target_language"]
+        return httpx.Response(200, json={"task_id": f"task-{target}"})
+    match = re.search(r"/translated-tts/task-(.+)$", url.path)
+    if match is not None:
+        return httpx.Response(200, json={"status": "SUCCESS", "run_id": _RUNS[match[1]]})
+    if url.path.endswith("/tts-results"):
+        ids = json.loads(request.content)["run_ids"]
+        return httpx.Response(
+            200,
+            json={
+                str(i): {"output_url": f"https://storage.example/{i}.flac?v=1"}
+                for i in ids
+                if i != _RUNS["it-it"]
+            },
+        )
+    match = re.search(r"/tts-result/(\d+)$", url.path)
+    if match is not None:
+        return httpx.Response(
+            200, json={"output_url": f"https://storage.example/{match[1]}.flac?v=2"}
+        )
+    if url.host == "storage.example":
+        run = int(url.path.rsplit("/", 1)[1].split(".")[0])
+        if run == _RUNS["de-de"] and url.params["v"] == "1":
+            return httpx.Response(403, text="<Error>Request has expired</Error>")
+        if run == _RUNS["es-es"]:
+            return httpx.Response(404, text="<Error>NoSuchKey</Error>")
+        return httpx.Response(200, content=b"fLaC" + bytes([run]) * 40)
+    raise AssertionError(f"unexpected request {request.method} {url}")
+
+
+def test_downloads_refetch_an_expired_url_and_keep_the_languages_that_arrived(
+    make_api: Callable[..., Api], tmp_path: Path
+) -> None:
+    api = make_api(_download_faults)
+    results = api(
+        lambda c: c.tts.translate(TEXT, VOICE, "en-us", list(_RUNS), tmp_path, raise_on_error=False)
+    )
+    assert (tmp_path / "fr-fr.flac").read_bytes() == b"fLaC" + bytes([21]) * 40
+    # The bulk URL had expired: a fresh one was asked for that run alone, and it worked.
+    assert (tmp_path / "de-de.flac").read_bytes() == b"fLaC" + bytes([22]) * 40
+    assert not (tmp_path / "es-es.flac").exists()
+    assert not (tmp_path / "it-it.flac").exists()
+    assert not results.ok
+    assert set(results.missing()) == {"es-es", "it-it"}
+    assert isinstance(results.failed["es-es"], camb.CambError)

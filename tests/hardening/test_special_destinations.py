@@ -128,6 +128,20 @@ def test_a_symlink_to_a_regular_file_stays_a_link_to_the_new_file(
     assert real.read_bytes() == AUDIO
 
 
+def test_a_dangling_symlink_is_replaced_by_the_new_file(
+    make_api: Callable[..., Api], audio_server: HostileServer, tmp_path: Path
+) -> None:
+    """A link to nothing (its file was deleted, its folder too): the audio takes the link's
+    place, and nothing is created where the link pointed."""
+    link = tmp_path / "link.flac"
+    link.symlink_to(tmp_path / "gone" / "deleted.flac")
+    api = make_api(base_url=audio_server.url)
+    api(lambda c: save_stream(c, link))
+    assert not link.is_symlink()
+    assert link.read_bytes() == AUDIO
+    assert not (tmp_path / "gone").exists()
+
+
 def test_a_socket_is_refused_with_a_typed_error_before_any_request(
     make_api: Callable[..., Api], audio_server: HostileServer
 ) -> None:

@@ -42,6 +42,35 @@ def test_states_refuse_what_they_cannot_do(sandbox: Sandbox) -> None:
         client.tts.live(VOICE)
 
 
+async def test_the_async_session_refuses_the_same(sandbox: Sandbox) -> None:
+    async with AsyncCamb(api_key=sandbox.api_key, base_url=sandbox.url) as client:
+        session = client.tts.live(VOICE)
+        with pytest.raises(ClientStateError):
+            await session.send("not open")
+        with pytest.raises(ClientStateError):
+            await session.end()
+        with pytest.raises(ClientStateError):
+            [event async for event in session]
+        async with session:
+            assert sandbox.api_key not in repr(session)
+            assert session.run_id is not None
+            assert session.session_id
+            assert session.summary is None
+            with pytest.raises(ClientStateError):
+                await session.open()
+            session.feed("One sentence.")
+            with pytest.raises(ClientStateError):
+                session.feed("Again.")
+            summary = await session.play(lambda data: None)
+            with pytest.raises(ClientStateError):
+                await session.send("after the end")
+            await session.end()  # nothing left to end: no error
+        assert session.summary is summary
+        assert await session.cancel() is summary
+    with pytest.raises(ClientStateError):
+        client.tts.live(VOICE)
+
+
 @pytest.mark.parametrize("fmt", ["mp3", "wav", "flac", "aac"])
 def test_save_writes_one_valid_file_in_every_format(
     sandbox: Sandbox, tmp_path: Path, fmt: str
