@@ -35,9 +35,11 @@ HERE = Path(__file__).parent
 def start_child(
     source: Path, out: Path, log: Path, seed: int
 ) -> multiprocessing.process.BaseProcess:
-    """A run in a child process: forked where the OS can (milliseconds instead of an
-    interpreter start), else started fresh."""
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    """A run in a child process: forked from a fork server where the OS has one (milliseconds
+    instead of an interpreter start; never `fork` itself, which copies the test process's
+    threads' locks held and can leave the child deadlocked), else started fresh."""
+    methods = multiprocessing.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn"
     context = multiprocessing.get_context(method)
     child = context.Process(
         target=crash_child.main, args=([str(source), str(out), str(log), str(seed)],)
@@ -233,7 +235,9 @@ def test_killed_runs_resume_without_paying_twice_for_done_items(tmp_path: Path) 
         lines_before = log.read_text().count("\n") if log.exists() else 0
         target = lines_before + generator.randint(10, 40)
         child = start_child(source, out, log, attempt)
+        deadline = time.monotonic() + 120
         while child.is_alive() and (not log.exists() or log.read_text().count("\n") < target):
+            assert time.monotonic() < deadline, f"run {attempt} sent nothing for 120 s"
             time.sleep(0.002)
         time.sleep(generator.uniform(0, 0.01))
         if not child.is_alive():
