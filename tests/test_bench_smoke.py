@@ -36,7 +36,8 @@ def test_smoke_run_writes_every_section(tmp_path: Path) -> None:
         [sys.executable, str(RUN), "--smoke", "--out", str(tmp_path)],
         capture_output=True,
         text=True,
-        timeout=120,
+        # About a minute alone; far more on a loaded machine (CI runs a worker per core).
+        timeout=300,
         cwd=REPO,
         check=False,
     )
