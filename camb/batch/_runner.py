@@ -23,13 +23,14 @@ What happens to a request that ends in an error:
 
 All state changes happen on one thread of the run's own; worker threads only synthesise. The
 caller's thread only waits for the run's outcome on a plain lock, which an exception raised
-by a signal handler leaves intact: an interrupt there can never fall inside the bookkeeping of
-a lock the workers share. (It did: Ctrl-C inside the thread pool's semaphore
-left the semaphore's lock held, every worker blocked on it, and the run never ended.) A
-request to stop (`_stop`: Ctrl-C, SIGTERM, a cancelled coroutine) is a flag checked between
-steps: no new request starts, the ones under way are recorded as they end, and items never
-sent stay pending. An item is recorded in flight with the file its audio will go to, so a run killed
-after the file was put in place but before it was recorded finds it done (see `_state`).
+by a signal handler leaves intact: an interrupt there can never fall inside the bookkeeping
+of a lock the workers share. (It did: Ctrl-C inside the thread pool's semaphore left the
+semaphore's lock held, every worker blocked on it, and the run never ended.) Signals never
+reach the run's own thread. A request to stop (`_stop`: Ctrl-C, SIGTERM, a cancelled
+coroutine) is a flag checked between steps: no new request starts, the ones under way are
+recorded as they end, and items never sent stay pending. An item is recorded in flight with
+the file its audio will go to, so a run killed after the file was put in place but before it
+was recorded finds it done (see `_state`).
 """
 
 from __future__ import annotations
@@ -435,17 +436,13 @@ def _run(
         stopping = True
         settle()
         raise
-    except BaseException as error:
+    except BaseException:
         # The state could not be written (a full disk), say: nothing new starts, and what is
         # under way is waited for (and recorded, where the state still takes it).
         stopping = True
         stop.request()
         with contextlib.suppress(Exception):
             settle()
-        if isinstance(error, RuntimeError) and isinstance(error.__context__, KeyboardInterrupt):
-            # Ctrl-C raised inside a lock's own bookkeeping (queue.get's condition) makes
-            # CPython release it twice and raise this instead: it is still the interrupt.
-            raise KeyboardInterrupt from error
         raise
     finally:
         if not abandoned:
